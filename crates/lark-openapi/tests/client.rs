@@ -591,6 +591,9 @@ async fn secrets_never_appear_in_debug_errors_or_trace_logs() {
         .with_writer(move || writer.clone())
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Tests in other threads register and drop their own subscribers: each callsite's cached interest is
+    // computed again now that this one is in place, or a span first seen without it could stay off.
+    tracing::callsite::rebuild_interest_cache();
 
     let server =
         server_answering(ResponseTemplate::new(500).set_body_json(json!({"code": 1225000, "msg": "system error"})))

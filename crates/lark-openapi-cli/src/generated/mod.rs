@@ -2922,6 +2922,241 @@ pub static SERVICES: &[Service] = &[
         ],
     ),
     Service::new(
+        "base",
+        "Bitable (Base) permissions: the custom roles of a base, with what each may see and edit.",
+        &[
+            Resource::new(
+                "app_role",
+                "Custom roles of a base: create, list and update them, with their table, record, field, view and dashboard permissions.",
+                &[
+                    Endpoint::new(
+                            "base.v2.app_role.create",
+                            "新增自定义角色",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "app_token", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Type `string`; at most 100 characters.\n\nExample: `\"appbcbWCzen6D8dezhoCH2RpMAh\"`",
+                                    ),
+                                Field::new(At::Body, "role_name", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Type `string`; at most 100 characters.\n\nExample: `\"普通用户\"`",
+                                    ),
+                                Field::new(At::Body, "table_roles", Kind::Json)
+                                    .required()
+                                    .help("Type `array` of `object`; at most 100 items."),
+                                Field::new(At::Body, "block_roles", Kind::Json)
+                                    .help("Type `array` of `object`; at most 100 items."),
+                                Field::new(At::Body, "base_rule", Kind::Json)
+                                    .help("Type `map` of `int32`."),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "base.v2.app_role.list",
+                            "列出自定义角色",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "app_token", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Type `string`; at most 100 characters.\n\nExample: `\"appbcbWCzen6D8dezhoCH2RpMAh\"`",
+                                    ),
+                                Field::new(At::Query, "page_size", Kind::Integer)
+                                    .help("Type `int32`.\n\nExample: `10`"),
+                                Field::new(At::Query, "page_token", Kind::Text)
+                                    .help("Type `string`.\n\nExample: `\"roljRpwIUt\"`"),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "base.v2.app_role.update",
+                            "更新自定义角色",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "app_token", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Type `string`; at most 100 characters.\n\nExample: `\"appbcbWCzen6D8dezhoCH2RpMAh\"`",
+                                    ),
+                                Field::new(At::Path, "role_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Type `string`; at most 100 characters.\n\nExample: `\"roljRpwIUt\"`",
+                                    ),
+                                Field::new(At::Body, "role_name", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Type `string`; at most 100 characters.\n\nExample: `\"自定义权限1\"`",
+                                    ),
+                                Field::new(At::Body, "table_roles", Kind::Json)
+                                    .required()
+                                    .help("Type `array` of `object`; at most 100 items."),
+                                Field::new(At::Body, "block_roles", Kind::Json)
+                                    .help("Type `array` of `object`; at most 100 items."),
+                                Field::new(At::Body, "base_rule", Kind::Json)
+                                    .help("Type `map` of `int32`."),
+                            ],
+                        ),
+                ],
+            ),
+        ],
+    ),
+    Service::new(
+        "board",
+        "The `board` service.",
+        &[
+            Resource::new(
+                "whiteboard",
+                "The `whiteboard` resource of `board`.",
+                &[
+                    Endpoint::new(
+                            "board.v1.whiteboard.download_as_image",
+                            "获取画板缩略图片 — Download a thumbnail image of a whiteboard.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "whiteboard_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The whiteboard's id: the token of a block of type 43 in the document block list.\n\nExample: `\"Ru8nwrWFOhEmaFbEU2VbPRsHcxb\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "board.v1.whiteboard.theme",
+                            "获取画板主题 — Get a whiteboard's theme.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "whiteboard_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The whiteboard's id: the token of a block of type 43 in the document block list.\n\nExample: `\"Ud8xwWH01hO5mwbakqHbHeqmcCI\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "board.v1.whiteboard.update_theme",
+                            "更新画板主题 — Change a whiteboard's theme.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "whiteboard_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The whiteboard's id, 22 to 27 characters: the token of a block of type 43 in the document block list.\n\nExample: `\"KRy1wHU6dhmdWIbgkSIbqikMcQc\"`",
+                                    ),
+                                Field::new(At::Body, "theme", Kind::Text)
+                                    .choices(
+                                        &[
+                                            "classic",
+                                            "minimalist_gray",
+                                            "retro",
+                                            "vibrant_color",
+                                            "default",
+                                        ],
+                                    )
+                                    .help("The theme to set.\n\nExample: `\"classic\"`"),
+                            ],
+                        ),
+                ],
+            ),
+            Resource::new(
+                "whiteboard_node",
+                "The `whiteboard_node` resource of `board`.",
+                &[
+                    Endpoint::new(
+                            "board.v1.whiteboard_node.create",
+                            "创建节点",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "whiteboard_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Type `string`; at least 22 characters, at most 27 characters.\n\nExample: `\"Ru8nwrWFOhEmaFbEU2VbPRsHcxb\"`",
+                                    ),
+                                Field::new(At::Query, "client_token", Kind::Text)
+                                    .help(
+                                        "Type `string`; at least 10 characters, at most 64 characters.\n\nExample: `\"fe599b60-450f-46ff-b2ef-9f6675625b9\"`",
+                                    ),
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "Type `UserIdType`.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Body, "nodes", Kind::Json)
+                                    .help(
+                                        "Type `array` of `object`; at least 1 items, at most 3000 items.",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "board.v1.whiteboard_node.create_plantuml",
+                            "解析画板语法 — Import a PlantUML or Mermaid diagram into a whiteboard.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "whiteboard_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The whiteboard's id, 22 to 27 characters: the token of a block of type 43 in the document block list.\n\nExample: `\"VF5Bwo7Z5icC0bk8EWbb57Vbckh\"`",
+                                    ),
+                                Field::new(At::Body, "plant_uml_code", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The diagram code (PlantUML or Mermaid, as syntax_type says), 1 to 1000000 characters.\n\nExample: `\"@startuml\\nAlice -> Bob: Authentication Request\\nBob --> Alice: Authentication Response\\n@enduml\"`",
+                                    ),
+                                Field::new(At::Body, "style_type", Kind::Integer)
+                                    .help(
+                                        "How the diagram lands on the whiteboard.\n\nExample: `1`\n\nDefault when left out: `2`",
+                                    ),
+                                Field::new(At::Body, "syntax_type", Kind::Integer)
+                                    .help(
+                                        "The language of the code; the page asks for it on every call although it is marked optional.\n\nExample: `1`",
+                                    ),
+                                Field::new(At::Body, "diagram_type", Kind::Integer)
+                                    .help(
+                                        "The kind of PlantUML diagram; 0 detects it (GML, the PlantUML superset, is not detected). Send 0 for Mermaid code.\n\nExample: `0`\n\nDefault when left out: `0`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "board.v1.whiteboard_node.list",
+                            "获取所有节点",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "whiteboard_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Type `string`; at least 22 characters, at most 27 characters.\n\nExample: `\"Ru8nwrWFOhEmaFbEU2VbPRsHcxb\"`",
+                                    ),
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "Type `UserIdType`.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                            ],
+                        ),
+                ],
+            ),
+        ],
+    ),
+    Service::new(
         "calendar",
         "Calendars: manage calendars, their sharing and events, attendees and meeting rooms, free/busy, leave events and Exchange or CalDAV links.",
         &[
@@ -2931,37 +3166,37 @@ pub static SERVICES: &[Service] = &[
                 &[
                     Endpoint::new(
                             "calendar.v4.calendar.create",
-                            "创建共享日历",
+                            "创建共享日历 — Create a shared calendar.",
                             Output::Data,
                         )
                         .fields(
                             &[
                                 Field::new(At::Body, "summary", Kind::Text)
                                     .help(
-                                        "Type `string`; at most 255 characters.\n\nExample: `\"测试日历\"`",
+                                        "The calendar title, at most 255 characters; empty when left out.\n\nExample: `\"测试日历\"`\n\nDefault when left out: `\"\"`",
                                     ),
                                 Field::new(At::Body, "description", Kind::Text)
                                     .help(
-                                        "Type `string`; at most 255 characters.\n\nExample: `\"使用开放接口创建日历\"`",
+                                        "The calendar description, at most 255 characters; empty when left out.\n\nExample: `\"使用开放接口创建日历\"`\n\nDefault when left out: `\"\"`",
                                     ),
                                 Field::new(At::Body, "permissions", Kind::Text)
                                     .choices(&["private", "show_only_free_busy", "public"])
                                     .help(
-                                        "Type `string`; one of `\"private\"`, `\"show_only_free_busy\"`, `\"public\"`.\n\nExample: `\"private\"`\n\nDefault when left out: `\"show_only_free_busy\"`",
+                                        "How much others may see of the calendar.\n\nExample: `\"private\"`\n\nDefault when left out: `\"show_only_free_busy\"`",
                                     ),
                                 Field::new(At::Body, "color", Kind::Integer)
                                     .help(
-                                        "Type `int32`.\n\nExample: `-1`\n\nDefault when left out: `-14513409`",
+                                        "The calendar colour as an int32 ARGB value (bits 24-31 alpha, 16-23 red, 8-15 green, 0-7 blue; -11034625 is RGB 87, 159, 255). It applies to the caller only, and clients show the nearest palette colour.\n\nExample: `-1`\n\nDefault when left out: `-14513409`",
                                     ),
                                 Field::new(At::Body, "summary_alias", Kind::Text)
                                     .help(
-                                        "Type `string`; at most 255 characters.\n\nExample: `\"日历备注名\"`",
+                                        "The caller's own alias for the calendar, at most 255 characters; setting or changing it affects the caller only. Empty when left out.\n\nExample: `\"日历备注名\"`\n\nDefault when left out: `\"\"`",
                                     ),
                             ],
                         ),
                     Endpoint::new(
                             "calendar.v4.calendar.delete",
-                            "删除共享日历",
+                            "删除共享日历 — Delete a shared calendar.",
                             Output::Data,
                         )
                         .fields(
@@ -2969,13 +3204,13 @@ pub static SERVICES: &[Service] = &[
                                 Field::new(At::Path, "calendar_id", Kind::Text)
                                     .required()
                                     .help(
-                                        "Type `string`.\n\nExample: `\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"`",
+                                        "Id of the shared calendar to delete (from creating it, the primary calendar, calendar list or calendar search).\n\nExample: `\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"`",
                                     ),
                             ],
                         ),
                     Endpoint::new(
                             "calendar.v4.calendar.get",
-                            "查询日历信息",
+                            "查询日历信息 — Get one calendar.",
                             Output::Data,
                         )
                         .fields(
@@ -2983,34 +3218,34 @@ pub static SERVICES: &[Service] = &[
                                 Field::new(At::Path, "calendar_id", Kind::Text)
                                     .required()
                                     .help(
-                                        "Type `string`.\n\nExample: `\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"`",
+                                        "Id of the calendar to get (from creating a shared calendar, the primary calendar, calendar list or calendar search).\n\nExample: `\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"`",
                                     ),
                             ],
                         ),
                     Endpoint::new(
                             "calendar.v4.calendar.list",
-                            "查询日历列表",
+                            "查询日历列表 — List the calendars of the caller.",
                             Output::Data,
                         )
                         .fields(
                             &[
                                 Field::new(At::Query, "page_size", Kind::Integer)
                                     .help(
-                                        "Type `int32`; at least 50, at most 1000.\n\nExample: `50`\n\nDefault when left out: `500`",
+                                        "The most calendars per answer, 50 to 1000; an answer may hold fewer or none, so go by has_more.\n\nExample: `50`\n\nDefault when left out: `500`",
                                     ),
                                 Field::new(At::Query, "page_token", Kind::Text)
                                     .help(
-                                        "Type `string`.\n\nExample: `\"ListCalendarsPageToken_xxx\"`",
+                                        "Token of the page to fetch: leave it out for the first page, then pass the page_token of the previous answer.\n\nExample: `\"ListCalendarsPageToken_xxx\"`",
                                     ),
                                 Field::new(At::Query, "sync_token", Kind::Text)
                                     .help(
-                                        "Type `string`.\n\nExample: `\"ListCalendarsSyncToken_xxx\"`",
+                                        "Token returned when paging ended; only the calendar changes since then come back. Leave it out the first time.\n\nExample: `\"ListCalendarsSyncToken_xxx\"`\n\nDefault when left out: `\"\"`",
                                     ),
                             ],
                         ),
                     Endpoint::new(
                             "calendar.v4.calendar.mget",
-                            "批量查询日历信息",
+                            "批量查询日历信息 — Get several calendars at once.",
                             Output::Data,
                         )
                         .fields(
@@ -3019,13 +3254,13 @@ pub static SERVICES: &[Service] = &[
                                     .list()
                                     .required()
                                     .help(
-                                        "Type `array` of `string`; at least 1 items, at most 10 items.\n\nExample: `[\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"]`",
+                                        "Ids of the calendars to get, 1 to 10 (from creating a shared calendar, the primary calendar, calendar list or calendar search).\n\nExample: `[\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"]`",
                                     ),
                             ],
                         ),
                     Endpoint::new(
                             "calendar.v4.calendar.patch",
-                            "更新日历信息",
+                            "更新日历信息 — Update a calendar's title, description, visibility, colour or alias.",
                             Output::Data,
                         )
                         .fields(
@@ -3033,32 +3268,34 @@ pub static SERVICES: &[Service] = &[
                                 Field::new(At::Path, "calendar_id", Kind::Text)
                                     .required()
                                     .help(
-                                        "Type `string`.\n\nExample: `\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"`",
+                                        "Id of the calendar to update (from creating a shared calendar, the primary calendar, calendar list or calendar search).\n\nExample: `\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"`",
                                     ),
                                 Field::new(At::Body, "summary", Kind::Text)
                                     .help(
-                                        "Type `string`; at least 1 characters, at most 255 characters.\n\nExample: `\"测试日历\"`",
+                                        "New calendar title, 1 to 255 characters; owner only. Left out, it is not changed.\n\nExample: `\"测试日历\"`",
                                     ),
                                 Field::new(At::Body, "description", Kind::Text)
                                     .help(
-                                        "Type `string`; at most 255 characters.\n\nExample: `\"使用开放接口创建日历\"`",
+                                        "New calendar description, at most 255 characters; owner only. Left out, it is not changed.\n\nExample: `\"使用开放接口创建日历\"`",
                                     ),
                                 Field::new(At::Body, "permissions", Kind::Text)
                                     .choices(&["private", "show_only_free_busy", "public"])
                                     .help(
-                                        "Type `string`; one of `\"private\"`, `\"show_only_free_busy\"`, `\"public\"`.\n\nExample: `\"private\"`",
+                                        "How much others may see of the calendar; owner only. Left out, it is not changed.\n\nExample: `\"private\"`",
                                     ),
                                 Field::new(At::Body, "color", Kind::Integer)
-                                    .help("Type `int32`.\n\nExample: `-1`"),
+                                    .help(
+                                        "New calendar colour as an int32 ARGB value (bits 24-31 alpha, 16-23 red, 8-15 green, 0-7 blue; -11034625 is RGB 87, 159, 255). It applies to the caller only, and clients show the nearest palette colour. Left out, it is not changed.\n\nExample: `-1`",
+                                    ),
                                 Field::new(At::Body, "summary_alias", Kind::Text)
                                     .help(
-                                        "Type `string`; at most 255 characters.\n\nExample: `\"日历备注名\"`",
+                                        "The caller's own alias for the calendar, at most 255 characters; it affects the caller only. Left out, it is not changed.\n\nExample: `\"日历备注名\"`",
                                     ),
                             ],
                         ),
                     Endpoint::new(
                             "calendar.v4.calendar.primary",
-                            "查询主日历信息",
+                            "查询主日历信息 — Get the caller's primary calendar.",
                             Output::Data,
                         )
                         .fields(
@@ -3066,13 +3303,13 @@ pub static SERVICES: &[Service] = &[
                                 Field::new(At::Query, "user_id_type", Kind::Text)
                                     .choices(&["open_id", "union_id", "user_id"])
                                     .help(
-                                        "Type `UserIdType`.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                        "The kind of user id used in the answer; user_id needs the contact:user.employee_id:readonly scope and is refused when calling as an app.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
                                     ),
                             ],
                         ),
                     Endpoint::new(
                             "calendar.v4.calendar.primarys",
-                            "批量获取主日历信息",
+                            "批量获取主日历信息 — Get the primary calendars of several users.",
                             Output::Data,
                         )
                         .fields(
@@ -3080,39 +3317,41 @@ pub static SERVICES: &[Service] = &[
                                 Field::new(At::Query, "user_id_type", Kind::Text)
                                     .choices(&["open_id", "union_id", "user_id"])
                                     .help(
-                                        "Type `UserIdType`.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                        "The kind of user id used in the request and the answer; user_id needs the contact:user.employee_id:readonly scope.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
                                     ),
                                 Field::new(At::Body, "user_ids", Kind::Text)
                                     .list()
                                     .required()
                                     .help(
-                                        "Type `array` of `string`; at least 1 items, at most 10 items.\n\nExample: `[\"ou_c186b6833e2d5faf2bc587e71ddabcef\"]`",
+                                        "Ids of the users whose primary calendars to get, 1 to 10, of the kind user_id_type names.\n\nExample: `[\"ou_c186b6833e2d5faf2bc587e71ddabcef\"]`",
                                     ),
                             ],
                         ),
                     Endpoint::new(
                             "calendar.v4.calendar.search",
-                            "搜索日历",
+                            "搜索日历 — Search calendars by keyword.",
                             Output::Data,
                         )
                         .fields(
                             &[
                                 Field::new(At::Query, "page_token", Kind::Text)
-                                    .help("Type `string`.\n\nExample: `\"10\"`"),
+                                    .help(
+                                        "Token of the page to fetch: leave it out for the first page, then pass the page_token of the previous answer.\n\nExample: `\"10\"`",
+                                    ),
                                 Field::new(At::Query, "page_size", Kind::Integer)
                                     .help(
-                                        "Type `int32`; at most 50.\n\nExample: `10`\n\nDefault when left out: `20`",
+                                        "The most calendars per answer, at most 50.\n\nExample: `10`\n\nDefault when left out: `20`",
                                     ),
                                 Field::new(At::Body, "query", Kind::Text)
                                     .required()
                                     .help(
-                                        "Type `string`; at least 1 characters, at most 200 characters.\n\nExample: `\"query words\"`",
+                                        "The keyword to look for in calendar titles and descriptions, 1 to 200 characters.\n\nExample: `\"query words\"`",
                                     ),
                             ],
                         ),
                     Endpoint::new(
                             "calendar.v4.calendar.subscribe",
-                            "订阅日历",
+                            "订阅日历 — Subscribe to a calendar.",
                             Output::Data,
                         )
                         .fields(
@@ -3120,18 +3359,18 @@ pub static SERVICES: &[Service] = &[
                                 Field::new(At::Path, "calendar_id", Kind::Text)
                                     .required()
                                     .help(
-                                        "Type `string`.\n\nExample: `\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"`",
+                                        "Id of the calendar to subscribe to (from creating a shared calendar, the primary calendar, calendar list or calendar search).\n\nExample: `\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"`",
                                     ),
                             ],
                         ),
                     Endpoint::new(
                         "calendar.v4.calendar.subscription",
-                        "订阅日历变更事件",
+                        "订阅日历变更事件 — Subscribe to the calendar change events.",
                         Output::Data,
                     ),
                     Endpoint::new(
                             "calendar.v4.calendar.unsubscribe",
-                            "取消订阅日历",
+                            "取消订阅日历 — Unsubscribe from a calendar.",
                             Output::Data,
                         )
                         .fields(
@@ -3139,13 +3378,13 @@ pub static SERVICES: &[Service] = &[
                                 Field::new(At::Path, "calendar_id", Kind::Text)
                                     .required()
                                     .help(
-                                        "Type `string`.\n\nExample: `\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"`",
+                                        "Id of a calendar the caller subscribes to (from the primary calendar, calendar list or calendar search).\n\nExample: `\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"`",
                                     ),
                             ],
                         ),
                     Endpoint::new(
                         "calendar.v4.calendar.unsubscription",
-                        "取消订阅日历变更事件",
+                        "取消订阅日历变更事件 — Unsubscribe from the calendar change events.",
                         Output::Data,
                     ),
                 ],
@@ -3156,7 +3395,7 @@ pub static SERVICES: &[Service] = &[
                 &[
                     Endpoint::new(
                             "calendar.v4.calendar_acl.create",
-                            "创建访问控制",
+                            "创建访问控制 — Share a calendar with a user by adding an access rule.",
                             Output::Data,
                         )
                         .fields(
@@ -3164,12 +3403,12 @@ pub static SERVICES: &[Service] = &[
                                 Field::new(At::Path, "calendar_id", Kind::Text)
                                     .required()
                                     .help(
-                                        "Type `string`.\n\nExample: `\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"`",
+                                        "Id of the calendar to share (from creating a shared calendar, the primary calendar, calendar list or calendar search).\n\nExample: `\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"`",
                                     ),
                                 Field::new(At::Query, "user_id_type", Kind::Text)
                                     .choices(&["open_id", "union_id", "user_id"])
                                     .help(
-                                        "Type `UserIdType`.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                        "The kind of user id used in the request and the answer.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
                                     ),
                                 Field::new(At::Body, "role", Kind::Text)
                                     .required()
@@ -3183,16 +3422,16 @@ pub static SERVICES: &[Service] = &[
                                         ],
                                     )
                                     .help(
-                                        "Type `string`; one of `\"unknown\"`, `\"free_busy_reader\"`, `\"reader\"`, `\"writer\"`, `\"owner\"`.\n\nExample: `\"writer\"`",
+                                        "The role to grant on the calendar.\n\nExample: `\"writer\"`",
                                     ),
                                 Field::new(At::Body, "scope", Kind::Json)
                                     .required()
-                                    .help("Type `object`."),
+                                    .help("Whom the rule applies to."),
                             ],
                         ),
                     Endpoint::new(
                             "calendar.v4.calendar_acl.delete",
-                            "删除访问控制",
+                            "删除访问控制 — Remove an access rule from a calendar.",
                             Output::Data,
                         )
                         .fields(
@@ -3200,16 +3439,18 @@ pub static SERVICES: &[Service] = &[
                                 Field::new(At::Path, "calendar_id", Kind::Text)
                                     .required()
                                     .help(
-                                        "Type `string`.\n\nExample: `\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"`",
+                                        "Id of the calendar holding the rule (from creating a shared calendar, the primary calendar, calendar list or calendar search).\n\nExample: `\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"`",
                                     ),
                                 Field::new(At::Path, "acl_id", Kind::Text)
                                     .required()
-                                    .help("Type `string`.\n\nExample: `\"user_xxxxxx\"`"),
+                                    .help(
+                                        "Id of the access rule to delete, as creating it or the access rule list returns it.\n\nExample: `\"user_xxxxxx\"`",
+                                    ),
                             ],
                         ),
                     Endpoint::new(
                             "calendar.v4.calendar_acl.list",
-                            "获取访问控制列表",
+                            "获取访问控制列表 — List the access rules of a calendar.",
                             Output::Data,
                         )
                         .fields(
@@ -3217,24 +3458,26 @@ pub static SERVICES: &[Service] = &[
                                 Field::new(At::Path, "calendar_id", Kind::Text)
                                     .required()
                                     .help(
-                                        "Type `string`.\n\nExample: `\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"`",
+                                        "Id of the calendar (from creating a shared calendar, the primary calendar, calendar list or calendar search).\n\nExample: `\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"`",
                                     ),
                                 Field::new(At::Query, "user_id_type", Kind::Text)
                                     .choices(&["open_id", "union_id", "user_id"])
                                     .help(
-                                        "Type `UserIdType`.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                        "The kind of user id used in the request and the answer.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
                                     ),
                                 Field::new(At::Query, "page_token", Kind::Text)
-                                    .help("Type `string`.\n\nExample: `\"xxx\"`"),
+                                    .help(
+                                        "Token of the page to fetch: leave it out for the first page, then pass the page_token of the previous answer.\n\nExample: `\"xxx\"`",
+                                    ),
                                 Field::new(At::Query, "page_size", Kind::Integer)
                                     .help(
-                                        "Type `int32`; at most 50.\n\nExample: `10`\n\nDefault when left out: `20`",
+                                        "The most access rules per page, at most 50; values under 10 count as 10.\n\nExample: `10`\n\nDefault when left out: `20`",
                                     ),
                             ],
                         ),
                     Endpoint::new(
                             "calendar.v4.calendar_acl.subscription",
-                            "订阅日历访问控制变更事件",
+                            "订阅日历访问控制变更事件 — Subscribe to the access rule changes of a calendar.",
                             Output::Data,
                         )
                         .fields(
@@ -3242,13 +3485,13 @@ pub static SERVICES: &[Service] = &[
                                 Field::new(At::Path, "calendar_id", Kind::Text)
                                     .required()
                                     .help(
-                                        "Type `string`.\n\nExample: `\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"`",
+                                        "Id of the calendar whose access rule changes to receive (from creating a shared calendar, the primary calendar, calendar list or calendar search).\n\nExample: `\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"`",
                                     ),
                             ],
                         ),
                     Endpoint::new(
                             "calendar.v4.calendar_acl.unsubscription",
-                            "取消订阅日历访问控制变更事件",
+                            "取消订阅日历访问控制变更事件 — Stop receiving the access rule changes of a calendar.",
                             Output::Data,
                         )
                         .fields(
@@ -3256,7 +3499,7 @@ pub static SERVICES: &[Service] = &[
                                 Field::new(At::Path, "calendar_id", Kind::Text)
                                     .required()
                                     .help(
-                                        "Type `string`.\n\nExample: `\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"`",
+                                        "Id of the calendar whose access rule changes to stop receiving (from creating a shared calendar, the primary calendar, calendar list or calendar search).\n\nExample: `\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"`",
                                     ),
                             ],
                         ),
@@ -3981,7 +4224,7 @@ pub static SERVICES: &[Service] = &[
                 &[
                     Endpoint::new(
                             "calendar.v4.exchange_binding.create",
-                            "将 Exchange 账户绑定到飞书账户",
+                            "将 Exchange 账户绑定到飞书账户 — Bind an Exchange account to a Feishu user.",
                             Output::Data,
                         )
                         .fields(
@@ -3989,25 +4232,25 @@ pub static SERVICES: &[Service] = &[
                                 Field::new(At::Query, "user_id_type", Kind::Text)
                                     .choices(&["open_id", "union_id", "user_id"])
                                     .help(
-                                        "Type `UserIdType`.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                        "The kind of user id used in the request and the answer.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
                                     ),
                                 Field::new(At::Body, "admin_account", Kind::Text)
                                     .help(
-                                        "Type `string`; at least 1 characters, at most 500 characters.\n\nExample: `\"email_admin_example@outlook.com\"`",
+                                        "The Exchange admin account, 1 to 500 characters.\n\nExample: `\"email_admin_example@outlook.com\"`",
                                     ),
                                 Field::new(At::Body, "exchange_account", Kind::Text)
                                     .help(
-                                        "Type `string`; at least 1 characters, at most 500 characters.\n\nExample: `\"email_account_example@outlook.com\"`",
+                                        "The Exchange account to bind, 1 to 500 characters.\n\nExample: `\"email_account_example@outlook.com\"`",
                                     ),
                                 Field::new(At::Body, "user_id", Kind::Text)
                                     .help(
-                                        "Type `string`.\n\nExample: `\"ou_xxxxxxxxxxxxxxxxxx\"`",
+                                        "Id of the Feishu user to bind the Exchange account to, of the kind user_id_type names.\n\nExample: `\"ou_xxxxxxxxxxxxxxxxxx\"`",
                                     ),
                             ],
                         ),
                     Endpoint::new(
                             "calendar.v4.exchange_binding.delete",
-                            "解除 Exchange 账户绑定",
+                            "解除 Exchange 账户绑定 — Unbind an Exchange account from its Feishu user.",
                             Output::Data,
                         )
                         .fields(
@@ -4015,13 +4258,13 @@ pub static SERVICES: &[Service] = &[
                                 Field::new(At::Path, "exchange_binding_id", Kind::Text)
                                     .required()
                                     .help(
-                                        "Type `string`.\n\nExample: `\"ZW1haWxfYWRtaW5fZXhhbXBsZUBvdXRsb29rLmNvbSBlbWFpbF9hY2NvdW50X2V4YW1wbGVAb3V0bG9vay5jb20=\"`",
+                                        "Id of the binding to remove, as binding the Exchange account returned it.\n\nExample: `\"ZW1haWxfYWRtaW5fZXhhbXBsZUBvdXRsb29rLmNvbSBlbWFpbF9hY2NvdW50X2V4YW1wbGVAb3V0bG9vay5jb20=\"`",
                                     ),
                             ],
                         ),
                     Endpoint::new(
                             "calendar.v4.exchange_binding.get",
-                            "查询 Exchange 账户的绑定状态",
+                            "查询 Exchange 账户的绑定状态 — Get an Exchange binding and its sync state.",
                             Output::Data,
                         )
                         .fields(
@@ -4029,12 +4272,12 @@ pub static SERVICES: &[Service] = &[
                                 Field::new(At::Path, "exchange_binding_id", Kind::Text)
                                     .required()
                                     .help(
-                                        "Type `string`.\n\nExample: `\"ZW1haWxfYWRtaW5fZXhhbXBsZUBvdXRsb29rLmNvbSBlbWFpbF9hY2NvdW50X2V4YW1wbGVAb3V0bG9vay5jb20=\"`",
+                                        "Id of the binding, as binding the Exchange account returned it.\n\nExample: `\"ZW1haWxfYWRtaW5fZXhhbXBsZUBvdXRsb29rLmNvbSBlbWFpbF9hY2NvdW50X2V4YW1wbGVAb3V0bG9vay5jb20=\"`",
                                     ),
                                 Field::new(At::Query, "user_id_type", Kind::Text)
                                     .choices(&["open_id", "union_id", "user_id"])
                                     .help(
-                                        "Type `UserIdType`.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                        "The kind of user id used in the answer.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
                                     ),
                             ],
                         ),
@@ -4046,7 +4289,7 @@ pub static SERVICES: &[Service] = &[
                 &[
                     Endpoint::new(
                             "calendar.v4.freebusy.batch",
-                            "批量查询主日历日程忙闲信息",
+                            "批量查询主日历日程忙闲信息 — Get the busy periods of several users' primary calendars.",
                             Output::Data,
                         )
                         .fields(
@@ -4054,39 +4297,45 @@ pub static SERVICES: &[Service] = &[
                                 Field::new(At::Query, "user_id_type", Kind::Text)
                                     .choices(&["open_id", "union_id", "user_id"])
                                     .help(
-                                        "Type `UserIdType`.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                        "The kind of user id used in the request and the answer.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
                                     ),
                                 Field::new(At::Body, "time_min", Kind::Text)
                                     .required()
                                     .help(
-                                        "Type `string`.\n\nExample: `\"2020-10-28T12:00:00+08:00\"`",
+                                        "Start of the range to query, an RFC 3339 date-time; the range may span at most two weeks.\n\nExample: `\"2020-10-28T12:00:00+08:00\"`",
                                     ),
                                 Field::new(At::Body, "time_max", Kind::Text)
                                     .required()
                                     .help(
-                                        "Type `string`.\n\nExample: `\"2020-10-29T12:00:00+08:00\"`",
+                                        "End of the range to query, an RFC 3339 date-time; the range may span at most two weeks.\n\nExample: `\"2020-10-29T12:00:00+08:00\"`",
                                     ),
                                 Field::new(At::Body, "user_ids", Kind::Text)
                                     .list()
                                     .required()
                                     .help(
-                                        "Type `array` of `string`; at least 1 items, at most 10 items.\n\nExample: `[\"ou_c186b6833e2d5faf2bc587e71ddabcef\"]`",
+                                        "The users to query, 1 to 10 ids of the kind user_id_type names.\n\nExample: `[\"ou_c186b6833e2d5faf2bc587e71ddabcef\"]`",
                                     ),
                                 Field::new(
                                         At::Body,
                                         "include_external_calendar",
                                         Kind::Boolean,
                                     )
-                                    .help("Type `boolean`.\n\nExample: `true`"),
+                                    .help(
+                                        "Whether events of the third-party calendars the users bound count too.\n\nExample: `true`\n\nDefault when left out: `true`",
+                                    ),
                                 Field::new(At::Body, "only_busy", Kind::Boolean)
-                                    .help("Type `boolean`.\n\nExample: `true`"),
+                                    .help(
+                                        "Whether to return only busy events; false also returns events marked free.\n\nExample: `true`\n\nDefault when left out: `true`",
+                                    ),
                                 Field::new(At::Body, "need_rsvp_status", Kind::Boolean)
-                                    .help("Type `boolean`.\n\nExample: `true`"),
+                                    .help(
+                                        "Whether to return the users' RSVP status for each period.\n\nExample: `true`",
+                                    ),
                             ],
                         ),
                     Endpoint::new(
                             "calendar.v4.freebusy.list",
-                            "查询主日历日程忙闲信息",
+                            "查询主日历日程忙闲信息 — Get the busy periods of a user's primary calendar or of a meeting room.",
                             Output::Data,
                         )
                         .fields(
@@ -4094,32 +4343,42 @@ pub static SERVICES: &[Service] = &[
                                 Field::new(At::Query, "user_id_type", Kind::Text)
                                     .choices(&["open_id", "union_id", "user_id"])
                                     .help(
-                                        "Type `UserIdType`.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                        "The kind of user id used in the request.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
                                     ),
                                 Field::new(At::Body, "time_min", Kind::Text)
                                     .required()
                                     .help(
-                                        "Type `string`.\n\nExample: `\"2020-10-28T12:00:00+08:00\"`",
+                                        "Start of the range to query, an RFC 3339 date-time; the range may span at most 90 days.\n\nExample: `\"2020-10-28T12:00:00+08:00\"`",
                                     ),
                                 Field::new(At::Body, "time_max", Kind::Text)
                                     .required()
                                     .help(
-                                        "Type `string`.\n\nExample: `\"2020-12-28T12:00:00+08:00\"`",
+                                        "End of the range to query, an RFC 3339 date-time; the range may span at most 90 days.\n\nExample: `\"2020-12-28T12:00:00+08:00\"`",
                                     ),
                                 Field::new(At::Body, "user_id", Kind::Text)
-                                    .help("Type `string`.\n\nExample: `\"ou_xxxxxxxxxx\"`"),
+                                    .help(
+                                        "The user to query, an id of the kind user_id_type names. Give it or room_id; with both, only user_id counts.\n\nExample: `\"ou_xxxxxxxxxx\"`",
+                                    ),
                                 Field::new(At::Body, "room_id", Kind::Text)
-                                    .help("Type `string`.\n\nExample: `\"omm_xxxxxxxxxx\"`"),
+                                    .help(
+                                        "The meeting room to query (its room_id from the meeting room list or search). Give it or user_id; with both, only user_id counts.\n\nExample: `\"omm_xxxxxxxxxx\"`",
+                                    ),
                                 Field::new(
                                         At::Body,
                                         "include_external_calendar",
                                         Kind::Boolean,
                                     )
-                                    .help("Type `boolean`.\n\nExample: `true`"),
+                                    .help(
+                                        "Whether events of bound third-party calendars count too.\n\nExample: `true`\n\nDefault when left out: `true`",
+                                    ),
                                 Field::new(At::Body, "only_busy", Kind::Boolean)
-                                    .help("Type `boolean`.\n\nExample: `true`"),
+                                    .help(
+                                        "Whether to return only busy events; false also returns events marked free.\n\nExample: `true`\n\nDefault when left out: `true`",
+                                    ),
                                 Field::new(At::Body, "need_rsvp_status", Kind::Boolean)
-                                    .help("Type `boolean`.\n\nExample: `true`"),
+                                    .help(
+                                        "Whether to return the RSVP status for each period.\n\nExample: `true`",
+                                    ),
                             ],
                         ),
                 ],
@@ -4130,14 +4389,14 @@ pub static SERVICES: &[Service] = &[
                 &[
                     Endpoint::new(
                             "calendar.v4.setting.generate_caldav_conf",
-                            "生成 CalDAV 配置",
+                            "生成 CalDAV 配置 — Create CalDAV credentials for syncing calendars to a device.",
                             Output::Data,
                         )
                         .fields(
                             &[
                                 Field::new(At::Body, "device_name", Kind::Text)
                                     .help(
-                                        "Type `string`; at most 100 characters.\n\nExample: `\"iPhone\"`",
+                                        "Name of the device that will sync, at most 100 characters; the calendar shows it.\n\nExample: `\"iPhone\"`\n\nDefault when left out: `\"\"`",
                                     ),
                             ],
                         ),
@@ -4149,7 +4408,7 @@ pub static SERVICES: &[Service] = &[
                 &[
                     Endpoint::new(
                             "calendar.v4.timeoff_event.create",
-                            "创建请假日程",
+                            "创建请假日程 — Create a time-off event for a user.",
                             Output::Data,
                         )
                         .fields(
@@ -4157,33 +4416,41 @@ pub static SERVICES: &[Service] = &[
                                 Field::new(At::Query, "user_id_type", Kind::Text)
                                     .choices(&["open_id", "union_id", "user_id"])
                                     .help(
-                                        "Type `UserIdType`.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                        "The kind of user id used in the request and the answer.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
                                     ),
                                 Field::new(At::Body, "user_id", Kind::Text)
                                     .required()
-                                    .help("Type `string`.\n\nExample: `\"ou_XXXXXXXXXX\"`"),
+                                    .help(
+                                        "The user taking time off, an id of the kind user_id_type names.\n\nExample: `\"ou_XXXXXXXXXX\"`",
+                                    ),
                                 Field::new(At::Body, "timezone", Kind::Text)
                                     .required()
-                                    .help("Type `string`.\n\nExample: `\"Asia/Shanghai\"`"),
+                                    .help(
+                                        "The time zone of the event, such as Asia/Shanghai.\n\nExample: `\"Asia/Shanghai\"`",
+                                    ),
                                 Field::new(At::Body, "start_time", Kind::Text)
                                     .required()
-                                    .help("Type `string`.\n\nExample: `\"2021-01-01\"`"),
+                                    .help(
+                                        "When the time off starts: a Unix timestamp in seconds (such as 1609430400) for time off by the hour, or a date (such as 2021-01-01) for an all-day event. It must use the same form as end_time.\n\nExample: `\"2021-01-01\"`",
+                                    ),
                                 Field::new(At::Body, "end_time", Kind::Text)
                                     .required()
-                                    .help("Type `string`.\n\nExample: `\"2021-01-01\"`"),
+                                    .help(
+                                        "When the time off ends: a Unix timestamp in seconds for time off by the hour, or a date for an all-day event. It must use the same form as start_time.\n\nExample: `\"2021-01-01\"`",
+                                    ),
                                 Field::new(At::Body, "title", Kind::Text)
                                     .help(
-                                        "Type `string`.\n\nExample: `\"请假中(全天) / 1-Day Time Off\"`",
+                                        "A title of your own for the event; left out or empty, the default title is used.\n\nExample: `\"请假中(全天) / 1-Day Time Off\"`",
                                     ),
                                 Field::new(At::Body, "description", Kind::Text)
                                     .help(
-                                        "Type `string`.\n\nExample: `\"若删除此日程，飞书中相应的“请假”标签将自动消失，而请假系统中的休假申请不会被撤销。\"`",
+                                        "A description of your own for the event; left out or empty, the default description is used.\n\nExample: `\"若删除此日程，飞书中相应的“请假”标签将自动消失，而请假系统中的休假申请不会被撤销。\"`",
                                     ),
                             ],
                         ),
                     Endpoint::new(
                             "calendar.v4.timeoff_event.delete",
-                            "删除请假日程",
+                            "删除请假日程 — Delete a time-off event.",
                             Output::Data,
                         )
                         .fields(
@@ -4191,7 +4458,7 @@ pub static SERVICES: &[Service] = &[
                                 Field::new(At::Path, "timeoff_event_id", Kind::Text)
                                     .required()
                                     .help(
-                                        "Type `string`.\n\nExample: `\"timeoff:XXXXXX-XXXX-0917-1623-aa493d591a39\"`",
+                                        "Id of the time-off event, as creating it returned it.\n\nExample: `\"timeoff:XXXXXX-XXXX-0917-1623-aa493d591a39\"`",
                                     ),
                             ],
                         ),
@@ -6462,6 +6729,201 @@ pub static SERVICES: &[Service] = &[
         ],
     ),
     Service::new(
+        "docs",
+        "Cloud documents: read a document's content in a portable format.",
+        &[
+            Resource::new(
+                "content",
+                "A cloud document's content: get a new-style document as Markdown.",
+                &[
+                    Endpoint::new(
+                            "docs.v1.content.get",
+                            "获取云文档内容 — Get a cloud document's content as Markdown.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Query, "doc_token", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The document's token, its unique id.\n\nExample: `\"B4EPdAYx8oi8HRxgPQQbM15UcBf\"`",
+                                    ),
+                                Field::new(At::Query, "doc_type", Kind::Text)
+                                    .required()
+                                    .choices(&["docx"])
+                                    .help("The kind of cloud document.\n\nExample: `\"docx\"`"),
+                                Field::new(At::Query, "content_type", Kind::Text)
+                                    .required()
+                                    .choices(&["markdown"])
+                                    .help(
+                                        "The format the content is returned in.\n\nExample: `\"markdown\"`",
+                                    ),
+                                Field::new(At::Query, "lang", Kind::Text)
+                                    .choices(&["zh", "en", "ja"])
+                                    .help(
+                                        "Language of the user names shown where the document mentions a user.\n\nExample: `\"zh\"`\n\nDefault when left out: `\"zh\"`",
+                                    ),
+                            ],
+                        ),
+                ],
+            ),
+        ],
+    ),
+    Service::new(
+        "ehr",
+        "Feishu People (Standard): the employee roster and the files attached to it.",
+        &[
+            Resource::new(
+                "attachment",
+                "Files attached to roster records, such as ID photos and certificates: download them.",
+                &[
+                    Endpoint::new(
+                            "ehr.v1.attachment.get",
+                            "下载人员的附件 — Download a file attached to an employee's roster record.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "token", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The file's token: the id of an attachment in employee/list's answer.\n\nExample: `\"09bf7b924f9a4a69875788891b5970d8\"`",
+                                    ),
+                            ],
+                        ),
+                ],
+            ),
+            Resource::new(
+                "employee",
+                "Employees' roster records, with system and custom fields: list them by id, status, type or hire date.",
+                &[
+                    Endpoint::new(
+                            "ehr.v1.employee.list",
+                            "批量获取员工花名册信息 — List employees' roster records from Feishu People (Standard).",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Query, "view", Kind::Text)
+                                    .choices(&["basic", "full"])
+                                    .help(
+                                        "How much of each record to return.\n\nExample: `\"basic\"`\n\nDefault when left out: `\"basic\"`",
+                                    ),
+                                Field::new(At::Query, "status", Kind::Integer)
+                                    .list()
+                                    .help(
+                                        "Employee statuses to include; several may be given (employees actually at work are 2 and 4). Without it every status is included.\n\nExample: `[2]`",
+                                    ),
+                                Field::new(At::Query, "type", Kind::Integer)
+                                    .list()
+                                    .help(
+                                        "Employee types to include: 1 full-time, 2 intern, 3 consultant, 4 outsourced, 5 labour service, or the int value of one of the tenant's custom employee types (contact's employee_type_enum/list names them). Without it every type is included.\n\nExample: `[1]`",
+                                    ),
+                                Field::new(At::Query, "start_time", Kind::Text)
+                                    .help(
+                                        "Only employees hired at or after this time (a Unix timestamp in milliseconds, as the page's example shows).\n\nExample: `\"1608690517811\"`",
+                                    ),
+                                Field::new(At::Query, "end_time", Kind::Text)
+                                    .help(
+                                        "Only employees hired at or before this time (a Unix timestamp in milliseconds, as the page's example shows).\n\nExample: `\"1608690517811\"`",
+                                    ),
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "The kind of user id used in the request and the answer.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Query, "user_ids", Kind::Text)
+                                    .list()
+                                    .help(
+                                        "Only these users, at most 100, as ids of the kind user_id_type names (open_id unless it says otherwise).\n\nExample: `[\"ou_8ebd4f35d7101ffdeb4771d7c8ec517e\"]`",
+                                    ),
+                                Field::new(At::Query, "page_token", Kind::Text)
+                                    .help(
+                                        "Where to continue: empty on the first call, then the page_token of the previous answer.\n\nExample: `\"10\"`",
+                                    ),
+                                Field::new(At::Query, "page_size", Kind::Integer)
+                                    .help(
+                                        "How many records one page holds, 1 to 100.\n\nExample: `10`\n\nDefault when left out: `10`",
+                                    ),
+                            ],
+                        ),
+                ],
+            ),
+        ],
+    ),
+    Service::new(
+        "event",
+        "Event delivery: facts about how the platform pushes events to an app.",
+        &[
+            Resource::new(
+                "outbound_ip",
+                "The IP addresses events are pushed from: list them, for firewall allowlists.",
+                &[
+                    Endpoint::new(
+                            "event.v1.outbound_ip.list",
+                            "获取事件出口 IP — List the IP addresses the platform pushes events from.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Query, "page_size", Kind::Integer)
+                                    .help(
+                                        "How many addresses one page holds, at most 50.\n\nExample: `10`",
+                                    ),
+                                Field::new(At::Query, "page_token", Kind::Text)
+                                    .help(
+                                        "Where to continue: empty on the first call, then the page_token of the previous answer.\n\nExample: `\"xxx\"`",
+                                    ),
+                            ],
+                        ),
+                ],
+            ),
+        ],
+    ),
+    Service::new(
+        "human_authentication",
+        "Real-name verification: record users' identities for liveness checks (a billed feature).",
+        &[
+            Resource::new(
+                "identity",
+                "A user's real-name identity (name, ID card number, mobile): record it before a liveness check.",
+                &[
+                    Endpoint::new(
+                            "human_authentication.v1.identity.create",
+                            "录入身份信息 — Record a user's real-name identity before liveness verification.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Query, "user_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The user whose identity is recorded, as an id of the kind user_id_type names.\n\nExample: `\"ou_2eb5483cb377daa5054bc6f86e2089a5\"`",
+                                    ),
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "The kind of user id used in the request.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Body, "identity_name", Kind::Text)
+                                    .required()
+                                    .help("The person's full name.\n\nExample: `\"张三\"`"),
+                                Field::new(At::Body, "identity_code", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The person's ID card number.\n\nExample: `\"4xxxxxxxx\"`",
+                                    ),
+                                Field::new(At::Body, "mobile", Kind::Text)
+                                    .help(
+                                        "The person's mobile number.\n\nExample: `\"13xxxxxxx\"`",
+                                    ),
+                            ],
+                        ),
+                ],
+            ),
+        ],
+    ),
+    Service::new(
         "im",
         "Messaging: send and manage messages, chats and their members, files and images, feed cards and tags.",
         &[
@@ -8242,8 +8704,9 @@ pub static SERVICES: &[Service] = &[
                                     ),
                                 Field::new(At::Query, "type", Kind::Text)
                                     .required()
+                                    .choices(&["image", "file"])
                                     .help(
-                                        "The resource kind: `image` for images in image or rich-text messages, `file` for files, audio and video (not stickers).\n\nExample: `\"image\"`",
+                                        "The kind of resource to fetch.\n\nExample: `\"image\"`",
                                     ),
                             ],
                         ),
@@ -8413,6 +8876,1137 @@ pub static SERVICES: &[Service] = &[
                                     .help(
                                         "Open ids of the users whose preview to update, at most 100; when left out, every member of the chat holding the link. Users outside that chat cannot be updated.\n\nExample: `[\"ou_xxx\"]`",
                                     ),
+                            ],
+                        ),
+                ],
+            ),
+        ],
+    ),
+    Service::new(
+        "mdm",
+        "Master data: countries and regions, and the data dimensions bound to users.",
+        &[
+            Resource::new(
+                "batch_country_region",
+                "Countries and regions by master-data code: get several at once.",
+                &[
+                    Endpoint::new(
+                            "mdm.v3.batch_country_region.get",
+                            "根据主数据编码批量查询国家/地区",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Query, "fields", Kind::Text)
+                                    .list()
+                                    .required()
+                                    .help(
+                                        "Type `array` of `string`; at least 1 items, at most 100 items.\n\nExample: `[\"name\"]`",
+                                    ),
+                                Field::new(At::Query, "ids", Kind::Text)
+                                    .list()
+                                    .required()
+                                    .help(
+                                        "Type `array` of `string`; at least 1 items, at most 100 items.\n\nExample: `[\"MDCT00000001\"]`",
+                                    ),
+                                Field::new(At::Query, "languages", Kind::Text)
+                                    .list()
+                                    .required()
+                                    .help(
+                                        "Type `array` of `string`; at most 100 items.\n\nExample: `[\"en-US\"]`",
+                                    ),
+                            ],
+                        ),
+                ],
+            ),
+            Resource::new(
+                "country_region",
+                "Countries and regions: list them, filtered and paged.",
+                &[
+                    Endpoint::new(
+                            "mdm.v3.country_region.list",
+                            "分页批量查询国家/地区",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Query, "languages", Kind::Text)
+                                    .list()
+                                    .required()
+                                    .help(
+                                        "Type `array` of `string`; at most 100 items.\n\nExample: `[\"en-US\"]`",
+                                    ),
+                                Field::new(At::Query, "fields", Kind::Text)
+                                    .list()
+                                    .required()
+                                    .help(
+                                        "Type `array` of `string`; at least 1 items, at most 100 items.\n\nExample: `[\"name\"]`",
+                                    ),
+                                Field::new(At::Query, "limit", Kind::Integer)
+                                    .help(
+                                        "Type `int32`; at least 1, at most 1000.\n\nExample: `10`",
+                                    ),
+                                Field::new(At::Query, "offset", Kind::Integer)
+                                    .help(
+                                        "Type `int32`; at least 0, at most 100000.\n\nExample: `0`",
+                                    ),
+                                Field::new(At::Query, "return_count", Kind::Boolean)
+                                    .help("Type `boolean`.\n\nExample: `true`"),
+                                Field::new(At::Query, "page_token", Kind::Text)
+                                    .help(
+                                        "Type `string`.\n\nExample: `\"eVQrYzJBNDNONlk4VFZBZVlSdzlKdFJ4bVVHVExENDNKVHoxaVdiVnViQT0=\"`",
+                                    ),
+                                Field::new(At::Body, "filter", Kind::Json)
+                                    .help("Type `object`."),
+                                Field::new(At::Body, "common", Kind::Json)
+                                    .help("Type `object`."),
+                            ],
+                        ),
+                ],
+            ),
+            Resource::new(
+                "user_auth_data_relation",
+                "Data dimensions of users: bind and unbind them.",
+                &[
+                    Endpoint::new(
+                            "mdm.v1.user_auth_data_relation.bind",
+                            "用户数据维度绑定",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "Type `UserIdType`.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Body, "root_dimension_type", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Type `string`; at least 1 characters, at most 200 characters.\n\nExample: `\"gongsi\"`",
+                                    ),
+                                Field::new(At::Body, "sub_dimension_types", Kind::Text)
+                                    .list()
+                                    .required()
+                                    .help(
+                                        "Type `array` of `string`; at least 1 items, at most 200 items.\n\nExample: `[\"code_dimension\"]`",
+                                    ),
+                                Field::new(At::Body, "authorized_user_ids", Kind::Text)
+                                    .list()
+                                    .required()
+                                    .help(
+                                        "Type `array` of `string`; at least 1 items, at most 200 items.\n\nExample: `[\"ou_7dab8a3d3cdcc9da365777c7ad535d62\"]`",
+                                    ),
+                                Field::new(At::Body, "uams_app_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Type `string`; at least 1 characters, at most 200 characters.\n\nExample: `\"uams-tenant-test\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "mdm.v1.user_auth_data_relation.unbind",
+                            "用户数据维度解绑",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "Type `UserIdType`.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Body, "root_dimension_type", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Type `string`; at least 1 characters, at most 200 characters.\n\nExample: `\"gongsi\"`",
+                                    ),
+                                Field::new(At::Body, "sub_dimension_types", Kind::Text)
+                                    .list()
+                                    .required()
+                                    .help(
+                                        "Type `array` of `string`; at least 1 items, at most 200 items.\n\nExample: `[\"zijie\"]`",
+                                    ),
+                                Field::new(At::Body, "authorized_user_ids", Kind::Text)
+                                    .list()
+                                    .required()
+                                    .help(
+                                        "Type `array` of `string`; at least 1 items, at most 200 items.\n\nExample: `[\"on_21f2db9bdbafadeb16cd77b76060d41d\"]`",
+                                    ),
+                                Field::new(At::Body, "uams_app_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Type `string`; at least 1 characters, at most 200 characters.\n\nExample: `\"uams-tenant-test\"`",
+                                    ),
+                            ],
+                        ),
+                ],
+            ),
+        ],
+    ),
+    Service::new(
+        "minutes",
+        "Minutes (recorded, transcribed meetings and audio): search them, get their facts, AI summaries, view statistics, media and transcripts.",
+        &[
+            Resource::new(
+                "minute",
+                "Minutes: get one's basic facts or its AI summary, chapters and to-dos, and search minutes by keyword and filters.",
+                &[
+                    Endpoint::new(
+                            "minutes.v1.minute.artifacts",
+                            "获取妙记AI产物 — Get the AI-made summary, chapters and to-dos of a minute.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "minute_token", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The minute's token, usually the last segment of its URL (https://sample.feishu.cn/minutes/<token>).\n\nExample: `\"obcnq3b9jl72l83w4f149w9c\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "minutes.v1.minute.get",
+                            "获取妙记信息 — Get the basic facts of one minute.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "minute_token", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The minute's token, usually the last segment of its URL (https://sample.feishu.cn/minutes/<token>).\n\nExample: `\"obcnq3b9jl72l83w4f14xxxx\"`",
+                                    ),
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "The kind of user id used for owner_id in the answer.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "minutes.v1.minute.search",
+                            "搜索妙记 — Search minutes by keyword, owner, participant and creation time.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Query, "page_size", Kind::Integer)
+                                    .help(
+                                        "How many minutes one page holds, at most 30.\n\nExample: `10`\n\nDefault when left out: `15`",
+                                    ),
+                                Field::new(At::Query, "page_token", Kind::Text)
+                                    .help(
+                                        "Page token from the previous answer; leave it out on the first call to start from the beginning.\n\nExample: `\"eVQrYzJBNDNONlk4VFZBZVlSdzlKdFJ4bVVHVExENDNKVHoxaVdiVnViQT0=\"`",
+                                    ),
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "The kind of user id the call uses; the page documents the owner and participant filters as taking open_ids.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Body, "query", Kind::Text)
+                                    .help(
+                                        "The search keyword, up to 50 characters.\n\nExample: `\"周会\"`",
+                                    ),
+                                Field::new(At::Body, "filter", Kind::Json)
+                                    .help("Conditions the minutes found must meet."),
+                            ],
+                        ),
+                ],
+            ),
+            Resource::new(
+                "minute_media",
+                "A minute's audio or video file: get a download link for it.",
+                &[
+                    Endpoint::new(
+                            "minutes.v1.minute_media.get",
+                            "下载妙记音视频文件 — Get a download link for the audio or video file of a minute.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "minute_token", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The minute's token, usually the last segment of its URL (https://sample.feishu.cn/minutes/<token>).\n\nExample: `\"obcnq3b9jl72l83w4f149w9c\"`",
+                                    ),
+                            ],
+                        ),
+                ],
+            ),
+            Resource::new(
+                "minute_statistics",
+                "A minute's view statistics: get page views, viewers and when they last looked.",
+                &[
+                    Endpoint::new(
+                            "minutes.v1.minute_statistics.get",
+                            "获取妙记统计数据 — Get the view statistics of a minute.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "minute_token", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The minute's token, usually the last segment of its URL (https://sample.feishu.cn/minutes/<token>).\n\nExample: `\"obcnq3b9jl72l83w4f14xxxx\"`",
+                                    ),
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "The kind of user id used for the viewers in the answer.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                            ],
+                        ),
+                ],
+            ),
+            Resource::new(
+                "minute_transcript",
+                "A minute's transcript: download it as a text or subtitle file.",
+                &[
+                    Endpoint::new(
+                            "minutes.v1.minute_transcript.get",
+                            "导出妙记文字记录 — Download the transcript of a minute as a file.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "minute_token", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The minute's token, usually the last segment of its URL (https://sample.feishu.cn/minutes/<token>).\n\nExample: `\"obcnq3b9jl72l83w4f149w9c\"`",
+                                    ),
+                                Field::new(At::Query, "need_speaker", Kind::Boolean)
+                                    .help(
+                                        "Whether the transcript names the speakers.\n\nExample: `true`",
+                                    ),
+                                Field::new(At::Query, "need_timestamp", Kind::Boolean)
+                                    .help(
+                                        "Whether the transcript carries timestamps.\n\nExample: `true`",
+                                    ),
+                                Field::new(At::Query, "file_format", Kind::Text)
+                                    .choices(&["txt", "srt"])
+                                    .help(
+                                        "The file format of the transcript.\n\nExample: `\"txt\"`",
+                                    ),
+                            ],
+                        ),
+                ],
+            ),
+        ],
+    ),
+    Service::new(
+        "optical_char_recognition",
+        "Optical character recognition: read the text in images.",
+        &[
+            Resource::new(
+                "image",
+                "Images: recognize their text, region by region.",
+                &[
+                    Endpoint::new(
+                            "optical_char_recognition.v1.image.basic_recognize",
+                            "识别图片中的文字 — Recognize the text in an image.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Body, "image", Kind::Text)
+                                    .help(
+                                        "The image's bytes, base64-encoded; the file must be under 5 MB.\n\nExample: `\"base64后的图片二进制数据\"`",
+                                    ),
+                            ],
+                        ),
+                ],
+            ),
+        ],
+    ),
+    Service::new(
+        "passport",
+        "Login state: read users' login sessions and log users out.",
+        &[
+            Resource::new(
+                "session",
+                "Users' login sessions: list them with sensitive details masked, and end them.",
+                &[
+                    Endpoint::new(
+                            "passport.v1.session.logout",
+                            "退出登录 — Log a user out.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "The kind of user id used in user_id.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Body, "idp_credential_id", Kind::Text)
+                                    .help(
+                                        "The user's unique id at the identity provider; required when logout_type is 2.\n\nExample: `\"user@xxx.xx\"`",
+                                    ),
+                                Field::new(At::Body, "logout_type", Kind::Integer)
+                                    .required()
+                                    .help(
+                                        "How the sessions to end are chosen.\n\nExample: `1`",
+                                    ),
+                                Field::new(At::Body, "terminal_type", Kind::Integer)
+                                    .list()
+                                    .help(
+                                        "The kinds of client to log out from; all of them when left out.\n\nExample: `[1]`",
+                                    ),
+                                Field::new(At::Body, "user_id", Kind::Text)
+                                    .help(
+                                        "The user's id, of the kind user_id_type names; required when logout_type is 1.\n\nExample: `\"ou_7dab8a3d3cdcc9da365777c7ad535d62\"`",
+                                    ),
+                                Field::new(At::Body, "logout_reason", Kind::Integer)
+                                    .help(
+                                        "The prompt the user sees; when left out, a default prompt says the device was logged out from another client.\n\nExample: `34`",
+                                    ),
+                                Field::new(At::Body, "sid", Kind::Text)
+                                    .help(
+                                        "The identifier of the one session to end (session/query gives it); required when logout_type is 3.\n\nExample: `\"AAAAAAAAAANll6nQoIAAFA==\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "passport.v1.session.query",
+                            "批量获取脱敏的用户登录信息 — List users' login sessions, with sensitive details masked.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "The kind of user id used in the request and the answer.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Body, "user_ids", Kind::Text)
+                                    .list()
+                                    .help(
+                                        "The users whose sessions to return, at most 100, as ids of the kind user_id_type names.\n\nExample: `[\"47f621ff\"]`",
+                                    ),
+                            ],
+                        ),
+                ],
+            ),
+        ],
+    ),
+    Service::new(
+        "personal_settings",
+        "Personal settings: the tenant's system statuses that users' profiles show, such as on a business trip.",
+        &[
+            Resource::new(
+                "system_status",
+                "Tenant system statuses: create, list, change and delete them, and switch one on or off for many users at once.",
+                &[
+                    Endpoint::new(
+                            "personal_settings.v1.system_status.batch_close",
+                            "批量关闭系统状态 — Switch a system status off for up to 50 users.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "system_status_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The id of the system status to switch off, as the system status list gives it.\n\nExample: `\"7101214603622940671\"`",
+                                    ),
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "The kind of user id in user_list and the answer; user_id needs the contact:user.employee_id:readonly scope.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Body, "user_list", Kind::Text)
+                                    .list()
+                                    .required()
+                                    .help(
+                                        "Ids of the users to switch the status off for, 1 to 50, of the kind user_id_type names (open_ids are recommended).\n\nExample: `[\"ou_53edd3282dbc2fdbe5c593cfa5ce82ab\"]`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "personal_settings.v1.system_status.batch_open",
+                            "批量开启系统状态 — Switch a system status on for up to 50 users.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "system_status_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The id of the system status to switch on, as the system status list gives it.\n\nExample: `\"7101214603622940672\"`",
+                                    ),
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "The kind of user id in user_list and the answer; user_id needs the contact:user.employee_id:readonly scope.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Body, "user_list", Kind::Json)
+                                    .required()
+                                    .help("The users to switch the status on for, 1 to 50."),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "personal_settings.v1.system_status.create",
+                            "创建系统状态 — Create a system status for the whole tenant.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Body, "title", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The status name, unique in the tenant: 1 to 20 weighted characters, a Chinese (or other non-English) character counting as two.\n\nExample: `\"出差\"`",
+                                    ),
+                                Field::new(At::Body, "i18n_title", Kind::Json)
+                                    .help(
+                                        "The status name per language; none of them may repeat a name of another status.",
+                                    ),
+                                Field::new(At::Body, "icon_key", Kind::Text)
+                                    .required()
+                                    .choices(
+                                        &[
+                                            "GeneralDoNotDisturb",
+                                            "GeneralInMeetingBusy",
+                                            "Coffee",
+                                            "GeneralBusinessTrip",
+                                            "GeneralWorkFromHome",
+                                            "StatusEnjoyLife",
+                                            "GeneralTravellingCar",
+                                            "StatusBus",
+                                            "StatusInFlight",
+                                            "Typing",
+                                            "EatingFood",
+                                            "SICK",
+                                            "GeneralSun",
+                                            "GeneralMoonRest",
+                                            "StatusReading",
+                                            "Status_PrivateMessage",
+                                            "StatusFlashOfInspiration",
+                                            "GeneralVacation",
+                                        ],
+                                    )
+                                    .help(
+                                        "The status icon; the system status overview shows each icon.\n\nExample: `\"GeneralBusinessTrip\"`",
+                                    ),
+                                Field::new(At::Body, "color", Kind::Text)
+                                    .choices(
+                                        &[
+                                            "BLUE",
+                                            "GRAY",
+                                            "INDIGO",
+                                            "WATHET",
+                                            "GREEN",
+                                            "TURQUOISE",
+                                            "YELLOW",
+                                            "LIME",
+                                            "RED",
+                                            "ORANGE",
+                                            "PURPLE",
+                                            "VIOLET",
+                                            "CARMINE",
+                                        ],
+                                    )
+                                    .help(
+                                        "The status colour.\n\nExample: `\"BLUE\"`\n\nDefault when left out: `\"BLUE\"`",
+                                    ),
+                                Field::new(At::Body, "priority", Kind::Integer)
+                                    .help(
+                                        "Display priority, 0 to 9: the smaller the number, the higher the status shows in the client; no two statuses may share one.\n\nExample: `1`\n\nDefault when left out: `0`",
+                                    ),
+                                Field::new(At::Body, "sync_setting", Kind::Json)
+                                    .help(
+                                        "How the status is switched on when a linked system (such as an approval) syncs it.",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "personal_settings.v1.system_status.delete",
+                            "删除系统状态 — Delete a tenant system status.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "system_status_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The id of the system status to delete, as the system status list gives it.\n\nExample: `\"7101214603622940633\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "personal_settings.v1.system_status.list",
+                            "获取系统状态 — List the tenant's system statuses.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Query, "page_size", Kind::Integer)
+                                    .help(
+                                        "The most statuses per page, 1 to 50.\n\nExample: `50`\n\nDefault when left out: `50`",
+                                    ),
+                                Field::new(At::Query, "page_token", Kind::Text)
+                                    .help(
+                                        "Token of the page to fetch: leave it out for the first page, then pass the page_token of the previous answer.\n\nExample: `\"GxmvlNRvP0NdQZpa7yIqf_Lv_QuBwTQ8tXkX7w-irAghVD_TvuYd1aoJ1LQph86O-XImC4X9j9FhUPhXQDvtrQ==\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "personal_settings.v1.system_status.patch",
+                            "修改系统状态 — Change the chosen fields of a tenant system status.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "system_status_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The id of the system status to change, as the system status list gives it.\n\nExample: `\"7101214603622940633\"`",
+                                    ),
+                                Field::new(At::Body, "system_status", Kind::Json)
+                                    .required()
+                                    .help(
+                                        "The status's new values; only the fields update_fields names are applied.",
+                                    ),
+                                Field::new(At::Body, "update_fields", Kind::Text)
+                                    .list()
+                                    .required()
+                                    .choices(
+                                        &[
+                                            "TITLE",
+                                            "I18N_TITLE",
+                                            "ICON",
+                                            "COLOR",
+                                            "PRIORITY",
+                                            "SYNC_SETTING",
+                                        ],
+                                    )
+                                    .help(
+                                        "The fields of system_status to apply.\n\nExample: `[\"ICON\"]`",
+                                    ),
+                            ],
+                        ),
+                ],
+            ),
+        ],
+    ),
+    Service::new(
+        "report",
+        "Work reports: report rules, their report boards, and the reports users submitted.",
+        &[
+            Resource::new(
+                "rule",
+                "Report rules: look them up by name.",
+                &[
+                    Endpoint::new("report.v1.rule.query", "查询规则", Output::Data)
+                        .fields(
+                            &[
+                                Field::new(At::Query, "rule_name", Kind::Text)
+                                    .required()
+                                    .help("Type `string`.\n\nExample: `\"工作月报\"`"),
+                                Field::new(At::Query, "include_deleted", Kind::Integer)
+                                    .help(
+                                        "Type `int32`; at least 0, at most 1, one of `0`, `1`.\n\nExample: `0`",
+                                    ),
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "Type `UserIdType`.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                            ],
+                        ),
+                ],
+            ),
+            Resource::new(
+                "rule_view",
+                "A rule's report board: remove it for given users.",
+                &[
+                    Endpoint::new(
+                            "report.v1.rule_view.remove",
+                            "移除规则看板",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "rule_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Type `string`; at least 1 characters.\n\nExample: `\"6894419345318182122\"`",
+                                    ),
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "Type `UserIdType`.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Body, "user_ids", Kind::Text)
+                                    .list()
+                                    .help(
+                                        "Type `array` of `string`; at most 200 items.\n\nExample: `[\"ou_d6a5b5a55c77ca0b5b6c6ca0dd628c85\"]`",
+                                    ),
+                            ],
+                        ),
+                ],
+            ),
+            Resource::new(
+                "task",
+                "Submitted reports: query them by rule, author and time.",
+                &[
+                    Endpoint::new("report.v1.task.query", "查询任务", Output::Data)
+                        .fields(
+                            &[
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "Type `UserIdType`.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Body, "commit_start_time", Kind::Integer)
+                                    .required()
+                                    .help("Type `int32`.\n\nExample: `1622427266`"),
+                                Field::new(At::Body, "commit_end_time", Kind::Integer)
+                                    .required()
+                                    .help("Type `int32`.\n\nExample: `1622427266`"),
+                                Field::new(At::Body, "rule_id", Kind::Text)
+                                    .help(
+                                        "Type `string`.\n\nExample: `\"6894419345318182932\"`",
+                                    ),
+                                Field::new(At::Body, "user_id", Kind::Text)
+                                    .help(
+                                        "Type `string`.\n\nExample: `\"ou_133f0b6d0f097cf7d7ba00b38fffb110\"`",
+                                    ),
+                                Field::new(At::Body, "page_token", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Type `string`.\n\nExample: `\"6895699275733778451\"`",
+                                    ),
+                                Field::new(At::Body, "page_size", Kind::Integer)
+                                    .required()
+                                    .help(
+                                        "Type `int32`; at least 0, at most 20.\n\nExample: `10`",
+                                    ),
+                            ],
+                        ),
+                ],
+            ),
+        ],
+    ),
+    Service::new(
+        "speech_to_text",
+        "Speech recognition: turn spoken audio into text.",
+        &[
+            Resource::new(
+                "speech",
+                "Speech audio: recognize a whole short file at once, or a stream chunk by chunk.",
+                &[
+                    Endpoint::new(
+                            "speech_to_text.v1.speech.file_recognize",
+                            "识别语音文件 — Recognize the speech in a whole audio file.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Body, "speech", Kind::Json)
+                                    .required()
+                                    .help("The audio file."),
+                                Field::new(At::Body, "config", Kind::Json)
+                                    .required()
+                                    .help("How to recognize the file."),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "speech_to_text.v1.speech.stream_recognize",
+                            "识别流式语音 — Recognize speech sent as a stream of audio chunks.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Body, "speech", Kind::Json)
+                                    .required()
+                                    .help("This chunk of audio."),
+                                Field::new(At::Body, "config", Kind::Json)
+                                    .required()
+                                    .help(
+                                        "Where the chunk belongs in its stream and how to recognize it.",
+                                    ),
+                            ],
+                        ),
+                ],
+            ),
+        ],
+    ),
+    Service::new(
+        "tenant",
+        "The tenant (organization): its details and its product seats.",
+        &[
+            Resource::new(
+                "tenant",
+                "The tenant: get its name, number, edition, avatar and domain.",
+                &[
+                    Endpoint::new(
+                        "tenant.v2.tenant.query",
+                        "获取企业信息 — Get the tenant's name, number, avatar and other details.",
+                        Output::Data,
+                    ),
+                ],
+            ),
+            Resource::new(
+                "tenant_product_assign_info",
+                "The tenant's product seat subscriptions: list those with seats still to assign.",
+                &[
+                    Endpoint::new(
+                        "tenant.v2.tenant_product_assign_info.query",
+                        "获取企业席位信息接口 — List the tenant's product seats that still have room to assign.",
+                        Output::Data,
+                    ),
+                ],
+            ),
+        ],
+    ),
+    Service::new(
+        "translation",
+        "Machine translation: detect a text's language and translate text.",
+        &[
+            Resource::new(
+                "text",
+                "Texts: detect their language, and translate them between supported languages, optionally with a glossary.",
+                &[
+                    Endpoint::new(
+                            "translation.v1.text.detect",
+                            "识别文本语种 — Detect the language of a text.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Body, "text", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The text whose language to detect.\n\nExample: `\"你好\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "translation.v1.text.translate",
+                            "翻译文本 — Machine-translate a text between two of 16 languages.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Body, "source_language", Kind::Text)
+                                    .required()
+                                    .choices(
+                                        &[
+                                            "zh",
+                                            "zh-Hant",
+                                            "en",
+                                            "ja",
+                                            "ru",
+                                            "de",
+                                            "fr",
+                                            "it",
+                                            "pl",
+                                            "th",
+                                            "hi",
+                                            "id",
+                                            "es",
+                                            "pt",
+                                            "ko",
+                                            "vi",
+                                        ],
+                                    )
+                                    .help("The language of the text.\n\nExample: `\"zh\"`"),
+                                Field::new(At::Body, "text", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The text to translate, at most 1,000 characters.\n\nExample: `\"尝试使用一下飞书吧\"`",
+                                    ),
+                                Field::new(At::Body, "target_language", Kind::Text)
+                                    .required()
+                                    .choices(
+                                        &[
+                                            "zh",
+                                            "zh-Hant",
+                                            "en",
+                                            "ja",
+                                            "ru",
+                                            "de",
+                                            "fr",
+                                            "it",
+                                            "pl",
+                                            "th",
+                                            "hi",
+                                            "id",
+                                            "es",
+                                            "pt",
+                                            "ko",
+                                            "vi",
+                                        ],
+                                    )
+                                    .help(
+                                        "The language to translate into.\n\nExample: `\"en\"`",
+                                    ),
+                                Field::new(At::Body, "glossary", Kind::Json)
+                                    .help(
+                                        "Terms to translate a fixed way, for this request only; at most 128.",
+                                    ),
+                            ],
+                        ),
+                ],
+            ),
+        ],
+    ),
+    Service::new(
+        "trust_party",
+        "Connected (trusted) organizations: see the organizations yours is connected with, and their departments, members and user groups.",
+        &[
+            Resource::new(
+                "collaboration_tenant",
+                "Connected organizations: list the visible ones, get one, and browse the departments, members and user groups visible in it.",
+                &[
+                    Endpoint::new(
+                            "trust_party.v1.collaboration_tenant.get",
+                            "获取关联组织详情 — Get one connected organization by its tenant key.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "target_tenant_key", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Tenant key of the connected organization, as listed by the administrator's list of connected organizations (directory collaboration_tenant/list).\n\nExample: `\"4e6ac4d14bcd5071a37a39de902c7141\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "trust_party.v1.collaboration_tenant.list",
+                            "获取可见关联组织的列表 — List the connected organizations the caller can see, page by page.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Query, "page_token", Kind::Text)
+                                    .help(
+                                        "Page token from the previous answer; leave it out on the first call to start from the beginning.\n\nExample: `\"xxxx\"`",
+                                    ),
+                                Field::new(At::Query, "page_size", Kind::Integer)
+                                    .help(
+                                        "How many organizations one page holds.\n\nExample: `10`\n\nDefault when left out: `10`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "trust_party.v1.collaboration_tenant.visible_organization",
+                            "获取关联组织的部门和成员信息 — List the departments, members and user groups of a connected organization that the caller can see.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "target_tenant_key", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Tenant key of the connected organization, as listed by the administrator's list of connected organizations (directory collaboration_tenant/list).\n\nExample: `\"4e6ac4d14bcd5071a37a39de902c7141\"`",
+                                    ),
+                                Field::new(At::Query, "department_id_type", Kind::Text)
+                                    .choices(&["department_id", "open_department_id"])
+                                    .help(
+                                        "The kind of department id target_department_id holds.\n\nExample: `\"department_id\"`\n\nDefault when left out: `\"department_id\"`",
+                                    ),
+                                Field::new(At::Query, "target_department_id", Kind::Text)
+                                    .help(
+                                        "The department of the connected organization to look into, 0 for the root; give either it or target_group_id. Ids come from earlier answers of this endpoint.\n\nExample: `\"od-4e6ac4d14bcd5071a37a39de902c7141\"`",
+                                    ),
+                                Field::new(At::Query, "page_token", Kind::Text)
+                                    .help(
+                                        "Page token from the previous answer; leave it out on the first call to start from the beginning.\n\nExample: `\"AQD9/Rn9eij9Pm39ED40/TIx6jupqdAcfLY%2B51xMvNU=\"`",
+                                    ),
+                                Field::new(At::Query, "page_size", Kind::Integer)
+                                    .help(
+                                        "How many visible entities one page holds.\n\nExample: `10`\n\nDefault when left out: `100`",
+                                    ),
+                                Field::new(At::Query, "group_id_type", Kind::Text)
+                                    .choices(&["group_id", "open_group_id"])
+                                    .help(
+                                        "The kind of user group id target_group_id holds.\n\nExample: `\"group_id\"`\n\nDefault when left out: `\"group_id\"`",
+                                    ),
+                                Field::new(At::Query, "target_group_id", Kind::Text)
+                                    .help(
+                                        "The user group of the connected organization to look into; give either it or target_department_id. Ids come from earlier answers of this endpoint.\n\nExample: `\"od-4e6ac4d14bcd5071a37a39de902c7141\"`",
+                                    ),
+                            ],
+                        ),
+                ],
+            ),
+            Resource::new(
+                "collaboration_tenant_collaboration_department",
+                "A department of a connected organization: get its details, leaders and parent.",
+                &[
+                    Endpoint::new(
+                            "trust_party.v1.collaboration_tenant_collaboration_department.get",
+                            "获取关联组织部门详情 — Get one department of a connected organization.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "target_tenant_key", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Tenant key of the connected organization, as listed by the administrator's list of connected organizations (directory collaboration_tenant/list).\n\nExample: `\"4e6ac4d14bcd5071a37a39de902c7141\"`",
+                                    ),
+                                Field::new(At::Path, "target_department_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The department of the connected organization, an id of the kind target_department_id_type names.\n\nExample: `\"od-4e6ac4d14bcd5071a37a39de902c7141\"`",
+                                    ),
+                                Field::new(
+                                        At::Query,
+                                        "target_department_id_type",
+                                        Kind::Text,
+                                    )
+                                    .choices(&["department_id", "open_department_id"])
+                                    .help(
+                                        "The kind of id target_department_id is.\n\nExample: `\"department_id\"`\n\nDefault when left out: `\"department_id\"`",
+                                    ),
+                            ],
+                        ),
+                ],
+            ),
+            Resource::new(
+                "collaboration_tenant_collaboration_user",
+                "A member of a connected organization: get their details, status, departments and leader.",
+                &[
+                    Endpoint::new(
+                            "trust_party.v1.collaboration_tenant_collaboration_user.get",
+                            "获取关联组织成员详情 — Get one member of a connected organization.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "target_tenant_key", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Tenant key of the connected organization, as listed by the administrator's list of connected organizations (directory collaboration_tenant/list).\n\nExample: `\"4e6ac4d14bcd5071a37a39de902c7141\"`",
+                                    ),
+                                Field::new(At::Path, "target_user_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The member of the connected organization, an id of the kind target_user_id_type names.\n\nExample: `\"od-4e6ac4d14bcd5071a37a39de902c7141\"`",
+                                    ),
+                                Field::new(At::Query, "target_user_id_type", Kind::Text)
+                                    .choices(&["user_id", "union_id", "open_id"])
+                                    .help(
+                                        "The kind of id target_user_id is; visible_organization returns each of them.\n\nExample: `\"user_id\"`\n\nDefault when left out: `\"user_id\"`",
+                                    ),
+                            ],
+                        ),
+                ],
+            ),
+        ],
+    ),
+    Service::new(
+        "verification",
+        "Organization verification: whether the tenant's legal entity is verified.",
+        &[
+            Resource::new(
+                "verification",
+                "The tenant's verification information: get its entity name and whether it is verified.",
+                &[
+                    Endpoint::new(
+                        "verification.v1.verification.get",
+                        "获取认证信息 — Get the tenant's legal entity name and verification status.",
+                        Output::Data,
+                    ),
+                ],
+            ),
+        ],
+    ),
+    Service::new(
+        "workplace",
+        "Workplace (the app portal): access statistics of workplaces, custom workplaces and their widgets.",
+        &[
+            Resource::new(
+                "custom_workplace_access_data",
+                "Access data of custom workplaces: search it by day.",
+                &[
+                    Endpoint::new(
+                            "workplace.v1.custom_workplace_access_data.search",
+                            "获取定制工作台访问数据",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Query, "from_date", Kind::Text)
+                                    .required()
+                                    .help("Type `string`.\n\nExample: `\"2023-03-01\"`"),
+                                Field::new(At::Query, "to_date", Kind::Text)
+                                    .required()
+                                    .help("Type `string`.\n\nExample: `\"2023-03-22\"`"),
+                                Field::new(At::Query, "page_size", Kind::Integer)
+                                    .required()
+                                    .help(
+                                        "Type `int32`; at least 1, at most 100.\n\nExample: `20`\n\nDefault when left out: `20`",
+                                    ),
+                                Field::new(At::Query, "page_token", Kind::Text)
+                                    .help("Type `string`.\n\nExample: `\"ddowkdkl9w2d\"`"),
+                                Field::new(At::Query, "custom_workplace_id", Kind::Text)
+                                    .help(
+                                        "Type `string`.\n\nExample: `\"tpl_647184b585400013254c4ea6\"`",
+                                    ),
+                            ],
+                        ),
+                ],
+            ),
+            Resource::new(
+                "workplace_access_data",
+                "Access data of the workplace: search it by day.",
+                &[
+                    Endpoint::new(
+                            "workplace.v1.workplace_access_data.search",
+                            "获取工作台访问数据",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Query, "from_date", Kind::Text)
+                                    .required()
+                                    .help("Type `string`.\n\nExample: `\"2023-03-01\"`"),
+                                Field::new(At::Query, "to_date", Kind::Text)
+                                    .required()
+                                    .help("Type `string`.\n\nExample: `\"2023-03-22\"`"),
+                                Field::new(At::Query, "page_size", Kind::Integer)
+                                    .required()
+                                    .help(
+                                        "Type `int32`; at least 1, at most 200.\n\nExample: `20`\n\nDefault when left out: `20`",
+                                    ),
+                                Field::new(At::Query, "page_token", Kind::Text)
+                                    .help("Type `string`.\n\nExample: `\"ddowkdkl9w2d\"`"),
+                            ],
+                        ),
+                ],
+            ),
+            Resource::new(
+                "workplace_block_access_data",
+                "Access data of workplace widgets: search it by day.",
+                &[
+                    Endpoint::new(
+                            "workplace.v1.workplace_block_access_data.search",
+                            "获取定制工作台小组件访问数据",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Query, "from_date", Kind::Text)
+                                    .required()
+                                    .help("Type `string`.\n\nExample: `\"2023-02-01\"`"),
+                                Field::new(At::Query, "to_date", Kind::Text)
+                                    .required()
+                                    .help("Type `string`.\n\nExample: `\"2023-03-02\"`"),
+                                Field::new(At::Query, "page_size", Kind::Integer)
+                                    .required()
+                                    .help(
+                                        "Type `int32`; at least 1, at most 200.\n\nExample: `20`\n\nDefault when left out: `20`",
+                                    ),
+                                Field::new(At::Query, "page_token", Kind::Text)
+                                    .help("Type `string`.\n\nExample: `\"ddowkdkl9w2d\"`"),
+                                Field::new(At::Query, "block_id", Kind::Text)
+                                    .help("Type `string`.\n\nExample: `\"283438293839422334\"`"),
                             ],
                         ),
                 ],

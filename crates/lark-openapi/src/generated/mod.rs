@@ -16,6 +16,18 @@ pub mod auth;
 #[cfg(feature = "authen")]
 #[cfg_attr(docsrs, doc(cfg(feature = "authen")))]
 pub mod authen;
+/// Bitable (Base) permissions: the custom roles of a base, with what each may see and edit.
+#[cfg(feature = "base")]
+#[cfg_attr(docsrs, doc(cfg(feature = "base")))]
+pub mod base;
+/// The `board` service.
+#[cfg(feature = "board")]
+#[cfg_attr(docsrs, doc(cfg(feature = "board")))]
+pub mod board;
+/// The app's bot: events it receives, such as a user clicking one of its custom menu items.
+#[cfg(feature = "bot")]
+#[cfg_attr(docsrs, doc(cfg(feature = "bot")))]
+pub mod bot;
 /// Calendars: manage calendars, their sharing and events, attendees and meeting rooms, free/busy, leave events and Exchange or CalDAV links.
 #[cfg(feature = "calendar")]
 #[cfg_attr(docsrs, doc(cfg(feature = "calendar")))]
@@ -24,10 +36,82 @@ pub mod calendar;
 #[cfg(feature = "contact")]
 #[cfg_attr(docsrs, doc(cfg(feature = "contact")))]
 pub mod contact;
+/// Cloud documents: read a document's content in a portable format.
+#[cfg(feature = "docs")]
+#[cfg_attr(docsrs, doc(cfg(feature = "docs")))]
+pub mod docs;
+/// Feishu People (Standard): the employee roster and the files attached to it.
+#[cfg(feature = "ehr")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ehr")))]
+pub mod ehr;
+/// Online learning: events about users' course learning progress (registrations created, updated, deleted).
+#[cfg(feature = "elearning")]
+#[cfg_attr(docsrs, doc(cfg(feature = "elearning")))]
+pub mod elearning;
+/// Event delivery: facts about how the platform pushes events to an app.
+#[cfg(feature = "event")]
+#[cfg_attr(docsrs, doc(cfg(feature = "event")))]
+pub mod event;
+/// Real-name verification: record users' identities for liveness checks (a billed feature).
+#[cfg(feature = "human_authentication")]
+#[cfg_attr(docsrs, doc(cfg(feature = "human_authentication")))]
+pub mod human_authentication;
 /// Messaging: send and manage messages, chats and their members, files and images, feed cards and tags.
 #[cfg(feature = "im")]
 #[cfg_attr(docsrs, doc(cfg(feature = "im")))]
 pub mod im;
+/// Master data: countries and regions, and the data dimensions bound to users.
+#[cfg(feature = "mdm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mdm")))]
+pub mod mdm;
+/// Minutes (recorded, transcribed meetings and audio): search them, get their facts, AI summaries, view statistics, media and transcripts.
+#[cfg(feature = "minutes")]
+#[cfg_attr(docsrs, doc(cfg(feature = "minutes")))]
+pub mod minutes;
+/// Optical character recognition: read the text in images.
+#[cfg(feature = "optical_char_recognition")]
+#[cfg_attr(docsrs, doc(cfg(feature = "optical_char_recognition")))]
+pub mod optical_char_recognition;
+/// The event an app's bot receives when a user opens a one-to-one chat with it for the first time.
+#[cfg(feature = "p2p_chat_create")]
+#[cfg_attr(docsrs, doc(cfg(feature = "p2p_chat_create")))]
+pub mod p2p_chat_create;
+/// Login state: read users' login sessions and log users out.
+#[cfg(feature = "passport")]
+#[cfg_attr(docsrs, doc(cfg(feature = "passport")))]
+pub mod passport;
+/// Personal settings: the tenant's system statuses that users' profiles show, such as on a business trip.
+#[cfg(feature = "personal_settings")]
+#[cfg_attr(docsrs, doc(cfg(feature = "personal_settings")))]
+pub mod personal_settings;
+/// Work reports: report rules, their report boards, and the reports users submitted.
+#[cfg(feature = "report")]
+#[cfg_attr(docsrs, doc(cfg(feature = "report")))]
+pub mod report;
+/// Speech recognition: turn spoken audio into text.
+#[cfg(feature = "speech_to_text")]
+#[cfg_attr(docsrs, doc(cfg(feature = "speech_to_text")))]
+pub mod speech_to_text;
+/// The tenant (organization): its details and its product seats.
+#[cfg(feature = "tenant")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tenant")))]
+pub mod tenant;
+/// Machine translation: detect a text's language and translate text.
+#[cfg(feature = "translation")]
+#[cfg_attr(docsrs, doc(cfg(feature = "translation")))]
+pub mod translation;
+/// Connected (trusted) organizations: see the organizations yours is connected with, and their departments, members and user groups.
+#[cfg(feature = "trust_party")]
+#[cfg_attr(docsrs, doc(cfg(feature = "trust_party")))]
+pub mod trust_party;
+/// Organization verification: whether the tenant's legal entity is verified.
+#[cfg(feature = "verification")]
+#[cfg_attr(docsrs, doc(cfg(feature = "verification")))]
+pub mod verification;
+/// Workplace (the app portal): access statistics of workplaces, custom workplaces and their widgets.
+#[cfg(feature = "workplace")]
+#[cfg_attr(docsrs, doc(cfg(feature = "workplace")))]
+pub mod workplace;
 /// Typed endpoints on a [`Client`](::lark_runtime::Client), grouped like the official SDKs:
 /// `client.attendance().v1().user_flow().batch_del(request)`.
 pub trait Api {
@@ -45,6 +129,14 @@ pub trait Api {
     #[cfg(feature = "authen")]
     #[cfg_attr(docsrs, doc(cfg(feature = "authen")))]
     fn authen(&self) -> authen::AuthenApi<'_>;
+    /// Bitable (Base) permissions: the custom roles of a base, with what each may see and edit.
+    #[cfg(feature = "base")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "base")))]
+    fn base(&self) -> base::BaseApi<'_>;
+    /// The `board` service.
+    #[cfg(feature = "board")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "board")))]
+    fn board(&self) -> board::BoardApi<'_>;
     /// Calendars: manage calendars, their sharing and events, attendees and meeting rooms, free/busy, leave events and Exchange or CalDAV links.
     #[cfg(feature = "calendar")]
     #[cfg_attr(docsrs, doc(cfg(feature = "calendar")))]
@@ -53,10 +145,76 @@ pub trait Api {
     #[cfg(feature = "contact")]
     #[cfg_attr(docsrs, doc(cfg(feature = "contact")))]
     fn contact(&self) -> contact::ContactApi<'_>;
+    /// Cloud documents: read a document's content in a portable format.
+    #[cfg(feature = "docs")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "docs")))]
+    fn docs(&self) -> docs::DocsApi<'_>;
+    /// Feishu People (Standard): the employee roster and the files attached to it.
+    #[cfg(feature = "ehr")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "ehr")))]
+    fn ehr(&self) -> ehr::EhrApi<'_>;
+    /// Event delivery: facts about how the platform pushes events to an app.
+    #[cfg(feature = "event")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "event")))]
+    fn event(&self) -> event::EventApi<'_>;
+    /// Real-name verification: record users' identities for liveness checks (a billed feature).
+    #[cfg(feature = "human_authentication")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "human_authentication")))]
+    fn human_authentication(&self) -> human_authentication::HumanAuthenticationApi<'_>;
     /// Messaging: send and manage messages, chats and their members, files and images, feed cards and tags.
     #[cfg(feature = "im")]
     #[cfg_attr(docsrs, doc(cfg(feature = "im")))]
     fn im(&self) -> im::ImApi<'_>;
+    /// Master data: countries and regions, and the data dimensions bound to users.
+    #[cfg(feature = "mdm")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "mdm")))]
+    fn mdm(&self) -> mdm::MdmApi<'_>;
+    /// Minutes (recorded, transcribed meetings and audio): search them, get their facts, AI summaries, view statistics, media and transcripts.
+    #[cfg(feature = "minutes")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "minutes")))]
+    fn minutes(&self) -> minutes::MinutesApi<'_>;
+    /// Optical character recognition: read the text in images.
+    #[cfg(feature = "optical_char_recognition")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "optical_char_recognition")))]
+    fn optical_char_recognition(
+        &self,
+    ) -> optical_char_recognition::OpticalCharRecognitionApi<'_>;
+    /// Login state: read users' login sessions and log users out.
+    #[cfg(feature = "passport")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "passport")))]
+    fn passport(&self) -> passport::PassportApi<'_>;
+    /// Personal settings: the tenant's system statuses that users' profiles show, such as on a business trip.
+    #[cfg(feature = "personal_settings")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "personal_settings")))]
+    fn personal_settings(&self) -> personal_settings::PersonalSettingsApi<'_>;
+    /// Work reports: report rules, their report boards, and the reports users submitted.
+    #[cfg(feature = "report")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "report")))]
+    fn report(&self) -> report::ReportApi<'_>;
+    /// Speech recognition: turn spoken audio into text.
+    #[cfg(feature = "speech_to_text")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "speech_to_text")))]
+    fn speech_to_text(&self) -> speech_to_text::SpeechToTextApi<'_>;
+    /// The tenant (organization): its details and its product seats.
+    #[cfg(feature = "tenant")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tenant")))]
+    fn tenant(&self) -> tenant::TenantApi<'_>;
+    /// Machine translation: detect a text's language and translate text.
+    #[cfg(feature = "translation")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "translation")))]
+    fn translation(&self) -> translation::TranslationApi<'_>;
+    /// Connected (trusted) organizations: see the organizations yours is connected with, and their departments, members and user groups.
+    #[cfg(feature = "trust_party")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "trust_party")))]
+    fn trust_party(&self) -> trust_party::TrustPartyApi<'_>;
+    /// Organization verification: whether the tenant's legal entity is verified.
+    #[cfg(feature = "verification")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "verification")))]
+    fn verification(&self) -> verification::VerificationApi<'_>;
+    /// Workplace (the app portal): access statistics of workplaces, custom workplaces and their widgets.
+    #[cfg(feature = "workplace")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "workplace")))]
+    fn workplace(&self) -> workplace::WorkplaceApi<'_>;
 }
 impl Api for ::lark_runtime::Client {
     /// Approvals: define approval processes, start and follow instances, act on tasks, comment, and sync third-party approvals into the approval center.
@@ -85,6 +243,18 @@ impl Api for ::lark_runtime::Client {
     fn authen(&self) -> authen::AuthenApi<'_> {
         authen::AuthenApi { client: self }
     }
+    /// Bitable (Base) permissions: the custom roles of a base, with what each may see and edit.
+    #[cfg(feature = "base")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "base")))]
+    fn base(&self) -> base::BaseApi<'_> {
+        base::BaseApi { client: self }
+    }
+    /// The `board` service.
+    #[cfg(feature = "board")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "board")))]
+    fn board(&self) -> board::BoardApi<'_> {
+        board::BoardApi { client: self }
+    }
     /// Calendars: manage calendars, their sharing and events, attendees and meeting rooms, free/busy, leave events and Exchange or CalDAV links.
     #[cfg(feature = "calendar")]
     #[cfg_attr(docsrs, doc(cfg(feature = "calendar")))]
@@ -101,11 +271,129 @@ impl Api for ::lark_runtime::Client {
             client: self,
         }
     }
+    /// Cloud documents: read a document's content in a portable format.
+    #[cfg(feature = "docs")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "docs")))]
+    fn docs(&self) -> docs::DocsApi<'_> {
+        docs::DocsApi { client: self }
+    }
+    /// Feishu People (Standard): the employee roster and the files attached to it.
+    #[cfg(feature = "ehr")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "ehr")))]
+    fn ehr(&self) -> ehr::EhrApi<'_> {
+        ehr::EhrApi { client: self }
+    }
+    /// Event delivery: facts about how the platform pushes events to an app.
+    #[cfg(feature = "event")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "event")))]
+    fn event(&self) -> event::EventApi<'_> {
+        event::EventApi { client: self }
+    }
+    /// Real-name verification: record users' identities for liveness checks (a billed feature).
+    #[cfg(feature = "human_authentication")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "human_authentication")))]
+    fn human_authentication(&self) -> human_authentication::HumanAuthenticationApi<'_> {
+        human_authentication::HumanAuthenticationApi {
+            client: self,
+        }
+    }
     /// Messaging: send and manage messages, chats and their members, files and images, feed cards and tags.
     #[cfg(feature = "im")]
     #[cfg_attr(docsrs, doc(cfg(feature = "im")))]
     fn im(&self) -> im::ImApi<'_> {
         im::ImApi { client: self }
+    }
+    /// Master data: countries and regions, and the data dimensions bound to users.
+    #[cfg(feature = "mdm")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "mdm")))]
+    fn mdm(&self) -> mdm::MdmApi<'_> {
+        mdm::MdmApi { client: self }
+    }
+    /// Minutes (recorded, transcribed meetings and audio): search them, get their facts, AI summaries, view statistics, media and transcripts.
+    #[cfg(feature = "minutes")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "minutes")))]
+    fn minutes(&self) -> minutes::MinutesApi<'_> {
+        minutes::MinutesApi {
+            client: self,
+        }
+    }
+    /// Optical character recognition: read the text in images.
+    #[cfg(feature = "optical_char_recognition")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "optical_char_recognition")))]
+    fn optical_char_recognition(
+        &self,
+    ) -> optical_char_recognition::OpticalCharRecognitionApi<'_> {
+        optical_char_recognition::OpticalCharRecognitionApi {
+            client: self,
+        }
+    }
+    /// Login state: read users' login sessions and log users out.
+    #[cfg(feature = "passport")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "passport")))]
+    fn passport(&self) -> passport::PassportApi<'_> {
+        passport::PassportApi {
+            client: self,
+        }
+    }
+    /// Personal settings: the tenant's system statuses that users' profiles show, such as on a business trip.
+    #[cfg(feature = "personal_settings")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "personal_settings")))]
+    fn personal_settings(&self) -> personal_settings::PersonalSettingsApi<'_> {
+        personal_settings::PersonalSettingsApi {
+            client: self,
+        }
+    }
+    /// Work reports: report rules, their report boards, and the reports users submitted.
+    #[cfg(feature = "report")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "report")))]
+    fn report(&self) -> report::ReportApi<'_> {
+        report::ReportApi { client: self }
+    }
+    /// Speech recognition: turn spoken audio into text.
+    #[cfg(feature = "speech_to_text")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "speech_to_text")))]
+    fn speech_to_text(&self) -> speech_to_text::SpeechToTextApi<'_> {
+        speech_to_text::SpeechToTextApi {
+            client: self,
+        }
+    }
+    /// The tenant (organization): its details and its product seats.
+    #[cfg(feature = "tenant")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tenant")))]
+    fn tenant(&self) -> tenant::TenantApi<'_> {
+        tenant::TenantApi { client: self }
+    }
+    /// Machine translation: detect a text's language and translate text.
+    #[cfg(feature = "translation")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "translation")))]
+    fn translation(&self) -> translation::TranslationApi<'_> {
+        translation::TranslationApi {
+            client: self,
+        }
+    }
+    /// Connected (trusted) organizations: see the organizations yours is connected with, and their departments, members and user groups.
+    #[cfg(feature = "trust_party")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "trust_party")))]
+    fn trust_party(&self) -> trust_party::TrustPartyApi<'_> {
+        trust_party::TrustPartyApi {
+            client: self,
+        }
+    }
+    /// Organization verification: whether the tenant's legal entity is verified.
+    #[cfg(feature = "verification")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "verification")))]
+    fn verification(&self) -> verification::VerificationApi<'_> {
+        verification::VerificationApi {
+            client: self,
+        }
+    }
+    /// Workplace (the app portal): access statistics of workplaces, custom workplaces and their widgets.
+    #[cfg(feature = "workplace")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "workplace")))]
+    fn workplace(&self) -> workplace::WorkplaceApi<'_> {
+        workplace::WorkplaceApi {
+            client: self,
+        }
     }
 }
 /// Every endpoint of these bindings (of the services compiled in), with its types erased: what the
@@ -370,6 +658,33 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
     ::lark_runtime::EndpointEntry::of::<
         authen::v2::oauth::token_refresh::TokenRefreshRequest,
     >(),
+    #[cfg(feature = "base")]
+    ::lark_runtime::EndpointEntry::of::<base::v2::app_role::create::CreateRequest>(),
+    #[cfg(feature = "base")]
+    ::lark_runtime::EndpointEntry::of::<base::v2::app_role::list::ListRequest>()
+        .with_pages::<base::v2::app_role::list::ListRequest>(),
+    #[cfg(feature = "base")]
+    ::lark_runtime::EndpointEntry::of::<base::v2::app_role::update::UpdateRequest>(),
+    #[cfg(feature = "board")]
+    ::lark_runtime::EndpointEntry::of_download::<
+        board::v1::whiteboard::download_as_image::DownloadAsImageRequest,
+    >(),
+    #[cfg(feature = "board")]
+    ::lark_runtime::EndpointEntry::of::<board::v1::whiteboard::theme::ThemeRequest>(),
+    #[cfg(feature = "board")]
+    ::lark_runtime::EndpointEntry::of::<
+        board::v1::whiteboard::update_theme::UpdateThemeRequest,
+    >(),
+    #[cfg(feature = "board")]
+    ::lark_runtime::EndpointEntry::of::<
+        board::v1::whiteboard_node::create::CreateRequest,
+    >(),
+    #[cfg(feature = "board")]
+    ::lark_runtime::EndpointEntry::of::<
+        board::v1::whiteboard_node::create_plantuml::CreatePlantumlRequest,
+    >(),
+    #[cfg(feature = "board")]
+    ::lark_runtime::EndpointEntry::of::<board::v1::whiteboard_node::list::ListRequest>(),
     #[cfg(feature = "calendar")]
     ::lark_runtime::EndpointEntry::of::<calendar::v4::calendar::create::CreateRequest>(),
     #[cfg(feature = "calendar")]
@@ -762,6 +1077,20 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
     #[cfg(feature = "contact")]
     ::lark_runtime::EndpointEntry::of::<contact::v3::work_city::list::ListRequest>()
         .with_pages::<contact::v3::work_city::list::ListRequest>(),
+    #[cfg(feature = "docs")]
+    ::lark_runtime::EndpointEntry::of::<docs::v1::content::get::GetRequest>(),
+    #[cfg(feature = "ehr")]
+    ::lark_runtime::EndpointEntry::of_download::<ehr::v1::attachment::get::GetRequest>(),
+    #[cfg(feature = "ehr")]
+    ::lark_runtime::EndpointEntry::of::<ehr::v1::employee::list::ListRequest>()
+        .with_pages::<ehr::v1::employee::list::ListRequest>(),
+    #[cfg(feature = "event")]
+    ::lark_runtime::EndpointEntry::of::<event::v1::outbound_ip::list::ListRequest>()
+        .with_pages::<event::v1::outbound_ip::list::ListRequest>(),
+    #[cfg(feature = "human_authentication")]
+    ::lark_runtime::EndpointEntry::of::<
+        human_authentication::v1::identity::create::CreateRequest,
+    >(),
     #[cfg(feature = "im")]
     ::lark_runtime::EndpointEntry::of::<im::v1::batch_message::delete::DeleteRequest>(),
     #[cfg(feature = "im")]
@@ -964,6 +1293,146 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
     ::lark_runtime::EndpointEntry::of::<
         im::v2::url_preview::batch_update::BatchUpdateRequest,
     >(),
+    #[cfg(feature = "mdm")]
+    ::lark_runtime::EndpointEntry::of::<
+        mdm::v1::user_auth_data_relation::bind::BindRequest,
+    >(),
+    #[cfg(feature = "mdm")]
+    ::lark_runtime::EndpointEntry::of::<
+        mdm::v1::user_auth_data_relation::unbind::UnbindRequest,
+    >(),
+    #[cfg(feature = "mdm")]
+    ::lark_runtime::EndpointEntry::of::<
+        mdm::v3::batch_country_region::get::GetRequest,
+    >(),
+    #[cfg(feature = "mdm")]
+    ::lark_runtime::EndpointEntry::of::<mdm::v3::country_region::list::ListRequest>(),
+    #[cfg(feature = "minutes")]
+    ::lark_runtime::EndpointEntry::of::<
+        minutes::v1::minute::artifacts::ArtifactsRequest,
+    >(),
+    #[cfg(feature = "minutes")]
+    ::lark_runtime::EndpointEntry::of::<minutes::v1::minute::get::GetRequest>(),
+    #[cfg(feature = "minutes")]
+    ::lark_runtime::EndpointEntry::of::<minutes::v1::minute::search::SearchRequest>()
+        .with_pages::<minutes::v1::minute::search::SearchRequest>(),
+    #[cfg(feature = "minutes")]
+    ::lark_runtime::EndpointEntry::of::<minutes::v1::minute_media::get::GetRequest>(),
+    #[cfg(feature = "minutes")]
+    ::lark_runtime::EndpointEntry::of::<
+        minutes::v1::minute_statistics::get::GetRequest,
+    >(),
+    #[cfg(feature = "minutes")]
+    ::lark_runtime::EndpointEntry::of_download::<
+        minutes::v1::minute_transcript::get::GetRequest,
+    >(),
+    #[cfg(feature = "optical_char_recognition")]
+    ::lark_runtime::EndpointEntry::of::<
+        optical_char_recognition::v1::image::basic_recognize::BasicRecognizeRequest,
+    >(),
+    #[cfg(feature = "passport")]
+    ::lark_runtime::EndpointEntry::of::<passport::v1::session::logout::LogoutRequest>(),
+    #[cfg(feature = "passport")]
+    ::lark_runtime::EndpointEntry::of::<passport::v1::session::query::QueryRequest>(),
+    #[cfg(feature = "personal_settings")]
+    ::lark_runtime::EndpointEntry::of::<
+        personal_settings::v1::system_status::batch_close::BatchCloseRequest,
+    >(),
+    #[cfg(feature = "personal_settings")]
+    ::lark_runtime::EndpointEntry::of::<
+        personal_settings::v1::system_status::batch_open::BatchOpenRequest,
+    >(),
+    #[cfg(feature = "personal_settings")]
+    ::lark_runtime::EndpointEntry::of::<
+        personal_settings::v1::system_status::create::CreateRequest,
+    >(),
+    #[cfg(feature = "personal_settings")]
+    ::lark_runtime::EndpointEntry::of::<
+        personal_settings::v1::system_status::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "personal_settings")]
+    ::lark_runtime::EndpointEntry::of::<
+        personal_settings::v1::system_status::list::ListRequest,
+    >()
+        .with_pages::<personal_settings::v1::system_status::list::ListRequest>(),
+    #[cfg(feature = "personal_settings")]
+    ::lark_runtime::EndpointEntry::of::<
+        personal_settings::v1::system_status::patch::PatchRequest,
+    >(),
+    #[cfg(feature = "report")]
+    ::lark_runtime::EndpointEntry::of::<report::v1::rule::query::QueryRequest>(),
+    #[cfg(feature = "report")]
+    ::lark_runtime::EndpointEntry::of::<report::v1::rule_view::remove::RemoveRequest>(),
+    #[cfg(feature = "report")]
+    ::lark_runtime::EndpointEntry::of::<report::v1::task::query::QueryRequest>()
+        .with_pages::<report::v1::task::query::QueryRequest>(),
+    #[cfg(feature = "speech_to_text")]
+    ::lark_runtime::EndpointEntry::of::<
+        speech_to_text::v1::speech::file_recognize::FileRecognizeRequest,
+    >(),
+    #[cfg(feature = "speech_to_text")]
+    ::lark_runtime::EndpointEntry::of::<
+        speech_to_text::v1::speech::stream_recognize::StreamRecognizeRequest,
+    >(),
+    #[cfg(feature = "tenant")]
+    ::lark_runtime::EndpointEntry::of::<tenant::v2::tenant::query::QueryRequest>(),
+    #[cfg(feature = "tenant")]
+    ::lark_runtime::EndpointEntry::of::<
+        tenant::v2::tenant_product_assign_info::query::QueryRequest,
+    >(),
+    #[cfg(feature = "translation")]
+    ::lark_runtime::EndpointEntry::of::<translation::v1::text::detect::DetectRequest>(),
+    #[cfg(feature = "translation")]
+    ::lark_runtime::EndpointEntry::of::<
+        translation::v1::text::translate::TranslateRequest,
+    >(),
+    #[cfg(feature = "trust_party")]
+    ::lark_runtime::EndpointEntry::of::<
+        trust_party::v1::collaboration_tenant::get::GetRequest,
+    >(),
+    #[cfg(feature = "trust_party")]
+    ::lark_runtime::EndpointEntry::of::<
+        trust_party::v1::collaboration_tenant::list::ListRequest,
+    >()
+        .with_pages::<trust_party::v1::collaboration_tenant::list::ListRequest>(),
+    #[cfg(feature = "trust_party")]
+    ::lark_runtime::EndpointEntry::of::<
+        trust_party::v1::collaboration_tenant::visible_organization::VisibleOrganizationRequest,
+    >()
+        .with_pages::<
+            trust_party::v1::collaboration_tenant::visible_organization::VisibleOrganizationRequest,
+        >(),
+    #[cfg(feature = "trust_party")]
+    ::lark_runtime::EndpointEntry::of::<
+        trust_party::v1::collaboration_tenant_collaboration_department::get::GetRequest,
+    >(),
+    #[cfg(feature = "trust_party")]
+    ::lark_runtime::EndpointEntry::of::<
+        trust_party::v1::collaboration_tenant_collaboration_user::get::GetRequest,
+    >(),
+    #[cfg(feature = "verification")]
+    ::lark_runtime::EndpointEntry::of::<
+        verification::v1::verification::get::GetRequest,
+    >(),
+    #[cfg(feature = "workplace")]
+    ::lark_runtime::EndpointEntry::of::<
+        workplace::v1::custom_workplace_access_data::search::SearchRequest,
+    >()
+        .with_pages::<
+            workplace::v1::custom_workplace_access_data::search::SearchRequest,
+        >(),
+    #[cfg(feature = "workplace")]
+    ::lark_runtime::EndpointEntry::of::<
+        workplace::v1::workplace_access_data::search::SearchRequest,
+    >()
+        .with_pages::<workplace::v1::workplace_access_data::search::SearchRequest>(),
+    #[cfg(feature = "workplace")]
+    ::lark_runtime::EndpointEntry::of::<
+        workplace::v1::workplace_block_access_data::search::SearchRequest,
+    >()
+        .with_pages::<
+            workplace::v1::workplace_block_access_data::search::SearchRequest,
+        >(),
 ];
 /// Every event of these bindings (of the services compiled in), with its types erased: what
 /// `lark events listen` prints and what tests run each reference page's delivery example through.
@@ -1024,6 +1493,8 @@ pub static EVENTS: &[::lark_runtime::events::EventEntry] = &[
         auth::v1::events::user_access_token_revoked_v4::UserAccessTokenRevokedV4,
     >(),
     ::lark_runtime::events::EventEntry::of::<auth::v3::events::app_ticket::AppTicket>(),
+    #[cfg(feature = "bot")]
+    ::lark_runtime::events::EventEntry::of::<bot::v3::events::bot_menu_v6::BotMenuV6>(),
     #[cfg(feature = "calendar")]
     ::lark_runtime::events::EventEntry::of::<
         calendar::v4::events::calendar_acl_created_v4::CalendarAclCreatedV4,
@@ -1100,6 +1571,18 @@ pub static EVENTS: &[::lark_runtime::events::EventEntry] = &[
     ::lark_runtime::events::EventEntry::of::<
         contact::v3::events::user_updated_v3::UserUpdatedV3,
     >(),
+    #[cfg(feature = "elearning")]
+    ::lark_runtime::events::EventEntry::of::<
+        elearning::v2::events::course_registration_created_v2::CourseRegistrationCreatedV2,
+    >(),
+    #[cfg(feature = "elearning")]
+    ::lark_runtime::events::EventEntry::of::<
+        elearning::v2::events::course_registration_deleted_v2::CourseRegistrationDeletedV2,
+    >(),
+    #[cfg(feature = "elearning")]
+    ::lark_runtime::events::EventEntry::of::<
+        elearning::v2::events::course_registration_updated_v2::CourseRegistrationUpdatedV2,
+    >(),
     #[cfg(feature = "im")]
     ::lark_runtime::events::EventEntry::of::<
         im::v1::events::chat_access_event_bot_p2p_chat_entered_v1::ChatAccessEventBotP2pChatEnteredV1,
@@ -1151,5 +1634,9 @@ pub static EVENTS: &[::lark_runtime::events::EventEntry] = &[
     #[cfg(feature = "im")]
     ::lark_runtime::events::EventEntry::of::<
         im::v1::events::message_receive_v1::MessageReceiveV1,
+    >(),
+    #[cfg(feature = "p2p_chat_create")]
+    ::lark_runtime::events::EventEntry::of::<
+        p2p_chat_create::v1::events::p2p_chat_create::P2pChatCreate,
     >(),
 ];

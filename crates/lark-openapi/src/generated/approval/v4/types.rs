@@ -29,7 +29,7 @@ pub enum ApprovalApproverCcerType {
     "Free" }
 );
 /// One approver or cc rule of a process node in approval/create: a kind of person, plus the user or the level the kind needs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ApprovalApproverCcer {
     /// Who is chosen: the four supervisor and department-head kinds need level, Personal needs user_id, Free needs neither; cc rules may not use Free, and a SEQUENTIAL node needs Free approvers.
     ///
@@ -52,7 +52,7 @@ impl Validate for ApprovalApproverCcer {
     }
 }
 /// The third-party side of an external approval definition: where it comes from, where it is started and how actions call back (external_approval/create and get).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ApprovalCreateExternal {
     /// An `@i18n@` text key naming the source system shown in lists; its text needs no "from" prefix, which the approval center adds.
     ///
@@ -156,7 +156,7 @@ pub enum ApprovalCreateViewersViewerType {
     = "USER", NoneValue = "NONE" }
 );
 /// Who may see a definition and start it from the approval app (approval/create, external_approval/create and get).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ApprovalCreateViewers {
     /// The kind of viewer; NONE takes precedence over TENANT, which takes precedence over a named range.
     ///
@@ -195,7 +195,7 @@ pub enum DepartmentIdType {
     "open_department_id" }
 );
 /// One area of the geographic library (district/list and district/search).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct District {
     /// The area's unique id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -219,7 +219,7 @@ impl Validate for District {
     }
 }
 /// The id, name and level of an area, as listed among a district's parents.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct DistrictBaseInfo {
     /// The area's unique id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -233,7 +233,7 @@ pub struct DistrictBaseInfo {
 }
 impl Validate for DistrictBaseInfo {}
 /// One form entry of a third-party instance shown in approval lists (external_instance/create).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ExternalInstanceForm {
     /// The field's name, as an `@i18n@` text key given a value in i18n_resources.
     ///
@@ -262,7 +262,7 @@ pub enum FileType {
     FileType { Image = "image", Attachment = "attachment" }
 );
 /// A file attached to an instance's comment or approval action (instance/get).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct File {
     /// The file's link.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -283,7 +283,7 @@ impl Validate for File {
     }
 }
 /// The approval definition of a search result (instance/query, instance/search_cc, task/search).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct InstanceSearchApproval {
     /// The definition's code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -310,7 +310,7 @@ impl Validate for InstanceSearchApproval {
     }
 }
 /// Settings of a third-party approval definition, as search results carry them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct InstanceSearchApprovalExternal {
     /// Whether cc records can be marked read in bulk.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -318,7 +318,7 @@ pub struct InstanceSearchApprovalExternal {
 }
 impl Validate for InstanceSearchApprovalExternal {}
 /// The group of the approval definition of a search result.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct InstanceSearchGroup {
     /// The group's third-party id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -329,7 +329,7 @@ pub struct InstanceSearchGroup {
 }
 impl Validate for InstanceSearchGroup {}
 /// Links to an instance, task or cc of a search result; only third-party approvals return them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct InstanceSearchLink {
     /// The link for PC.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -361,7 +361,7 @@ pub enum InstanceSearchNodeStatus {
     "canceled", Deleted = "deleted", Approved = "approved" }
 );
 /// The approval instance of a search result.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct InstanceSearchNode {
     /// The instance's code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -401,7 +401,7 @@ impl Validate for InstanceSearchNode {
     }
 }
 /// The approvers the submitter picks for one node (instance/create); the list it sits in says whether the ids are user_ids or open_ids.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct NodeApprover {
     /// The node's node_id or custom_node_id, from the node_list of approval/get.
     ///
@@ -416,7 +416,7 @@ pub struct NodeApprover {
 }
 impl Validate for NodeApprover {}
 /// The cc recipients the submitter picks for one node (instance/create); the list it sits in says whether the ids are user_ids or open_ids.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct NodeCc {
     /// The node's node_id, from the node_list of approval/get.
     ///
@@ -450,7 +450,7 @@ pub enum TrusteeshipInstanceCacheConfigFormPolicy {
     "IMMUTABLE", ByNode = "BY_NODE", ByUser = "BY_USER" }
 );
 /// How the approval center pre-caches the form of a hosted third-party instance (external_instance/create).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct TrusteeshipInstanceCacheConfig {
     /// The pre-caching policy.
     ///
@@ -476,7 +476,7 @@ impl Validate for TrusteeshipInstanceCacheConfig {
     }
 }
 /// The caller's endpoints the approval center calls back for a hosted third-party instance (external_instance/create).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct TrusteeshipUrls {
     /// URL that returns the form's schema data.
     ///

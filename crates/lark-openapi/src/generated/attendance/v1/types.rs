@@ -18,7 +18,7 @@ pub enum EmployeeType {
     EmployeeType { EmployeeId = "employee_id", EmployeeNo = "employee_no" }
 );
 /// 打卡流水 — one punch (clock-in/out) record of an employee.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserFlow {
     /// 用户 ID — the employee, in the kind of id `employee_type` names.
     ///
@@ -179,7 +179,7 @@ pub enum CheckResult {
     "PendingApproval" }
 );
 /// 打卡任务 — one employee's attendance task for one day, with its punch results.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserTask {
     /// 打卡记录 ID — id of this task result.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -209,7 +209,7 @@ impl Validate for UserTask {
     }
 }
 /// 考勤记录 — one shift segment's check-in and check-out results.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct TaskResult {
     /// 上班打卡记录 ID — id of the check-in punch record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -363,7 +363,7 @@ pub enum TaskShiftType {
 /// 班次 — a shift: the time rules of one attendance task (how many punches a day, on/off times, when
 /// a late arrival counts as late or as a missing punch, rest periods, flexibility). Every field is
 /// optional: shift/list omits `shift_attendance_time_config`, `id` and `rest_time_flexible_configs`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct Shift {
     /// 班次 ID — the shift's id, assigned by the service when the shift is created.
     ///
@@ -494,7 +494,7 @@ impl Validate for Shift {
     }
 }
 /// 弹性打卡时间设置 — one flexible punch setting of a shift.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ShiftFlexibleRule {
     /// 下班最多可早走 — minutes one may leave early (as many as one arrived early), in minutes.
     ///
@@ -507,7 +507,7 @@ pub struct ShiftFlexibleRule {
 }
 impl Validate for ShiftFlexibleRule {}
 /// 打卡规则 — one on/off segment of a shift and its punch windows.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ShiftPunchTimeRule {
     /// 上班时间 — start of work, hh:mm.
     ///
@@ -581,7 +581,7 @@ impl Validate for ShiftPunchTimeRule {
     }
 }
 /// 晚走晚到规则 — leaving this late lets one arrive that late (Feishu People enterprise edition only).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ShiftLateOffLateOnRule {
     /// 晚走多久 — minutes left late, in minutes.
     ///
@@ -594,7 +594,7 @@ pub struct ShiftLateOffLateOnRule {
 }
 impl Validate for ShiftLateOffLateOnRule {}
 /// 休息规则 — one rest period.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ShiftRestRule {
     /// 休息开始 — start of the rest (the get page says mm:ss, its example is hh:mm).
     ///
@@ -607,7 +607,7 @@ pub struct ShiftRestRule {
 }
 impl Validate for ShiftRestRule {}
 /// 加班时段 — one overtime period (Feishu People enterprise edition only).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ShiftOvertimeRule {
     /// 开始时间 — start of the overtime period.
     ///
@@ -620,7 +620,7 @@ pub struct ShiftOvertimeRule {
 }
 impl Validate for ShiftOvertimeRule {}
 /// 半天分割规则 — where the shift's day splits into a first and a second half.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ShiftMiddleTimeRule {
     /// 半天分割类型 — how the split point is chosen; 0 when unset.
     ///
@@ -658,7 +658,7 @@ pub enum ShiftMiddleTimeType {
     FixedTime = 3 }
 );
 /// 应出勤配置 — how much attendance a shift counts for (in limited rollout, per the create page).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ShiftAttendanceTimeConfig {
     /// 应出勤时长 — expected attendance for the whole shift; 1 when unset.
     ///
@@ -702,7 +702,7 @@ impl Validate for ShiftAttendanceTimeConfig {
     }
 }
 /// 晚走次日晚到配置规则 — which rule computes leaving late today and arriving late the next day.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ShiftLateOffLateOnSetting {
     /// 当日晚走时间计算规则 — rule for today's late leaving; 0 when unset.
     ///
@@ -770,7 +770,7 @@ pub enum ShiftDayType {
 }
 ::lark_runtime::int_enum_traits!(ShiftDayType { Workday = 1, RestDay = 2 });
 /// 休息弹性设置 — flexible rest setting of a shift.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ShiftRestTimeFlexibleConfig {
     /// 是否开启休息弹性班次 — whether the rest period may shift later.
     ///
@@ -789,7 +789,7 @@ impl Validate for ShiftRestTimeFlexibleConfig {
     }
 }
 /// 排班 — which shift of which attendance group one employee works on one day of a month.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserDailyShift {
     /// 考勤组 ID — the attendance group (see groups/create, groups/search, user_tasks/query; usable with groups/get).
     ///
@@ -823,7 +823,7 @@ impl Validate for UserDailyShift {
     }
 }
 /// 临时排班 — a temporary shift put on one employee's schedule for one day.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserTmpDailyShift {
     /// 考勤组 ID — the attendance group (see groups/create, groups/search, user_tasks/query; usable with groups/get).
     ///
@@ -855,7 +855,7 @@ impl Validate for UserTmpDailyShift {
     }
 }
 /// 打卡规则 — one on/off segment of a temporary shift.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PunchTimeSimpleRule {
     /// 上班时间 — start of work, HH:MM (the page's examples write a full-width colon, "9：00").
     ///
@@ -878,7 +878,7 @@ pub enum DeptType {
 }
 ::lark_runtime::string_enum_traits!(DeptType { OpenId = "open_id" });
 /// 考勤组摘要 — an attendance group's id and name.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GroupMeta {
     /// 考勤组 ID — the group's id, usable with groups/get.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -890,7 +890,7 @@ pub struct GroupMeta {
 impl Validate for GroupMeta {}
 /// 考勤组信息 — an attendance group as groups/create takes it: who is in it, how and where they punch,
 /// its shifts, make-up punch, face recognition and anti-cheat rules. An update replaces the whole group.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GroupInput {
     /// 考勤组 ID — set only to modify an existing group (id from groups/search or groups/list); leave
     /// it out to create a new group.
@@ -1289,7 +1289,7 @@ impl Validate for GroupInput {
 }
 /// 考勤组 — an attendance group as groups/create and groups/get return it: basic information, shifts,
 /// punch methods and settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct Group {
     /// 考勤组 ID — the group's id, usable with groups/get.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1683,7 +1683,7 @@ pub enum GroupSuspectedCheatHandleMethod {
     GroupSuspectedCheatHandleMethod { FaceRecognition = 1, RecordOnly = 2 }
 );
 /// 防作弊打卡配置 — an attendance group's anti-cheat punch settings; unset switches are off or unchanged.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GroupAntiCheatConfig {
     /// 是否拦截疑似作弊打卡 — the master switch; when off, every other anti-cheat switch is off.
     ///
@@ -1737,7 +1737,7 @@ impl Validate for GroupAntiCheatConfig {
     }
 }
 /// 考勤机 — an attendance machine of a group.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GroupMachine {
     /// 考勤机序列号 — the machine's serial number.
     ///
@@ -1776,7 +1776,7 @@ pub enum GroupMapType {
 }
 ::lark_runtime::int_enum_traits!(GroupMapType { Amap = 1, Google = 2 });
 /// 地址 — a place where a group's members may punch (GPS, Wi-Fi or IP).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GroupLocation {
     /// 地址 ID — the system's id of the place, in answers only (the get page says it is passed through and unused for now).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1842,7 +1842,7 @@ impl Validate for GroupLocation {
     }
 }
 /// 自由班制的打卡配置 — how punches are taken in a free-hours group (group/get lists it).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GroupFreeClockSetting {
     /// 打卡模式 — the punch mode, as a number the page does not enumerate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1853,7 +1853,7 @@ pub struct GroupFreeClockSetting {
 }
 impl Validate for GroupFreeClockSetting {}
 /// 自由班制配置 — settings of a free-hours attendance group.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GroupFreePunchCfg {
     /// 自由班制打卡开始时间 — earliest punch time, as H:MM without a leading zero on hours before 10 (e.g. 7:00).
     ///
@@ -1893,7 +1893,7 @@ impl Validate for GroupFreePunchCfg {
     }
 }
 /// 特殊日期 — a special date of a group and the shift that applies on it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GroupPunchSpecialDateShift {
     /// 打卡日期 — the date, as a yyyyMMdd number.
     ///
@@ -1906,7 +1906,7 @@ pub struct GroupPunchSpecialDateShift {
 }
 impl Validate for GroupPunchSpecialDateShift {}
 /// 人员异动打卡设置 — punch rules on the days employees join or leave.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GroupMemberStatusChange {
     /// 入职日上班无需打卡 — no check-in needed on the first day.
     ///
@@ -1931,7 +1931,7 @@ pub struct GroupMemberStatusChange {
 }
 impl Validate for GroupMemberStatusChange {}
 /// 离岗或返岗打卡规则 — lateness thresholds, in minutes, for punches around leave, going out or business trips.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GroupLeaveNeedPunchCfg {
     /// 晚到超过多久记为迟到 — minutes late after which a punch counts as late.
     ///
@@ -1978,7 +1978,7 @@ pub enum GroupRuleScopeType {
     GroupRuleScopeType { NoScope = 0, All = 1, Custom = 2 }
 );
 /// 打卡人员集合 — a rule choosing the members of a group who must, or need not, punch.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GroupPunchMember {
     /// 圈人方式 — how members are chosen; 0 by default.
     ///
@@ -2055,7 +2055,7 @@ pub enum GroupScopeOperationType {
     GreaterOrEqual = 5, Greater = 6, Less = 7, NotEqual = 8 }
 );
 /// 圈人规则 — one rule choosing members by department, user or an employee attribute.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GroupScopeGroup {
     /// 类型 — what the rule looks at.
     ///
@@ -2094,7 +2094,7 @@ impl Validate for GroupScopeGroup {
     }
 }
 /// 圈人规则值 — one value of a member-choosing rule.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GroupScopeValue {
     /// 标识 Key — the value's key.
     ///
@@ -2109,7 +2109,7 @@ pub struct GroupScopeValue {
 }
 impl Validate for GroupScopeValue {}
 /// 加班打卡规则 — overtime punch rules of a group.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GroupOvertimeClockCfg {
     /// 是否允许在非打卡时段申请打卡 — whether a punch may be applied for outside punch hours (gray-release tenants only).
     ///
@@ -2124,7 +2124,7 @@ pub struct GroupOvertimeClockCfg {
 }
 impl Validate for GroupOvertimeClockCfg {}
 /// 异常卡豁免配置 — exemptions from abnormal punch results.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GroupClockInAbnormalSettings {
     /// 在最晚下班打卡之前忽略异常卡 — ignore abnormal punches until the latest check-out time (gray-release tenants only).
     ///
@@ -2153,7 +2153,7 @@ pub enum EmployeeTypeWithOpenId {
 );
 /// 审批信息 — one employee's approval results for one day: outings, leaves, overtime and business
 /// trips. Written by user_approvals/create, read by user_approvals/query.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserApproval {
     /// 审批提交人 ID — who submitted the approval, in the kind of id `employee_type` names.
     ///
@@ -2192,7 +2192,7 @@ impl Validate for UserApproval {
     }
 }
 /// 外出 — one outing approval.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserOut {
     /// 审批实例 ID — the approval instance; answers only, ignored on write.
     ///
@@ -2271,7 +2271,7 @@ impl Validate for UserOut {
     }
 }
 /// 请假 — one leave approval.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserLeave {
     /// 审批实例 ID — the approval instance; answers only.
     ///
@@ -2348,7 +2348,7 @@ impl Validate for UserLeave {
     }
 }
 /// 加班 — one overtime approval.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserOvertimeWork {
     /// 审批实例 ID — the approval instance; answers only.
     ///
@@ -2415,7 +2415,7 @@ impl Validate for UserOvertimeWork {
     }
 }
 /// 出差 — one business-trip approval.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserTrip {
     /// 审批实例 ID — the approval instance; answers only.
     ///
@@ -2492,7 +2492,7 @@ impl Validate for UserTrip {
     }
 }
 /// 地点 — a place of a business trip, as a region.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct RegionPlace {
     /// 地理等级 — the region's level: `l1` country, `l2` province, `l3` city, `l4` district/county.
     /// (The query page's example sends "l1：国家级", so the value is not restricted.)
@@ -2509,7 +2509,7 @@ pub struct RegionPlace {
 }
 impl Validate for RegionPlace {}
 /// 多语言名称 — a name in Chinese, English and Japanese.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct I18nNames {
     /// 中文描述 — Chinese.
     ///
@@ -2658,7 +2658,7 @@ pub enum ApprovalType {
     Remedy = "remedy" }
 );
 /// 补卡审批 — one make-up punch (remedy) approval of an employee.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserTaskRemedy {
     /// 用户 ID — the employee, in the kind of id `employee_type` names.
     ///
@@ -2749,7 +2749,7 @@ pub enum LeaveUserIdType {
     PeopleCorehrId = "people_corehr_id" }
 );
 /// 多语言文本 — a text in one language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct LangText {
     /// 语言码 — language code.
     ///
@@ -2789,7 +2789,7 @@ pub enum StatsType {
 ::lark_runtime::string_enum_traits!(StatsType { Daily = "daily", Month = "month" });
 /// 统计视图 — a saved statistics setting: which column groups and columns a daily or monthly report
 /// shows. Required fields are the ones user_stats_views/update requires.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserStatsView {
     /// 视图 ID — id of the view; the path parameter of user_stats_views/update.
     ///
@@ -2814,7 +2814,7 @@ impl Validate for UserStatsView {
     }
 }
 /// 标题 — one column group (heading) of a statistics view.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserStatsViewItem {
     /// 标题编号 — code of the column group.
     ///
@@ -2833,7 +2833,7 @@ impl Validate for UserStatsViewItem {
     }
 }
 /// 子标题 — one column of a statistics view, and whether it is switched on.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserStatsViewChildItem {
     /// 子标题编号 — code of the column.
     ///
@@ -2882,7 +2882,7 @@ pub enum UserStatsViewColumnType {
 );
 /// 用户设置 — an employee's attendance setting: the face photo used for face recognition when
 /// punching. Required fields are the ones user_settings/modify requires.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserSetting {
     /// 用户 ID — the employee, in the kind of id `employee_type` names.
     ///
@@ -2901,7 +2901,7 @@ pub struct UserSetting {
 }
 impl Validate for UserSetting {}
 /// 请假的一天 — the times of a leave on one day.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct LeaveDayRanges {
     /// 日期 — the day, as a yyyyMMdd number.
     ///
@@ -2925,7 +2925,7 @@ impl Validate for LeaveDayRanges {
     }
 }
 /// 时间范围 — a time range of a leave, in Unix seconds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct LeaveTimeRange {
     /// 开始时间 — when the range starts, Unix seconds.
     ///

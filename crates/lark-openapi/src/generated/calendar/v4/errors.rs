@@ -7,24 +7,10 @@ pub(crate) const CODE_190002: ErrorFacts = ErrorFacts::new(
     190002,
     400,
     "invalid parameters in request",
-    "",
-    false,
-);
-pub(crate) const CODE_190002_2: ErrorFacts = ErrorFacts::new(
-    190002,
-    400,
-    "invalid parameters in request",
     "Check the parameter names and types, that the app holds the scopes for the resources, and that they have not been deleted.",
     false,
 );
 pub(crate) const CODE_190003: ErrorFacts = ErrorFacts::new(
-    190003,
-    500,
-    "internal service error",
-    "",
-    true,
-);
-pub(crate) const CODE_190003_2: ErrorFacts = ErrorFacts::new(
     190003,
     500,
     "internal service error",
@@ -35,24 +21,10 @@ pub(crate) const CODE_190004: ErrorFacts = ErrorFacts::new(
     190004,
     429,
     "method rate limited",
-    "",
-    true,
-);
-pub(crate) const CODE_190004_2: ErrorFacts = ErrorFacts::new(
-    190004,
-    429,
-    "method rate limited",
     "The method's rate limit was hit; retry later at a lower request rate.",
     true,
 );
 pub(crate) const CODE_190005: ErrorFacts = ErrorFacts::new(
-    190005,
-    429,
-    "app rate limited",
-    "",
-    true,
-);
-pub(crate) const CODE_190005_2: ErrorFacts = ErrorFacts::new(
     190005,
     429,
     "app rate limited",
@@ -63,24 +35,10 @@ pub(crate) const CODE_190006: ErrorFacts = ErrorFacts::new(
     190006,
     403,
     "wrong unit for app tenant",
-    "",
-    false,
-);
-pub(crate) const CODE_190006_2: ErrorFacts = ErrorFacts::new(
-    190006,
-    403,
-    "wrong unit for app tenant",
     "Check that the app id and app secret are right; contact technical support if the problem remains.",
     false,
 );
 pub(crate) const CODE_190007: ErrorFacts = ErrorFacts::new(
-    190007,
-    404,
-    "app bot_id not found",
-    "",
-    false,
-);
-pub(crate) const CODE_190007_2: ErrorFacts = ErrorFacts::new(
     190007,
     404,
     "app bot_id not found",
@@ -91,24 +49,10 @@ pub(crate) const CODE_190008: ErrorFacts = ErrorFacts::new(
     190008,
     400,
     "page_token or sync_token expired",
-    "",
-    false,
-);
-pub(crate) const CODE_190008_2: ErrorFacts = ErrorFacts::new(
-    190008,
-    400,
-    "page_token or sync_token expired",
     "The page_token or sync_token has expired; drop the token and start over.",
     false,
 );
 pub(crate) const CODE_190009: ErrorFacts = ErrorFacts::new(
-    190009,
-    400,
-    "sync token cannot be used with other request restrictions",
-    "",
-    false,
-);
-pub(crate) const CODE_190009_2: ErrorFacts = ErrorFacts::new(
     190009,
     400,
     "sync token cannot be used with other request restrictions",
@@ -119,13 +63,6 @@ pub(crate) const CODE_190010: ErrorFacts = ErrorFacts::new(
     190010,
     429,
     "current operation rate limited",
-    "",
-    true,
-);
-pub(crate) const CODE_190010_2: ErrorFacts = ErrorFacts::new(
-    190010,
-    429,
-    "current operation rate limited",
     "The operation lost a race for a shared resource; retry after a while at a lower rate.",
     true,
 );
@@ -133,24 +70,10 @@ pub(crate) const CODE_190011: ErrorFacts = ErrorFacts::new(
     190011,
     403,
     "tenant encrypt key has been deleted",
-    "",
-    false,
-);
-pub(crate) const CODE_190011_2: ErrorFacts = ErrorFacts::new(
-    190011,
-    403,
-    "tenant encrypt key has been deleted",
     "The tenant's own encryption key (encrypt and decrypt) was deleted, so the data it protects is unavailable.",
     false,
 );
 pub(crate) const CODE_190012: ErrorFacts = ErrorFacts::new(
-    190012,
-    403,
-    "tenant decrypt key has been deleted",
-    "",
-    false,
-);
-pub(crate) const CODE_190012_2: ErrorFacts = ErrorFacts::new(
     190012,
     403,
     "tenant decrypt key has been deleted",
@@ -168,24 +91,10 @@ pub(crate) const CODE_190014: ErrorFacts = ErrorFacts::new(
     190014,
     400,
     "invalid request parameters. check details for more info.",
-    "",
-    false,
-);
-pub(crate) const CODE_190014_2: ErrorFacts = ErrorFacts::new(
-    190014,
-    400,
-    "invalid request parameters. check details for more info.",
     "Some request parameters are invalid; the error details say which.",
     false,
 );
 pub(crate) const CODE_191000: ErrorFacts = ErrorFacts::new(
-    191000,
-    404,
-    "calendar not found",
-    "",
-    false,
-);
-pub(crate) const CODE_191000_2: ErrorFacts = ErrorFacts::new(
     191000,
     404,
     "calendar not found",
@@ -196,24 +105,10 @@ pub(crate) const CODE_191001: ErrorFacts = ErrorFacts::new(
     191001,
     400,
     "invalid calendar_id",
-    "",
-    false,
-);
-pub(crate) const CODE_191001_2: ErrorFacts = ErrorFacts::new(
-    191001,
-    400,
-    "invalid calendar_id",
     "The calendar id is invalid; check it.",
     false,
 );
 pub(crate) const CODE_191002: ErrorFacts = ErrorFacts::new(
-    191002,
-    403,
-    "no calendar access_role",
-    "",
-    false,
-);
-pub(crate) const CODE_191002_2: ErrorFacts = ErrorFacts::new(
     191002,
     403,
     "no calendar access_role",
@@ -224,7 +119,7 @@ pub(crate) const CODE_191003: ErrorFacts = ErrorFacts::new(
     191003,
     403,
     "calendar is deleted",
-    "",
+    "The calendar has been deleted; a deleted calendar cannot be read.",
     false,
 );
 pub(crate) const CODE_191003_2: ErrorFacts = ErrorFacts::new(
@@ -238,13 +133,6 @@ pub(crate) const CODE_191004: ErrorFacts = ErrorFacts::new(
     191004,
     403,
     "invalid calendar type",
-    "",
-    false,
-);
-pub(crate) const CODE_191004_2: ErrorFacts = ErrorFacts::new(
-    191004,
-    403,
-    "invalid calendar type",
     "This endpoint does not support the calendar's type; the calendar get endpoint tells the type.",
     false,
 );
@@ -252,42 +140,42 @@ pub(crate) const CODE_191005: ErrorFacts = ErrorFacts::new(
     191005,
     400,
     "subscribe calendars count rich limit",
-    "",
+    "The caller already subscribes to the most calendars allowed (1000); unsubscribe from calendars no longer used, then retry.",
     false,
 );
 pub(crate) const CODE_191006: ErrorFacts = ErrorFacts::new(
     191006,
     400,
     "subscribe target calendar is not allowed",
-    "",
+    "This calendar cannot be subscribed to: it is a bot's primary calendar, belongs to another tenant, or is private. Calendar get shows its visibility, kind and the caller's role.",
     false,
 );
 pub(crate) const CODE_191007: ErrorFacts = ErrorFacts::new(
     191007,
     400,
     "target calendar is already unsubscribed",
-    "",
+    "The caller no longer subscribes to this calendar; check the calendar id.",
     false,
 );
 pub(crate) const CODE_191008: ErrorFacts = ErrorFacts::new(
     191008,
     400,
     "primary calendar can not be unsubscribed",
-    "",
+    "The caller's own primary calendar cannot be unsubscribed.",
     false,
 );
 pub(crate) const CODE_191009: ErrorFacts = ErrorFacts::new(
     191009,
     400,
     "non-subscriber cannot modify the calendar",
-    "",
+    "The caller neither owns nor subscribes to the calendar, so it may not change it.",
     false,
 );
 pub(crate) const CODE_192000: ErrorFacts = ErrorFacts::new(
     192000,
     404,
     "acl not found",
-    "",
+    "The access rule was not found; check the ACL id.",
     false,
 );
 pub(crate) const CODE_193000: ErrorFacts = ErrorFacts::new(
@@ -406,17 +294,10 @@ pub(crate) const CODE_195000: ErrorFacts = ErrorFacts::new(
     195000,
     403,
     "no permission to delete timeoff event",
-    "",
+    "The time-off event was not created by this app; pass the id of one the app created.",
     false,
 );
 pub(crate) const CODE_195100: ErrorFacts = ErrorFacts::new(
-    195100,
-    404,
-    "user is dismiss or not exist in the tenant",
-    "",
-    false,
-);
-pub(crate) const CODE_195100_2: ErrorFacts = ErrorFacts::new(
     195100,
     404,
     "user is dismiss or not exist in the tenant",
@@ -427,42 +308,42 @@ pub(crate) const CODE_195101: ErrorFacts = ErrorFacts::new(
     195101,
     403,
     "user is not supper administrator",
-    "",
+    "The caller is not the tenant's super administrator; call as one.",
     false,
 );
 pub(crate) const CODE_195102: ErrorFacts = ErrorFacts::new(
     195102,
     400,
     "exchange_binding_id invalid",
-    "",
+    "The exchange_binding_id is invalid; check it.",
     false,
 );
 pub(crate) const CODE_195103: ErrorFacts = ErrorFacts::new(
     195103,
     404,
     "exchange account binding is not found",
-    "",
+    "No binding of the Exchange account was found; check the parameters.",
     false,
 );
 pub(crate) const CODE_195104: ErrorFacts = ErrorFacts::new(
     195104,
     403,
     "current tenant not match",
-    "",
+    "The tenant does not match the one the admin account is bound to; check the parameters.",
     false,
 );
 pub(crate) const CODE_195105: ErrorFacts = ErrorFacts::new(
     195105,
     403,
     "admin account binding failed",
-    "",
+    "Binding the admin account in the admin console failed; bind it there again, then retry.",
     false,
 );
 pub(crate) const CODE_195106: ErrorFacts = ErrorFacts::new(
     195106,
     404,
     "admin account is not found",
-    "",
+    "The admin account does not exist; check the parameters.",
     false,
 );
 pub(crate) const CODE_195107: ErrorFacts = ErrorFacts::new(
@@ -511,34 +392,41 @@ pub(crate) const CODE_198001: ErrorFacts = ErrorFacts::new(
     198001,
     400,
     "the number of user IDs exceeds the limit",
-    "",
+    "The list of user ids is empty or longer than allowed; send as many ids as the field's bounds allow.",
+    false,
+);
+pub(crate) const CODE_198001_2: ErrorFacts = ErrorFacts::new(
+    198001,
+    400,
+    "the number of user IDs exceeds the limit",
+    "user_ids is empty or holds too many ids; send as many as the field allows.",
     false,
 );
 pub(crate) const CODE_198002: ErrorFacts = ErrorFacts::new(
     198002,
     400,
     "the time format is illegal",
-    "",
+    "A time is not in the documented format; follow the field's description and example.",
     false,
 );
 pub(crate) const CODE_198003: ErrorFacts = ErrorFacts::new(
     198003,
     400,
     "the time range is illegal",
-    "",
+    "The time range is not valid; set it as the fields' descriptions say.",
     false,
 );
 pub(crate) const CODE_198004: ErrorFacts = ErrorFacts::new(
     198004,
     400,
     "the time zone format is illegal",
-    "",
+    "The time zone is not in a valid format; set it as the field's description says.",
     false,
 );
 pub(crate) const CODE_198007: ErrorFacts = ErrorFacts::new(
     198007,
     400,
     "the number of calendar IDs exceeds the limit",
-    "",
+    "Too many calendar ids; send at most as many as calendar_ids allows.",
     false,
 );

@@ -14,7 +14,7 @@ pub enum AclScopeEventType {
 }
 ::lark_runtime::string_enum_traits!(AclScopeEventType { User = "user" });
 /// Whom a calendar access rule applies to, as the calendar ACL events carry it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct AclScopeEvent {
     /// The kind of scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -51,7 +51,7 @@ pub enum AttendeeChatMemberRsvpStatus {
     Tentative = "tentative", Decline = "decline", Removed = "removed" }
 );
 /// A member of a group chat that attends an event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct AttendeeChatMember {
     /// The member's reply to the invitation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -136,7 +136,7 @@ pub enum CalendarRole {
     = "reader", Writer = "writer", Owner = "owner" }
 );
 /// A calendar, as the calendar endpoints return it; the alias, colour, deletion mark and role are as the caller sees them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct Calendar {
     /// The calendar's id, used to get, update or delete it later.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -177,7 +177,7 @@ impl Validate for Calendar {
     }
 }
 /// One chosen option of a meeting room booking form item.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CustomizationOption {
     /// Unique id of the option.
     ///
@@ -192,7 +192,7 @@ pub struct CustomizationOption {
 }
 impl Validate for CustomizationOption {}
 /// The organizer of an event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct EventOrganizer {
     /// The organizer's user id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -203,7 +203,7 @@ pub struct EventOrganizer {
 }
 impl Validate for EventOrganizer {}
 /// A start or end of an event, as the third-party meeting room event carries it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct EventTime {
     /// The time as a timestamp.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -232,7 +232,7 @@ pub enum FreebusyRsvpStatus {
     "tentative", Decline = "decline", Removed = "removed" }
 );
 /// One busy period in a free/busy answer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct Freebusy {
     /// Start of the period, an RFC 3339 date-time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -250,7 +250,7 @@ impl Validate for Freebusy {
     }
 }
 /// A start or end of an event: a date for an all-day event, a timestamp otherwise.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct TimeInfo {
     /// The day of an all-day event, an RFC 3339 date such as 2018-09-01; not together with timestamp.
     ///
@@ -270,7 +270,7 @@ pub struct TimeInfo {
 }
 impl Validate for TimeInfo {}
 /// A primary calendar with the user it belongs to.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserCalendar {
     /// The calendar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -285,7 +285,7 @@ impl Validate for UserCalendar {
     }
 }
 /// A user's ids of every kind.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserId {
     /// The user's union_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -4,7 +4,7 @@
 //! Named types shared by the `contact` v3 endpoints.
 use ::lark_runtime::__private::prelude::*;
 /// Links to a user's avatar in several sizes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct AvatarInfo {
     /// Link to the 72×72 pixel avatar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -21,7 +21,7 @@ pub struct AvatarInfo {
 }
 impl Validate for AvatarInfo {}
 /// The open-platform access setting of the directory's custom fields, as carried by the custom field change event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CustomAttrEvent {
     /// Keys of the directory fields concerned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -32,7 +32,7 @@ pub struct CustomAttrEvent {
 }
 impl Validate for CustomAttrEvent {}
 /// One of a user's departments with its name and its path from the top of the tree.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct DepartmentDetail {
     /// The department's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -65,7 +65,7 @@ pub enum DepartmentEventLeadersItemLeaderType {
     DepartmentEventLeadersItemLeaderType { Value1 = 1, Value2 = 2 }
 );
 /// One leader of the department.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct DepartmentEventLeadersItem {
     /// Whether this is the main or a deputy leader.
     #[serde(rename = "leaderType")]
@@ -81,7 +81,7 @@ impl Validate for DepartmentEventLeadersItem {
     }
 }
 /// A department as carried by the department events.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct DepartmentEvent {
     /// The department's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -123,7 +123,7 @@ impl Validate for DepartmentEvent {
     }
 }
 /// A department name in several languages.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct DepartmentI18nName {
     /// The Chinese name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -137,7 +137,7 @@ pub struct DepartmentI18nName {
 }
 impl Validate for DepartmentI18nName {}
 /// The chain of departments from the top of the tree down to a department.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct DepartmentPath {
     /// Ids of the departments along the path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -152,7 +152,7 @@ impl Validate for DepartmentPath {
     }
 }
 /// A department name with its localized versions.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct DepartmentPathName {
     /// The default name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -167,7 +167,7 @@ impl Validate for DepartmentPathName {
     }
 }
 /// Status of a department.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct DepartmentStatus {
     /// Whether the department has been deleted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -191,7 +191,7 @@ pub enum FunctionalRoleMemberScopeType {
     FunctionalRoleMemberScopeType { All = "All", Part = "Part", NoneValue = "None" }
 );
 /// A member of a functional role and the departments the member administers in it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct FunctionalRoleMember {
     /// The member's user id, in the kind `user_id_type` names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -232,7 +232,7 @@ pub enum FunctionalRoleMemberResultReason {
     Value5 = 5, Value6 = 6 }
 );
 /// The outcome of adding, removing or changing one functional role member.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct FunctionalRoleMemberResult {
     /// The member's user id, in the kind `user_id_type` names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -247,7 +247,7 @@ impl Validate for FunctionalRoleMemberResult {
     }
 }
 /// The name in one language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct JobLevelI18nNameItem {
     /// The language, e.g. zh_cn, en_us or ja_jp.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -258,7 +258,7 @@ pub struct JobLevelI18nNameItem {
 }
 impl Validate for JobLevelI18nNameItem {}
 /// The description in one language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct JobLevelI18nDescriptionItem {
     /// The language, e.g. zh_cn, en_us or ja_jp.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -269,7 +269,7 @@ pub struct JobLevelI18nDescriptionItem {
 }
 impl Validate for JobLevelI18nDescriptionItem {}
 /// A job level of the tenant.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct JobLevel {
     /// The job level's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -300,7 +300,7 @@ impl Validate for JobLevel {
     }
 }
 /// The name in one language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct JobTitleI18nNameItem {
     /// The language, e.g. zh_cn, en_us or ja_jp.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -311,7 +311,7 @@ pub struct JobTitleI18nNameItem {
 }
 impl Validate for JobTitleI18nNameItem {}
 /// A job title of the tenant.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct JobTitle {
     /// The job title's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -332,7 +332,7 @@ impl Validate for JobTitle {
     }
 }
 /// A seat (license) product name in several languages.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ProductI18nName {
     /// The Chinese name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -360,7 +360,7 @@ pub enum ScopeDepartmentsItemLeadersItemLeaderType {
     ScopeDepartmentsItemLeadersItemLeaderType { Value1 = 1, Value2 = 2 }
 );
 /// One leader of the department.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ScopeDepartmentsItemLeadersItem {
     /// Whether this is the main or a deputy leader.
     #[serde(rename = "leaderType")]
@@ -376,7 +376,7 @@ impl Validate for ScopeDepartmentsItemLeadersItem {
     }
 }
 /// One department.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ScopeDepartmentsItem {
     /// The department's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -455,8 +455,50 @@ pub enum ScopeUsersItemGender {
 ::lark_runtime::int_enum_traits!(
     ScopeUsersItemGender { Value0 = 0, Value1 = 1, Value2 = 2 }
 );
+/// The employee type; custom employee types appear as their own numbers (see the employee type list).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ScopeUsersItemEmployeeType {
+    /// `1`: A regular full-time employee.
+    FullTime,
+    /// `2`: An intern.
+    Intern,
+    /// `3`: An outsourced worker.
+    Outsourced,
+    /// `4`: A labour-service (contract labour) worker.
+    LaborService,
+    /// `5`: A consultant.
+    Consultant,
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
+    Unknown(i64),
+}
+::lark_runtime::int_enum_traits!(
+    ScopeUsersItemEmployeeType { FullTime = 1, Intern = 2, Outsourced = 3, LaborService =
+    4, Consultant = 5 }
+);
+/// The custom field's type.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ScopeUsersItemCustomAttrsItemType {
+    /// `"TEXT"`: Free text.
+    Text,
+    /// `"HREF"`: A web link.
+    Href,
+    /// `"ENUMERATION"`: One option from a list.
+    Enumeration,
+    /// `"PICTURE_ENUM"`: One picture option from a list.
+    PictureEnum,
+    /// `"GENERIC_USER"`: A reference to a person.
+    GenericUser,
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
+    Unknown(String),
+}
+::lark_runtime::string_enum_traits!(
+    ScopeUsersItemCustomAttrsItemType { Text = "TEXT", Href = "HREF", Enumeration =
+    "ENUMERATION", PictureEnum = "PICTURE_ENUM", GenericUser = "GENERIC_USER" }
+);
 /// For a GENERIC_USER field, the referenced person.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ScopeUsersItemCustomAttrsItemValueGenericUser {
     /// The referenced person's user_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -467,7 +509,7 @@ pub struct ScopeUsersItemCustomAttrsItemValueGenericUser {
 }
 impl Validate for ScopeUsersItemCustomAttrsItemValueGenericUser {}
 /// The custom field's value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ScopeUsersItemCustomAttrsItemValue {
     /// For a TEXT field, its value; for an HREF field, the page title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -500,11 +542,11 @@ impl Validate for ScopeUsersItemCustomAttrsItemValue {
     }
 }
 /// One custom field of the user.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ScopeUsersItemCustomAttrsItem {
     /// The custom field's type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<String>,
+    pub r#type: Option<ScopeUsersItemCustomAttrsItemType>,
     /// The custom field's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -514,11 +556,12 @@ pub struct ScopeUsersItemCustomAttrsItem {
 }
 impl Validate for ScopeUsersItemCustomAttrsItem {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("type"), &self.r#type);
         violations.check(&at.field("value"), &self.value);
     }
 }
 /// One user.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ScopeUsersItem {
     /// The user's union_id: the same user across the apps of one developer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -573,7 +616,7 @@ pub struct ScopeUsersItem {
     pub employee_no: Option<String>,
     /// The employee type; custom employee types appear as their own numbers (see the employee type list).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub employee_type: Option<i32>,
+    pub employee_type: Option<ScopeUsersItemEmployeeType>,
     /// Custom fields; present only when an administrator has set them up and allowed open platform API access.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_attrs: Option<Vec<ScopeUsersItemCustomAttrsItem>>,
@@ -608,13 +651,14 @@ impl Validate for ScopeUsersItem {
         violations.check(&at.field("gender"), &self.gender);
         violations.check(&at.field("avatar"), &self.avatar);
         violations.check(&at.field("status"), &self.status);
+        violations.check(&at.field("employee_type"), &self.employee_type);
         violations.check(&at.field("custom_attrs"), &self.custom_attrs);
         violations.check(&at.field("assign_info"), &self.assign_info);
         violations.check(&at.field("department_path"), &self.department_path);
     }
 }
 /// Departments, users and user groups that entered or left the app's contact data scope, as carried by the scope change event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct Scope {
     /// The departments concerned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -634,7 +678,7 @@ impl Validate for Scope {
     }
 }
 /// A unit of the tenant.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct Unit {
     /// The unit's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -648,7 +692,7 @@ pub struct Unit {
 }
 impl Validate for Unit {}
 /// One seat (license) assigned to a user.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserAssignInfo {
     /// The seat's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -705,7 +749,7 @@ pub enum UserGroupStatus {
     UserGroupStatus { Value0 = 0, Value1 = 1, Value2 = 2, Value3 = 3 }
 );
 /// A user group.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserGroup {
     /// The user group's custom id, 1 to 64 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -733,7 +777,7 @@ impl Validate for UserGroup {
     }
 }
 /// A user's ids of every kind.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserId {
     /// The user's union_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -747,7 +791,7 @@ pub struct UserId {
 }
 impl Validate for UserId {}
 /// A user's sort position in one department.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserOrder {
     /// The department this position applies to, in the kind `department_id_type` names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -764,7 +808,7 @@ pub struct UserOrder {
 }
 impl Validate for UserOrder {}
 /// A user's status flags.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserStatus {
     /// Whether the user is suspended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -784,7 +828,7 @@ pub struct UserStatus {
 }
 impl Validate for UserStatus {}
 /// The name in one language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct WorkCityI18nNameItem {
     /// The language, e.g. zh_cn, en_us or ja_jp.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -795,7 +839,7 @@ pub struct WorkCityI18nNameItem {
 }
 impl Validate for WorkCityI18nNameItem {}
 /// A work city of the tenant.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct WorkCity {
     /// The work city's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]

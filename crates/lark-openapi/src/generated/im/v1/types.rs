@@ -181,7 +181,7 @@ pub enum ChatChangeRestrictedModeSettingMessageHasPermissionSetting {
     "all_members", NotAnyone = "not_anyone" }
 );
 /// The chat's leak-prevention (restricted) mode settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ChatChangeRestrictedModeSetting {
     /// Whether leak-prevention mode is on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -236,7 +236,7 @@ pub enum ChatChangeGroupMessageType {
     ChatChangeGroupMessageType { Chat = "chat", Thread = "thread" }
 );
 /// A chat's settings, as carried before and after a change in the chat-updated event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ChatChange {
     /// The chat's avatar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -310,7 +310,7 @@ impl Validate for ChatChange {
     }
 }
 /// A user who joined or left a chat, as carried by the chat-member events.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ChatMemberUser {
     /// The user's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -328,7 +328,7 @@ impl Validate for ChatMemberUser {
     }
 }
 /// Where a chat menu item leads, per client; a platform without its own link uses `common_url`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ChatMenuItemRedirectLink {
     /// The link for every client; must start with http or https.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -348,7 +348,7 @@ pub struct ChatMenuItemRedirectLink {
 }
 impl Validate for ChatMenuItemRedirectLink {}
 /// How a chat tab is shown.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ChatTabConfig {
     /// The tab's icon, an image_key from an image uploaded for messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -359,7 +359,7 @@ pub struct ChatTabConfig {
 }
 impl Validate for ChatTabConfig {}
 /// What a chat tab points to; the field matching the tab's type is set.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ChatTabContent {
     /// For a url tab, its address (http or https).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -376,7 +376,7 @@ pub struct ChatTabContent {
 }
 impl Validate for ChatTabContent {}
 /// A name in several languages.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct I18nNames {
     /// The Chinese name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -407,7 +407,7 @@ pub enum ListChatChatStatus {
     "dissolved_save" }
 );
 /// A chat as listed by chat list and chat search.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListChat {
     /// The chat's id; get its details with chat/get.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -443,7 +443,7 @@ impl Validate for ListChat {
     }
 }
 /// A user added to or removed from a chat's list of members allowed to speak.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListEventModerator {
     /// The key of the user's tenant, its unique id on Feishu.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -458,7 +458,7 @@ impl Validate for ListEventModerator {
     }
 }
 /// A user or bot @-mentioned in a message.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct Mention {
     /// The mention's placeholder in the content, e.g. `@_user_3` for the third one mentioned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -478,7 +478,7 @@ pub struct Mention {
 }
 impl Validate for Mention {}
 /// A message as read back from a chat.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct Message {
     /// The message's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -531,7 +531,7 @@ impl Validate for Message {
     }
 }
 /// A message's content.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct MessageBody {
     /// The content: a JSON object serialized to a string, shaped by the message's `msg_type`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -551,7 +551,7 @@ pub enum OperatorOperatorType {
 }
 ::lark_runtime::string_enum_traits!(OperatorOperatorType { App = "app", User = "user" });
 /// Who performed an action such as adding a reaction: an app or a user.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct Operator {
     /// The operator's id: an app_id for an app, a user id for a user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -566,7 +566,7 @@ impl Validate for Operator {
     }
 }
 /// A pin on a message.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct Pin {
     /// The id of the pinned message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -585,8 +585,27 @@ pub struct Pin {
     pub create_time: Option<String>,
 }
 impl Validate for Pin {}
+/// What kind of sender it is.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SenderSenderType {
+    /// `"user"`: A user.
+    User,
+    /// `"app"`: An app.
+    App,
+    /// `"anonymous"`: An anonymous sender; listed by the pages but, per the send page, not returned yet.
+    Anonymous,
+    /// `"unknown"`: A sender of unknown kind; listed by the pages but, per the send page, not returned yet.
+    UnknownValue,
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
+    Unknown(String),
+}
+::lark_runtime::string_enum_traits!(
+    SenderSenderType { User = "user", App = "app", Anonymous = "anonymous", UnknownValue
+    = "unknown" }
+);
 /// The sender of a message.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct Sender {
     /// The sender's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -594,16 +613,20 @@ pub struct Sender {
     /// The kind of id `id` is: app_id for an app, otherwise a user id (open_id, or the kind the request chose).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_type: Option<String>,
-    /// What kind of sender it is: user, app, anonymous or unknown.
+    /// What kind of sender it is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sender_type: Option<String>,
+    pub sender_type: Option<SenderSenderType>,
     /// The key of the sender's tenant, its unique id on Feishu.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant_key: Option<String>,
 }
-impl Validate for Sender {}
+impl Validate for Sender {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("sender_type"), &self.sender_type);
+    }
+}
 /// A user's ids of every kind.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserId {
     /// The user's union_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -4,7 +4,7 @@
 //! Named types shared by the `im` v2 endpoints.
 use ::lark_runtime::__private::prelude::*;
 /// Notification settings of an app feed card; when left out, the user is notified.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct AppFeedNotify {
     /// Set to true to deliver the card without notifying the user.
     ///
@@ -38,7 +38,7 @@ impl Validate for AppFeedNotify {
     }
 }
 /// Why the operation failed for one user.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct FailedReason {
     /// The error code of this user's failure.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -52,7 +52,7 @@ pub struct FailedReason {
 }
 impl Validate for FailedReason {}
 /// An app feed card, the card an app places in the user's message list.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct OpenAppFeedCard {
     /// Your own business id for the card, to manage it later; when left out on create, the platform assigns one and returns it.
     ///
@@ -138,7 +138,7 @@ pub enum OpenAppFeedCardButtonButtonType {
     "success" }
 );
 /// One interactive button of a feed card.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct OpenAppFeedCardButton {
     /// The URLs the button opens, per platform (HTTPS only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -169,7 +169,7 @@ impl Validate for OpenAppFeedCardButton {
     }
 }
 /// The interactive buttons of a feed card.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct OpenAppFeedCardButtons {
     /// The buttons, at most 2.
     pub buttons: Vec<crate::im::v2::types::OpenAppFeedCardButton>,
@@ -185,7 +185,7 @@ impl Validate for OpenAppFeedCardButtons {
     }
 }
 /// A text element of a feed card.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct OpenAppFeedCardText {
     /// The text itself.
     ///
@@ -198,7 +198,7 @@ impl Validate for OpenAppFeedCardText {
     }
 }
 /// URLs a button opens, a default one and one per platform.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct OpenAppFeedCardUrl {
     /// The default URL, used where no platform URL is set.
     ///
@@ -230,7 +230,7 @@ impl Validate for OpenAppFeedCardUrl {
     }
 }
 /// Where a tap on the whole card leads.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct OpenAppFeedLink {
     /// The link; only HTTPS URLs, or the Applink of a web app or mini program (its app id is checked).
     ///
@@ -265,7 +265,7 @@ pub enum OpenFailedUserAppFeedCardItemReason {
     Value3 = "3", Value4 = "4" }
 );
 /// A card that could not be handled for one user.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct OpenFailedUserAppFeedCardItem {
     /// The card's business id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -302,7 +302,7 @@ pub enum OpenFeedStatusLabelType {
     "success", Danger = "danger" }
 );
 /// A status label shown on a feed card.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct OpenFeedStatusLabel {
     /// The label's text.
     ///
@@ -322,7 +322,7 @@ impl Validate for OpenFeedStatusLabel {
     }
 }
 /// The tag's name in one language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct TagInfoI18nNamesItem {
     /// The language, e.g. `zh_cn`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -333,7 +333,7 @@ pub struct TagInfoI18nNamesItem {
 }
 impl Validate for TagInfoI18nNamesItem {}
 /// A tag, with its names and times.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct TagInfo {
     /// The tag's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -264,7 +264,7 @@ impl Endpoint for CreateRequest {
 impl Incoming for CreateRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "approval_name")]
             approval_name: Option<String>,
@@ -314,7 +314,7 @@ impl Incoming for CreateRequest {
 /// Response data of 创建审批定义 — Create or overwrite an approval definition.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponse {
     /// The definition's code; keep it, since reading the definition and creating instances need it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -365,7 +365,7 @@ impl DocumentedError for CreateError {
 }
 ::lark_runtime::documented_error_traits!(CreateError);
 /// The definition's form.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestForm {
     /// The form's widgets as a JSON array serialized into one string (see the form widget parameters guide).
     ///
@@ -391,7 +391,7 @@ pub enum CreateRequestNodeListItemNodeType {
     }
 );
 /// Which form widgets are writable and readable at this node.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestNodeListItemPrivilegeField {
     /// Ids of the widgets writable at this node, matching the widget ids in form.
     ///
@@ -421,7 +421,7 @@ pub enum CreateRequestNodeListItemApproverChosenRangeItemType {
     "PERSONAL", Role = "ROLE" }
 );
 /// One range the submitter may pick approvers from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestNodeListItemApproverChosenRangeItem {
     /// The kind of range.
     ///
@@ -459,7 +459,7 @@ pub enum CreateRequestNodeListItemStarterAssignee {
     "AUTO_PASS", Supervisor = "SUPERVISOR", DepartmentManager = "DEPARTMENT_MANAGER" }
 );
 /// One process node.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestNodeListItem {
     /// The node id: START for the start node, END for the end node; those two need no name, node_type or approver.
     ///
@@ -555,7 +555,7 @@ pub enum CreateRequestSettingsQuickApprovalOption {
     CreateRequestSettingsQuickApprovalOption { Disabled = 0, Enabled = 1 }
 );
 /// Other settings of the definition.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestSettings {
     /// How long after approval an instance may still be withdrawn, in seconds; 0 forbids withdrawal, and the default is 31 days.
     ///
@@ -593,7 +593,7 @@ impl Validate for CreateRequestSettings {
     }
 }
 /// Which parts of the definition users may change in the approval admin console.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestConfig {
     /// Whether the visibility range may be changed.
     ///
@@ -644,7 +644,7 @@ pub enum CreateRequestI18nResourcesItemLocale {
     }
 );
 /// One text.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestI18nResourcesItemTextsItem {
     /// The text key, starting with `@i18n@`; users see the text of their own language, or of the default language when theirs is missing.
     ///
@@ -657,7 +657,7 @@ pub struct CreateRequestI18nResourcesItemTextsItem {
 }
 impl Validate for CreateRequestI18nResourcesItemTextsItem {}
 /// The texts of one language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestI18nResourcesItem {
     /// The language.
     ///

@@ -187,7 +187,7 @@ impl Incoming for GetRequest {
 /// Response data of 查看指定审批定义 — Get an approval definition.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponse {
     /// The definition's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -338,7 +338,7 @@ pub enum GetResponseNodeListItemApproverChosenRangeItemApproverRangeType {
     Roles = 1, Users = 2 }
 );
 /// One range.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseNodeListItemApproverChosenRangeItem {
     /// The kind of range.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -355,7 +355,7 @@ impl Validate for GetResponseNodeListItemApproverChosenRangeItem {
     }
 }
 /// One process node.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseNodeListItem {
     /// The node's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -415,7 +415,7 @@ pub enum GetResponseViewersItemType {
     "USER", Role = "ROLE", UserGroup = "USER_GROUP", NoneValue = "NONE" }
 );
 /// One viewer entry.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseViewersItem {
     /// The kind of viewer.
     #[serde(default, skip_serializing_if = "Option::is_none")]

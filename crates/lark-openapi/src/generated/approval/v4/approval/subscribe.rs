@@ -80,7 +80,7 @@ impl Incoming for SubscribeRequest {
 /// Response data of 订阅审批事件 — Subscribe the app to an approval definition's events.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct SubscribeResponse {}
 /// A documented error code of 订阅审批事件 — Subscribe the app to an approval definition's events.
 ///

@@ -81,7 +81,7 @@ impl Incoming for UnsubscribeRequest {
 /// Response data of 取消订阅审批事件 — Unsubscribe the app from an approval definition's events.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct UnsubscribeResponse {}
 /// A documented error code of 取消订阅审批事件 — Unsubscribe the app from an approval definition's events.
 ///

@@ -151,7 +151,7 @@ impl Incoming for ListRequest {
 /// Response data of 查询地理库信息 — List the areas of the approval geographic library, one page at a time.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields, Page)]
 pub struct ListResponse {
     /// The library's version; it changes whenever the library is updated, so a local copy should be refreshed when it does.
     #[serde(default, skip_serializing_if = "Option::is_none")]

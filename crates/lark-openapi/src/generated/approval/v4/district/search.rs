@@ -99,7 +99,7 @@ impl Endpoint for SearchRequest {
 impl Incoming for SearchRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "district_ids")]
             district_ids: Option<Vec<String>>,
@@ -120,7 +120,7 @@ impl Incoming for SearchRequest {
 /// Response data of 搜索地理库信息 — Search the approval geographic library by keyword or by area ids.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct SearchResponse {
     /// The areas found.
     #[serde(default, skip_serializing_if = "Option::is_none")]

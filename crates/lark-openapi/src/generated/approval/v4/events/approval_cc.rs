@@ -15,7 +15,7 @@ use ::lark_runtime::__private::prelude::*;
 /// 审批抄送状态变更 — Pushed when an instance is cc'd to someone or a cc recipient reads it.
 ///
 /// The body (`event`) of each `approval_cc` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct ApprovalCc {
     /// The app's App ID.
     #[serde(default, skip_serializing_if = "Option::is_none")]

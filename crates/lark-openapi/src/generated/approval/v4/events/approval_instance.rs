@@ -16,7 +16,7 @@ use ::lark_runtime::__private::prelude::*;
 /// 审批实例状态变更 — Pushed whenever an approval instance changes state.
 ///
 /// The body (`event`) of each `approval_instance` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct ApprovalInstance {
     /// The app's App ID.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -18,7 +18,7 @@ use ::lark_runtime::__private::prelude::*;
 /// 审批任务状态变更 — Pushed whenever an approval task changes state.
 ///
 /// The body (`event`) of each `approval_task` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct ApprovalTask {
     /// The app's App ID.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -14,7 +14,7 @@ use ::lark_runtime::__private::prelude::*;
 /// 审批定义更新 — Pushed when an approval definition's basics, form or process change.
 ///
 /// The body (`event`) of each `approval.approval.updated_v4` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct ApprovalUpdatedV4 {
     /// The definition that changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -29,7 +29,7 @@ impl ::lark_runtime::events::Event for ApprovalUpdatedV4 {
     );
 }
 /// The definition that changed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ApprovalUpdatedV4Object {
     /// The definition's code.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -15,7 +15,7 @@ use ::lark_runtime::__private::prelude::*;
 /// 补卡审批 — Pushed when an instance whose form holds a punch-correction widget group is approved.
 ///
 /// The body (`event`) of each `approval.instance.remedy_group_update_v4` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct InstanceRemedyGroupUpdateV4 {
     /// The approved correction request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -52,7 +52,7 @@ pub enum InstanceRemedyGroupUpdateV4ObjectType {
     InstanceRemedyGroupUpdateV4ObjectType { RemedyApprovalV2 = "remedy_approval_v2" }
 );
 /// The approved correction request.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct InstanceRemedyGroupUpdateV4Object {
     /// The submitter's user_id (contact/v3 user/get gives the user's details).
     #[serde(default, skip_serializing_if = "Option::is_none")]

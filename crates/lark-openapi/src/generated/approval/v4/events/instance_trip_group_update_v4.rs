@@ -16,7 +16,7 @@ use ::lark_runtime::__private::prelude::*;
 /// 出差审批 — Pushed when an instance whose form holds a business-trip widget group is approved.
 ///
 /// The body (`event`) of each `approval.instance.trip_group_update_v4` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct InstanceTripGroupUpdateV4 {
     /// The approved trip request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -44,7 +44,7 @@ pub enum InstanceTripGroupUpdateV4ObjectSchedulesTripType {
     "往返" }
 );
 /// The trip's details.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct InstanceTripGroupUpdateV4ObjectSchedules {
     /// Where the trip starts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -83,7 +83,7 @@ impl Validate for InstanceTripGroupUpdateV4ObjectSchedules {
     }
 }
 /// The submitter's ids.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct InstanceTripGroupUpdateV4ObjectStartUserId {
     /// The submitter's open_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -97,7 +97,7 @@ pub struct InstanceTripGroupUpdateV4ObjectStartUserId {
 }
 impl Validate for InstanceTripGroupUpdateV4ObjectStartUserId {}
 /// The submitter.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct InstanceTripGroupUpdateV4ObjectStartUser {
     /// The submitter's ids.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -121,7 +121,7 @@ pub enum InstanceTripGroupUpdateV4ObjectType {
     InstanceTripGroupUpdateV4ObjectType { Approved = "APPROVED" }
 );
 /// A fellow traveller's ids.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct InstanceTripGroupUpdateV4ObjectTripPeersId {
     /// The traveller's open_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -135,7 +135,7 @@ pub struct InstanceTripGroupUpdateV4ObjectTripPeersId {
 }
 impl Validate for InstanceTripGroupUpdateV4ObjectTripPeersId {}
 /// The fellow travellers.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct InstanceTripGroupUpdateV4ObjectTripPeers {
     /// A fellow traveller's ids.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -147,7 +147,7 @@ impl Validate for InstanceTripGroupUpdateV4ObjectTripPeers {
     }
 }
 /// The approved trip request.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct InstanceTripGroupUpdateV4Object {
     /// The instance's code (instance/get gives its details).
     #[serde(default, skip_serializing_if = "Option::is_none")]

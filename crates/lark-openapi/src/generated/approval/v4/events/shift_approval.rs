@@ -15,7 +15,7 @@ use ::lark_runtime::__private::prelude::*;
 /// 换班审批 — Pushed when an instance whose form holds a shift-swap widget group is approved.
 ///
 /// The body (`event`) of each `shift_approval` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct ShiftApproval {
     /// The app's App ID.
     #[serde(default, skip_serializing_if = "Option::is_none")]

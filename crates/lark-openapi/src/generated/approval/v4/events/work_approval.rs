@@ -15,7 +15,7 @@ use ::lark_runtime::__private::prelude::*;
 /// 加班审批 — Pushed when an instance whose form holds an overtime widget group is approved.
 ///
 /// The body (`event`) of each `work_approval` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct WorkApproval {
     /// Whether the overtime has several time ranges (then time_range holds them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -103,7 +103,7 @@ pub enum WorkApprovalType {
 }
 ::lark_runtime::string_enum_traits!(WorkApprovalType { WorkApproval = "work_approval" });
 /// The time ranges of the overtime; only when allow_multi_time_range is 1.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct WorkApprovalTimeRange {
     /// When the overtime starts, formatted like 2018-12-01 12:00:00.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -133,7 +133,7 @@ pub enum WorkApprovalWorkDetailRuleAssociated {
     = 2, NoneWithRule = 3 }
 );
 /// The overtime day by day.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct WorkApprovalWorkDetail {
     /// When the day's overtime starts, to the day only, formatted like 2018-12-01 00:00.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -154,6 +154,6 @@ impl Validate for WorkApprovalWorkDetail {
     }
 }
 /// One such user; the page does not give its fields.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct WorkApprovalWorkMultiImitateUsersItem {}
 impl Validate for WorkApprovalWorkMultiImitateUsersItem {}

@@ -236,7 +236,7 @@ impl Endpoint for CreateRequest {
 impl Incoming for CreateRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "approval_name")]
             approval_name: Option<String>,
@@ -280,7 +280,7 @@ impl Incoming for CreateRequest {
 /// Response data of 创建三方审批定义 — Create or update a third-party approval definition.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponse {
     /// The definition's code. When updating, it may differ from the code sent; keep using the code you sent in that case.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -355,7 +355,7 @@ pub enum CreateRequestI18nResourcesItemLocale {
     "th-TH", ViVn = "vi-VN", MsMy = "ms-MY", RuRu = "ru-RU" }
 );
 /// One text.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestI18nResourcesItemTextsItem {
     /// The `@i18n@` key, as used by the fields above.
     ///
@@ -368,7 +368,7 @@ pub struct CreateRequestI18nResourcesItemTextsItem {
 }
 impl Validate for CreateRequestI18nResourcesItemTextsItem {}
 /// The texts of one language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestI18nResourcesItem {
     /// The language of these texts.
     ///

@@ -107,7 +107,7 @@ impl Incoming for GetRequest {
 /// Response data of 查看指定三方审批定义 — Get a third-party approval definition by its code.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponse {
     /// The definition's name, as an `@i18n@` key whose text is in i18n_resources.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -177,7 +177,7 @@ pub enum GetResponseI18nResourcesItemLocale {
     GetResponseI18nResourcesItemLocale { ZhCn = "zh-CN", EnUs = "en-US", JaJp = "ja-JP" }
 );
 /// One text.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseI18nResourcesItemTextsItem {
     /// The `@i18n@` key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -188,7 +188,7 @@ pub struct GetResponseI18nResourcesItemTextsItem {
 }
 impl Validate for GetResponseI18nResourcesItemTextsItem {}
 /// The texts of one language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseI18nResourcesItem {
     /// The language of these texts.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -81,7 +81,7 @@ impl Endpoint for CheckRequest {
 impl Incoming for CheckRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "instances")]
             instances: Option<Vec<CheckRequestInstancesItem>>,
@@ -98,7 +98,7 @@ impl Incoming for CheckRequest {
 /// Response data of 校验三方审批实例 — Check whether the approval center holds the latest data of third-party instances.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct CheckResponse {
     /// The instances the approval center lacks or whose update times differ.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -128,7 +128,7 @@ impl DocumentedError for CheckError {
 }
 ::lark_runtime::documented_error_traits!(CheckError);
 /// One task and its latest update time.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CheckRequestInstancesItemTasksItem {
     /// The caller's id of the task, unique within the tenant and app; the same id as used with external_instance/create.
     ///
@@ -141,7 +141,7 @@ pub struct CheckRequestInstancesItemTasksItem {
 }
 impl Validate for CheckRequestInstancesItemTasksItem {}
 /// One instance and the latest update times the caller holds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CheckRequestInstancesItem {
     /// The caller's id of the instance, unique within the tenant and app; the same id as used with external_instance/create.
     ///
@@ -160,7 +160,7 @@ impl Validate for CheckRequestInstancesItem {
     }
 }
 /// One task.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CheckResponseDiffInstancesItemTasksItem {
     /// The task's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -171,7 +171,7 @@ pub struct CheckResponseDiffInstancesItemTasksItem {
 }
 impl Validate for CheckResponseDiffInstancesItemTasksItem {}
 /// One instance that needs syncing.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CheckResponseDiffInstancesItem {
     /// The instance's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -413,7 +413,7 @@ impl Endpoint for CreateRequest {
 impl Incoming for CreateRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "approval_code")]
             approval_code: Option<String>,
@@ -504,7 +504,7 @@ impl Incoming for CreateRequest {
 /// Response data of 同步三方审批实例 — Sync a third-party approval instance, with its tasks and cc records, to the approval center.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponse {
     /// The instance data as synced.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -563,7 +563,7 @@ pub enum CreateRequestStatus {
     = "TERMINATED" }
 );
 /// Links back to the instance's details in the third-party system, opened from the submitted list.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestLinks {
     /// Link opened from Feishu on PC; the page also says at least one of pc_link and mobile_link is needed.
     ///
@@ -610,7 +610,7 @@ pub enum CreateRequestUpdateMode {
     CreateRequestUpdateMode { Replace = "REPLACE", Update = "UPDATE" }
 );
 /// Links back to the task's details in the third-party system, opened from the to-do and done lists.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestTaskListItemLinks {
     /// Link opened from Feishu on PC; the page also says at least one of pc_link and mobile_link is needed.
     ///
@@ -645,7 +645,7 @@ pub enum CreateRequestTaskListItemStatus {
     Rejected = "REJECTED", Transferred = "TRANSFERRED", Done = "DONE" }
 );
 /// One quick action.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestTaskListItemActionConfigsItem {
     /// The action, sent back in the callback: APPROVE, REJECT, or any key of the caller's choosing, which then needs action_name.
     ///
@@ -708,7 +708,7 @@ pub enum CreateRequestTaskListItemGenerateType {
     = "DEFAULT" }
 );
 /// One approval task, shown in the approver's to-do or done list.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestTaskListItem {
     /// The task's unique id within the instance, used to find it on later updates.
     ///
@@ -799,7 +799,7 @@ impl Validate for CreateRequestTaskListItem {
     }
 }
 /// Links back to the cc details in the third-party system, opened from the cc list.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestCcListItemLinks {
     /// Link opened from Feishu on PC; the page also says at least one of pc_link and mobile_link is needed.
     ///
@@ -846,7 +846,7 @@ pub enum CreateRequestCcListItemDisplayMethod {
     Normal = "NORMAL", Trusteeship = "TRUSTEESHIP" }
 );
 /// One cc record, shown in the recipient's cc list.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestCcListItem {
     /// The cc record's unique id within the instance.
     ///
@@ -945,7 +945,7 @@ pub enum CreateRequestI18nResourcesItemLocale {
     "th-TH", ViVn = "vi-VN", MsMy = "ms-MY", RuRu = "ru-RU" }
 );
 /// One text.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestI18nResourcesItemTextsItem {
     /// The `@i18n@` key, as used by the fields above.
     ///
@@ -958,7 +958,7 @@ pub struct CreateRequestI18nResourcesItemTextsItem {
 }
 impl Validate for CreateRequestI18nResourcesItemTextsItem {}
 /// The texts of one language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestI18nResourcesItem {
     /// The language of these texts.
     ///
@@ -1016,7 +1016,7 @@ pub enum CreateResponseDataStatus {
     = "TERMINATED" }
 );
 /// Links back to the instance's details in the third-party system.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseDataLinks {
     /// Link opened from Feishu on PC.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1060,7 +1060,7 @@ pub enum CreateResponseDataUpdateMode {
     CreateResponseDataUpdateMode { Replace = "REPLACE", Update = "UPDATE" }
 );
 /// Links back to the task's details in the third-party system.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseDataTaskListItemLinks {
     /// Link opened from Feishu on PC.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1092,7 +1092,7 @@ pub enum CreateResponseDataTaskListItemStatus {
     Rejected = "REJECTED", Transferred = "TRANSFERRED", Done = "DONE" }
 );
 /// One quick action.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseDataTaskListItemActionConfigsItem {
     /// The action: APPROVE, REJECT, or a key of the caller's choosing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1146,7 +1146,7 @@ pub enum CreateResponseDataTaskListItemGenerateType {
     Default = "DEFAULT" }
 );
 /// One approval task.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseDataTaskListItem {
     /// The task's unique id within the instance.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1210,7 +1210,7 @@ impl Validate for CreateResponseDataTaskListItem {
     }
 }
 /// Links back to the cc details in the third-party system.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseDataCcListItemLinks {
     /// Link opened from Feishu on PC.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1254,7 +1254,7 @@ pub enum CreateResponseDataCcListItemDisplayMethod {
     Normal = "NORMAL", Trusteeship = "TRUSTEESHIP" }
 );
 /// One cc record.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseDataCcListItem {
     /// The cc record's unique id within the instance.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1340,7 +1340,7 @@ pub enum CreateResponseDataI18nResourcesItemLocale {
     "th-TH", ViVn = "vi-VN", MsMy = "ms-MY", RuRu = "ru-RU" }
 );
 /// One text.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseDataI18nResourcesItemTextsItem {
     /// The `@i18n@` key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1351,7 +1351,7 @@ pub struct CreateResponseDataI18nResourcesItemTextsItem {
 }
 impl Validate for CreateResponseDataI18nResourcesItemTextsItem {}
 /// The texts of one language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseDataI18nResourcesItem {
     /// The language of these texts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1382,7 +1382,7 @@ pub enum CreateResponseDataTrusteeshipUserIdType {
     CreateResponseDataTrusteeshipUserIdType { UserId = "user_id" }
 );
 /// The instance data as synced.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseData {
     /// Code of the definition the instance belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]

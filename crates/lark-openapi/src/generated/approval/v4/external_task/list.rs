@@ -154,7 +154,7 @@ impl Endpoint for ListRequest {
 impl Incoming for ListRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "approval_codes")]
             approval_codes: Option<Vec<String>>,
@@ -182,7 +182,7 @@ impl Incoming for ListRequest {
 /// Response data of 获取三方审批任务状态 — List the states of third-party approval instances and their tasks.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields, Page)]
 pub struct ListResponse {
     /// The matching instances of this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -278,7 +278,7 @@ pub enum ListResponseDataItemTasksItemStatus {
     Rejected = "REJECTED", Transferred = "TRANSFERRED", Done = "DONE" }
 );
 /// One task.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseDataItemTasksItem {
     /// The task's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -296,7 +296,7 @@ impl Validate for ListResponseDataItemTasksItem {
     }
 }
 /// One instance with its tasks.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseDataItem {
     /// The caller's id of the instance.
     #[serde(default, skip_serializing_if = "Option::is_none")]

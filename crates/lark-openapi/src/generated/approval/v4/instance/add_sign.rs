@@ -180,7 +180,7 @@ impl Endpoint for AddSignRequest {
 impl Incoming for AddSignRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "approval_code")]
             approval_code: Option<String>,
@@ -218,7 +218,7 @@ impl Incoming for AddSignRequest {
 /// Response data of 审批任务加签 — Add approvers to an approval task.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct AddSignResponse {}
 /// The error codes of 审批任务加签 — Add approvers to an approval task.
 ///

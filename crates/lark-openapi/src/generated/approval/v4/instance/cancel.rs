@@ -128,7 +128,7 @@ impl Endpoint for CancelRequest {
 impl Incoming for CancelRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "approval_code")]
             approval_code: Option<String>,
@@ -152,7 +152,7 @@ impl Incoming for CancelRequest {
 /// Response data of 撤回审批实例 — Withdraw an approval instance.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct CancelResponse {}
 /// A documented error code of 撤回审批实例 — Withdraw an approval instance.
 ///

@@ -154,7 +154,7 @@ impl Endpoint for CcRequest {
 impl Incoming for CcRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "approval_code")]
             approval_code: Option<String>,
@@ -184,7 +184,7 @@ impl Incoming for CcRequest {
 /// Response data of 抄送审批实例 — Copy an approval instance to users.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct CcResponse {}
 /// A documented error code of 抄送审批实例 — Copy an approval instance to users.
 ///

@@ -331,7 +331,7 @@ impl Endpoint for CreateRequest {
 impl Incoming for CreateRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "approval_code")]
             approval_code: Option<String>,
@@ -403,7 +403,7 @@ impl Incoming for CreateRequest {
 /// Response data of 创建审批实例 — Create an approval instance.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponse {
     /// The new instance's code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -456,7 +456,7 @@ pub enum CreateRequestI18nResourcesItemLocale {
     }
 );
 /// One text.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestI18nResourcesItemTextsItem {
     /// The text key, starting with `@i18n@`, matching the key used in the parameter.
     ///
@@ -469,7 +469,7 @@ pub struct CreateRequestI18nResourcesItemTextsItem {
 }
 impl Validate for CreateRequestI18nResourcesItemTextsItem {}
 /// The texts of one language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestI18nResourcesItem {
     /// The language.
     ///
@@ -518,7 +518,7 @@ pub enum CreateRequestNodeAutoApprovalListItemNodeIdType {
     "NON_CUSTOM" }
 );
 /// One node to pass automatically.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestNodeAutoApprovalListItem {
     /// Whether node_id is a custom or a system node id.
     ///

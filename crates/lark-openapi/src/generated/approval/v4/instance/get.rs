@@ -157,7 +157,7 @@ impl Incoming for GetRequest {
 /// Response data of 获取单个审批实例详情 — Get an approval instance's details.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponse {
     /// The approval definition's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -352,7 +352,7 @@ pub enum GetResponseTaskListItemType {
     AutoReject = "AUTO_REJECT", Sequential = "SEQUENTIAL" }
 );
 /// One approval task.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseTaskListItem {
     /// The task's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -392,7 +392,7 @@ impl Validate for GetResponseTaskListItem {
     }
 }
 /// One comment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseCommentListItem {
     /// The comment's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -466,7 +466,7 @@ pub enum GetResponseTimelineItemType {
     Cancel = "CANCEL", Delete = "DELETE", Cc = "CC" }
 );
 /// One cc recipient.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseTimelineItemCcUserListItem {
     /// The recipient's user_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -480,7 +480,7 @@ pub struct GetResponseTimelineItemCcUserListItem {
 }
 impl Validate for GetResponseTimelineItemCcUserListItem {}
 /// One activity event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseTimelineItem {
     /// What happened; it decides what ext holds.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -159,7 +159,7 @@ impl Incoming for ListRequest {
 /// Response data of 批量获取审批实例 ID — List the instance codes of an approval definition.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields, Page)]
 pub struct ListResponse {
     /// Codes of the instances, in creation order.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -35,6 +35,7 @@ impl<'a> ApprovalV4InstanceApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn add_sign(
         &self,
         request: add_sign::AddSignRequest,
@@ -51,6 +52,7 @@ impl<'a> ApprovalV4InstanceApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn cancel(
         &self,
         request: cancel::CancelRequest,
@@ -67,6 +69,7 @@ impl<'a> ApprovalV4InstanceApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn cc(
         &self,
         request: cc::CcRequest,
@@ -83,6 +86,7 @@ impl<'a> ApprovalV4InstanceApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn create(
         &self,
         request: create::CreateRequest,
@@ -99,6 +103,7 @@ impl<'a> ApprovalV4InstanceApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn get(
         &self,
         request: get::GetRequest,
@@ -115,6 +120,7 @@ impl<'a> ApprovalV4InstanceApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn list(
         &self,
         request: list::ListRequest,
@@ -127,6 +133,7 @@ impl<'a> ApprovalV4InstanceApi<'a> {
     /// Every item of every page of [`list`](Self::list), starting at `request`'s page.
     ///
     /// Follows the page tokens; stops on `has_more: false`, on a missing or empty token, and before asking for a token twice. A failed page ends the stream with its error.
+    #[inline]
     pub fn list_stream(
         &self,
         request: list::ListRequest,
@@ -140,6 +147,7 @@ impl<'a> ApprovalV4InstanceApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn preview(
         &self,
         request: preview::PreviewRequest,
@@ -156,6 +164,7 @@ impl<'a> ApprovalV4InstanceApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn query(
         &self,
         request: query::QueryRequest,
@@ -168,6 +177,7 @@ impl<'a> ApprovalV4InstanceApi<'a> {
     /// Every item of every page of [`query`](Self::query), starting at `request`'s page.
     ///
     /// Follows the page tokens; stops on `has_more: false`, on a missing or empty token, and before asking for a token twice. A failed page ends the stream with its error.
+    #[inline]
     pub fn query_stream(
         &self,
         request: query::QueryRequest,
@@ -181,6 +191,7 @@ impl<'a> ApprovalV4InstanceApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn search_cc(
         &self,
         request: search_cc::SearchCcRequest,
@@ -193,6 +204,7 @@ impl<'a> ApprovalV4InstanceApi<'a> {
     /// Every item of every page of [`search_cc`](Self::search_cc), starting at `request`'s page.
     ///
     /// Follows the page tokens; stops on `has_more: false`, on a missing or empty token, and before asking for a token twice. A failed page ends the stream with its error.
+    #[inline]
     pub fn search_cc_stream(
         &self,
         request: search_cc::SearchCcRequest,
@@ -206,6 +218,7 @@ impl<'a> ApprovalV4InstanceApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn specified_rollback(
         &self,
         request: specified_rollback::SpecifiedRollbackRequest,

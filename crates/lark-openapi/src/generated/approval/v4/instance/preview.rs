@@ -151,7 +151,7 @@ impl Endpoint for PreviewRequest {
 impl Incoming for PreviewRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "approval_code")]
             approval_code: Option<String>,
@@ -184,7 +184,7 @@ impl Incoming for PreviewRequest {
 /// Response data of 预览审批流程 — Preview an approval process.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct PreviewResponse {
     /// The previewed nodes, in process order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -216,7 +216,7 @@ pub enum PreviewResponsePreviewNodesItemNodeType {
     "AUTO_PASS", AutoReject = "AUTO_REJECT", Sequential = "SEQUENTIAL" }
 );
 /// One previewed node.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PreviewResponsePreviewNodesItem {
     /// Ids of the node's approvers; when is_empty_logic is true, the fallback approvers.
     #[serde(default, skip_serializing_if = "Option::is_none")]

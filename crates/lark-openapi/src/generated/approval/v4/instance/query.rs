@@ -239,7 +239,7 @@ impl Endpoint for QueryRequest {
 impl Incoming for QueryRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "user_id")]
             user_id: Option<String>,
@@ -286,7 +286,7 @@ impl Incoming for QueryRequest {
 /// Response data of 查询实例列表 — Search approval instances.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields, Page)]
 pub struct QueryResponse {
     /// How many instances match in all.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -368,7 +368,7 @@ pub enum QueryRequestLocale {
     QueryRequestLocale { ZhCn = "zh-CN", EnUs = "en-US", JaJp = "ja-JP" }
 );
 /// One matching instance.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct QueryResponseInstanceListItem {
     /// The instance's approval definition.
     #[serde(default, skip_serializing_if = "Option::is_none")]

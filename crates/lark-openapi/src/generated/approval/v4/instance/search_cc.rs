@@ -227,7 +227,7 @@ impl Endpoint for SearchCcRequest {
 impl Incoming for SearchCcRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "user_id")]
             user_id: Option<String>,
@@ -274,7 +274,7 @@ impl Incoming for SearchCcRequest {
 /// Response data of 查询抄送列表 — Search approval cc records.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields, Page)]
 pub struct SearchCcResponse {
     /// How many cc records match in all.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -363,7 +363,7 @@ pub enum SearchCcResponseCcListItemCcReadStatus {
     SearchCcResponseCcListItemCcReadStatus { Read = "read", Unread = "unread" }
 );
 /// The cc itself.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct SearchCcResponseCcListItemCc {
     /// The user_id of the user who sent the cc.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -391,7 +391,7 @@ impl Validate for SearchCcResponseCcListItemCc {
     }
 }
 /// One matching cc record.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct SearchCcResponseCcListItem {
     /// The instance's approval definition.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -157,7 +157,7 @@ impl Endpoint for SpecifiedRollbackRequest {
 impl Incoming for SpecifiedRollbackRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "user_id")]
             user_id: Option<String>,
@@ -187,7 +187,7 @@ impl Incoming for SpecifiedRollbackRequest {
 /// Response data of 退回审批任务 — Send an approval task back to earlier nodes.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct SpecifiedRollbackResponse {}
 /// A documented error code of 退回审批任务 — Send an approval task back to earlier nodes.
 ///

@@ -183,7 +183,7 @@ impl Endpoint for CreateRequest {
 impl Incoming for CreateRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "content")]
             content: Option<String>,
@@ -218,7 +218,7 @@ impl Incoming for CreateRequest {
 /// Response data of 创建评论 — Create, edit or reply to a comment on an approval instance.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponse {
     /// The comment's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -242,7 +242,7 @@ impl DocumentedError for CreateError {
 }
 ::lark_runtime::documented_error_traits!(CreateError);
 /// One mentioned user.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestAtInfoListItem {
     /// The mentioned user's id, of the kind user_id_type names.
     ///

@@ -144,7 +144,7 @@ impl Incoming for DeleteRequest {
 /// Response data of 删除评论 — Delete a comment on an approval instance.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct DeleteResponse {
     /// The id of the deleted comment.
     #[serde(default, skip_serializing_if = "Option::is_none")]

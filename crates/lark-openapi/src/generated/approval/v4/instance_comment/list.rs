@@ -157,7 +157,7 @@ impl Incoming for ListRequest {
 /// Response data of 获取评论 — List the comments on an approval instance.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponse {
     /// The instance's comments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -209,7 +209,7 @@ pub enum ListResponseCommentsItemRepliesItemIsDelete {
     ListResponseCommentsItemRepliesItemIsDelete { NotDeleted = 0, Deleted = 1 }
 );
 /// One mentioned user.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseCommentsItemRepliesItemAtInfoListItem {
     /// The mentioned user's id, of the kind user_id_type names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -223,7 +223,7 @@ pub struct ListResponseCommentsItemRepliesItemAtInfoListItem {
 }
 impl Validate for ListResponseCommentsItemRepliesItemAtInfoListItem {}
 /// One reply.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseCommentsItemRepliesItem {
     /// The reply's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -257,7 +257,7 @@ impl Validate for ListResponseCommentsItemRepliesItem {
     }
 }
 /// One mentioned user.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseCommentsItemAtInfoListItem {
     /// The mentioned user's id, of the kind user_id_type names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -271,7 +271,7 @@ pub struct ListResponseCommentsItemAtInfoListItem {
 }
 impl Validate for ListResponseCommentsItemAtInfoListItem {}
 /// One comment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseCommentsItem {
     /// The comment's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -23,6 +23,7 @@ impl<'a> ApprovalV4InstanceCommentApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn create(
         &self,
         request: create::CreateRequest,
@@ -39,6 +40,7 @@ impl<'a> ApprovalV4InstanceCommentApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn delete(
         &self,
         request: delete::DeleteRequest,
@@ -55,6 +57,7 @@ impl<'a> ApprovalV4InstanceCommentApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn list(
         &self,
         request: list::ListRequest,
@@ -71,6 +74,7 @@ impl<'a> ApprovalV4InstanceCommentApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn remove(
         &self,
         request: remove::RemoveRequest,

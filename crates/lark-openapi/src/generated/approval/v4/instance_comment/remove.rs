@@ -122,7 +122,7 @@ impl Incoming for RemoveRequest {
 /// Response data of 清空评论 — Clear every comment on an approval instance.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct RemoveResponse {
     /// The instance's code.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -158,7 +158,7 @@ impl Endpoint for ApproveRequest {
 impl Incoming for ApproveRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "approval_code")]
             approval_code: Option<String>,
@@ -191,7 +191,7 @@ impl Incoming for ApproveRequest {
 /// Response data of 同意审批任务 — Approve one approval task.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct ApproveResponse {}
 /// A documented error code of 同意审批任务 — Approve one approval task.
 ///

@@ -27,6 +27,7 @@ impl<'a> ApprovalV4TaskApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn approve(
         &self,
         request: approve::ApproveRequest,
@@ -43,6 +44,7 @@ impl<'a> ApprovalV4TaskApi<'a> {
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn query(
         &self,
         request: query::QueryRequest,
@@ -55,6 +57,7 @@ impl<'a> ApprovalV4TaskApi<'a> {
     /// Every item of every page of [`query`](Self::query), starting at `request`'s page.
     ///
     /// Follows the page tokens; stops on `has_more: false`, on a missing or empty token, and before asking for a token twice. A failed page ends the stream with its error.
+    #[inline]
     pub fn query_stream(
         &self,
         request: query::QueryRequest,
@@ -68,6 +71,7 @@ impl<'a> ApprovalV4TaskApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn reject(
         &self,
         request: reject::RejectRequest,
@@ -84,6 +88,7 @@ impl<'a> ApprovalV4TaskApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn resubmit(
         &self,
         request: resubmit::ResubmitRequest,
@@ -100,6 +105,7 @@ impl<'a> ApprovalV4TaskApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn search(
         &self,
         request: search::SearchRequest,
@@ -112,6 +118,7 @@ impl<'a> ApprovalV4TaskApi<'a> {
     /// Every item of every page of [`search`](Self::search), starting at `request`'s page.
     ///
     /// Follows the page tokens; stops on `has_more: false`, on a missing or empty token, and before asking for a token twice. A failed page ends the stream with its error.
+    #[inline]
     pub fn search_stream(
         &self,
         request: search::SearchRequest,
@@ -125,6 +132,7 @@ impl<'a> ApprovalV4TaskApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn transfer(
         &self,
         request: transfer::TransferRequest,

@@ -156,7 +156,7 @@ impl Incoming for QueryRequest {
 /// Response data of 查询用户的任务列表 — List a user's approval tasks in one task group (to-do, done, started, cc), page by page.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields, Page)]
 pub struct QueryResponse {
     /// The tasks of this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -232,7 +232,7 @@ pub enum QueryResponseTasksItemTopic {
     "17", ReadNotice = "18" }
 );
 /// Links to the task.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct QueryResponseTasksItemUrls {
     /// The help desk link.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -292,7 +292,7 @@ pub enum QueryResponseTasksItemProcessStatus {
     Rejected = "3", Revoked = "4", Terminated = "5" }
 );
 /// One task.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct QueryResponseTasksItem {
     /// The task group the task is in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -358,7 +358,7 @@ impl Validate for QueryResponseTasksItem {
     }
 }
 /// How many tasks the list holds; only on the first page.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct QueryResponseCount {
     /// The number of tasks; 999 once there are 1000 or more.
     #[serde(default, skip_serializing_if = "Option::is_none")]

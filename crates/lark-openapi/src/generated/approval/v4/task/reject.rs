@@ -158,7 +158,7 @@ impl Endpoint for RejectRequest {
 impl Incoming for RejectRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "approval_code")]
             approval_code: Option<String>,
@@ -191,7 +191,7 @@ impl Incoming for RejectRequest {
 /// Response data of 拒绝审批任务 — Reject one approval task.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct RejectResponse {}
 /// A documented error code of 拒绝审批任务 — Reject one approval task.
 ///

@@ -159,7 +159,7 @@ impl Endpoint for ResubmitRequest {
 impl Incoming for ResubmitRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "approval_code")]
             approval_code: Option<String>,
@@ -192,7 +192,7 @@ impl Incoming for ResubmitRequest {
 /// Response data of 重新提交审批任务 — Resubmit a task returned to the submitter.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct ResubmitResponse {}
 /// A documented error code of 重新提交审批任务 — Resubmit a task returned to the submitter.
 ///

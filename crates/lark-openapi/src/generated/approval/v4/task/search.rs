@@ -261,7 +261,7 @@ impl Endpoint for SearchRequest {
 impl Incoming for SearchRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "user_id")]
             user_id: Option<String>,
@@ -314,7 +314,7 @@ impl Incoming for SearchRequest {
 /// Response data of 查询任务列表 — Search approval tasks by approver, definition, instance, group, state and start time.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields, Page)]
 pub struct SearchResponse {
     /// How many tasks match in all.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -477,7 +477,7 @@ pub enum SearchResponseTaskListItemTaskStatus {
     "rm_repeat", Processed = "processed", Hidden = "hidden" }
 );
 /// The task itself.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct SearchResponseTaskListItemTask {
     /// The approver's user_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -517,7 +517,7 @@ impl Validate for SearchResponseTaskListItemTask {
     }
 }
 /// One task with what it belongs to.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct SearchResponseTaskListItem {
     /// The task's approval definition.
     #[serde(default, skip_serializing_if = "Option::is_none")]

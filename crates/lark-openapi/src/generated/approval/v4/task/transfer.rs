@@ -159,7 +159,7 @@ impl Endpoint for TransferRequest {
 impl Incoming for TransferRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "approval_code")]
             approval_code: Option<String>,
@@ -192,7 +192,7 @@ impl Incoming for TransferRequest {
 /// Response data of 转交审批任务 — Transfer one approval task to another user.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct TransferResponse {}
 /// A documented error code of 转交审批任务 — Transfer one approval task to another user.
 ///

@@ -114,7 +114,7 @@ impl Endpoint for ProcessRequest {
 impl Incoming for ProcessRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "approval_id")]
             approval_id: Option<String>,
@@ -137,7 +137,7 @@ impl Incoming for ProcessRequest {
 /// Response data of 通知审批状态更新 — Update the state of a third-party approval.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct ProcessResponse {
     /// 审批信息 — the approval after the update.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -202,7 +202,7 @@ pub enum ApprovalInfoProcessStatus {
     ApprovalInfoProcessStatus { Rejected = 1, Approved = 2, Revoked = 4 }
 );
 /// 审批信息 — the approval after the update.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ApprovalInfo {
     /// 审批实例 ID — the approval.
     ///

@@ -139,7 +139,7 @@ impl Endpoint for DelReportRequest {
 impl Incoming for DelReportRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "month")]
             month: Option<String>,
@@ -166,7 +166,7 @@ impl Incoming for DelReportRequest {
 /// Response data of 删除归档报表行数据 — Delete rows of an archive report.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct DelReportResponse {}
 /// A documented error code of 删除归档报表行数据 — Delete rows of an archive report.
 ///

@@ -96,7 +96,7 @@ impl Incoming for ListRequest {
 /// Response data of 查询所有归档规则 — List the archive report rules.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields, Page)]
 pub struct ListResponse {
     /// 分页查询结果项 — the archive rules on this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -133,7 +133,7 @@ impl DocumentedError for ListError {
 }
 ::lark_runtime::documented_error_traits!(ListError);
 /// 引用报表名称 — name of the referenced report, per language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ArchiveRuleReportName {
     /// 中文名称 — the Chinese name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -147,7 +147,7 @@ pub struct ArchiveRuleReportName {
 }
 impl Validate for ArchiveRuleReportName {}
 /// 归档报表名称 — name of the archive report, per language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ArchiveRuleName {
     /// 中文名称 — the Chinese name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -161,7 +161,7 @@ pub struct ArchiveRuleName {
 }
 impl Validate for ArchiveRuleName {}
 /// 归档规则 — one archive report rule.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ArchiveRuleMeta {
     /// 引用报表 ID — id of the report the rule refers to; the page says it has no use yet.
     #[serde(default, skip_serializing_if = "Option::is_none")]

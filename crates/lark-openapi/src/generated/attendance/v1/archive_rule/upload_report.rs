@@ -148,7 +148,7 @@ impl Endpoint for UploadReportRequest {
 impl Incoming for UploadReportRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "month")]
             month: Option<String>,
@@ -175,7 +175,7 @@ impl Incoming for UploadReportRequest {
 /// Response data of 写入归档报表结果 — Write rows into an archive report.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct UploadReportResponse {
     /// 无效的 code — column codes in the request that are not valid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -208,7 +208,7 @@ impl DocumentedError for UploadReportError {
 }
 ::lark_runtime::documented_error_traits!(UploadReportError);
 /// 字段结果 — one column's value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ArchiveRuleFieldData {
     /// 字段编码 — code of the column, from archive_rule/user_stats_fields_query.
     ///
@@ -222,7 +222,7 @@ pub struct ArchiveRuleFieldData {
 }
 impl Validate for ArchiveRuleFieldData {}
 /// 归档报表行 — one employee's row.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ArchiveRuleReportData {
     /// 用户 ID — the employee, in the kind of id `employee_type` names.
     ///

@@ -141,7 +141,7 @@ impl Endpoint for UserStatsFieldsQueryRequest {
 impl Incoming for UserStatsFieldsQueryRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "locale")]
             locale: Option<crate::attendance::v1::types::StatsLocale>,
@@ -168,7 +168,7 @@ impl Incoming for UserStatsFieldsQueryRequest {
 /// Response data of 查询归档报表表头 — Query the columns of an archive report.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct UserStatsFieldsQueryResponse {
     /// 统计数据表头 — the report's columns.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -198,7 +198,7 @@ impl DocumentedError for UserStatsFieldsQueryError {
 }
 ::lark_runtime::documented_error_traits!(UserStatsFieldsQueryError);
 /// 表头字段 — one column of an archive report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ArchiveRuleField {
     /// 字段编号 — code of the column.
     #[serde(default, skip_serializing_if = "Option::is_none")]

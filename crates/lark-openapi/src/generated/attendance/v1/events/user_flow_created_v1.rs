@@ -13,7 +13,7 @@ use ::lark_runtime::__private::prelude::*;
 /// 打卡流水 — Pushed after an employee's punch succeeds, with the punch record.
 ///
 /// The body (`event`) of each `attendance.user_flow.created_v1` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct UserFlowCreatedV1 {
     /// 用户 ID — the employee's user id, as the admin console's member details show it.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -14,7 +14,7 @@ use ::lark_runtime::__private::prelude::*;
 /// 用户任务状态变更 — Pushed when an employee's attendance task changes, with each result's before and after.
 ///
 /// The body (`event`) of each `attendance.user_task.updated_v1` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct UserTaskUpdatedV1 {
     /// 用户 ID — the employee's user id, as the admin console's member details show it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -62,7 +62,7 @@ pub enum TaskWorkType {
 }
 ::lark_runtime::string_enum_traits!(TaskWorkType { CheckIn = "on", CheckOut = "off" });
 /// 状态变更 — one result of the task, before and after the change.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct TaskStatusChange {
     /// 变更前打卡结果 — the result before the change.
     #[serde(default, skip_serializing_if = "Option::is_none")]

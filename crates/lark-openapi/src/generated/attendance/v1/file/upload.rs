@@ -99,7 +99,7 @@ impl Incoming for UploadRequest {
 /// Response data of 上传用户人脸识别照片 — Upload an employee's face-recognition photo.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct UploadResponse {
     /// 文件 — the uploaded file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -132,7 +132,7 @@ impl DocumentedError for UploadError {
 }
 ::lark_runtime::documented_error_traits!(UploadError);
 /// 文件 — the uploaded file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct FileUploadResult {
     /// 文件 ID — id of the uploaded file, the `face_key` of user_settings/modify.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -131,7 +131,7 @@ impl Endpoint for CreateRequest {
 impl Incoming for CreateRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "group")]
             group: Option<crate::attendance::v1::types::GroupInput>,
@@ -153,7 +153,7 @@ impl Incoming for CreateRequest {
 /// Response data of 创建或修改考勤组 — Create or update an attendance group.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponse {
     /// 考勤组信息 — the group as stored, with its id.
     #[serde(default, skip_serializing_if = "Option::is_none")]

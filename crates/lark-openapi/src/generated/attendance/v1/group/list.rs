@@ -98,7 +98,7 @@ impl Incoming for ListRequest {
 /// Response data of 查询所有考勤组 — List all attendance groups.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields, Page)]
 pub struct ListResponse {
     /// 考勤组列表 — this page's groups.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -182,7 +182,7 @@ impl Incoming for ListUserRequest {
 /// Response data of 查询考勤组下所有成员 — List the members of an attendance group.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields, Page)]
 pub struct ListUserResponse {
     /// 考勤组成员列表 — this page's members.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -247,7 +247,7 @@ pub enum GroupMemberClockType {
     GroupMemberClockType { All = 0, NeedPunch = 1, NoNeedPunch = 2 }
 );
 /// GroupMemberUser
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GroupMemberUser {
     /// 用户 ID — the member, per `employee_type`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

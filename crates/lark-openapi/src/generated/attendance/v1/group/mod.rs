@@ -27,6 +27,7 @@ impl<'a> AttendanceV1GroupApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn create(
         &self,
         request: create::CreateRequest,
@@ -43,6 +44,7 @@ impl<'a> AttendanceV1GroupApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn delete(
         &self,
         request: delete::DeleteRequest,
@@ -59,6 +61,7 @@ impl<'a> AttendanceV1GroupApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn get(
         &self,
         request: get::GetRequest,
@@ -75,6 +78,7 @@ impl<'a> AttendanceV1GroupApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn list(
         &self,
         request: list::ListRequest,
@@ -87,6 +91,7 @@ impl<'a> AttendanceV1GroupApi<'a> {
     /// Every item of every page of [`list`](Self::list), starting at `request`'s page.
     ///
     /// Follows the page tokens; stops on `has_more: false`, on a missing or empty token, and before asking for a token twice. A failed page ends the stream with its error.
+    #[inline]
     pub fn list_stream(
         &self,
         request: list::ListRequest,
@@ -100,6 +105,7 @@ impl<'a> AttendanceV1GroupApi<'a> {
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn list_user(
         &self,
         request: list_user::ListUserRequest,
@@ -112,6 +118,7 @@ impl<'a> AttendanceV1GroupApi<'a> {
     /// Every item of every page of [`list_user`](Self::list_user), starting at `request`'s page.
     ///
     /// Follows the page tokens; stops on `has_more: false`, on a missing or empty token, and before asking for a token twice. A failed page ends the stream with its error.
+    #[inline]
     pub fn list_user_stream(
         &self,
         request: list_user::ListUserRequest,
@@ -125,6 +132,7 @@ impl<'a> AttendanceV1GroupApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn search(
         &self,
         request: search::SearchRequest,

@@ -71,7 +71,7 @@ impl Endpoint for SearchRequest {
 impl Incoming for SearchRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "group_name")]
             group_name: Option<String>,
@@ -88,7 +88,7 @@ impl Incoming for SearchRequest {
 /// Response data of 按名称查询考勤组 — Search attendance groups by name.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct SearchResponse {
     /// 考勤组列表 — the groups found, at most 10.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -195,7 +195,7 @@ impl Endpoint for PatchRequest {
 impl Incoming for PatchRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "leave_granting_record_id")]
             leave_granting_record_id: Option<String>,
@@ -232,7 +232,7 @@ impl Incoming for PatchRequest {
 /// Response data of 修改发放记录 — Update a leave granting record's quantity and expiration date.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchResponse {
     /// 发放记录 — the granting record after the update.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -361,7 +361,7 @@ impl DocumentedError for PatchError {
 }
 ::lark_runtime::documented_error_traits!(PatchError);
 /// 发放记录 — the granting record after the update.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct LeaveAccrualRecord {
     /// 发放记录 ID — the granting record.
     ///

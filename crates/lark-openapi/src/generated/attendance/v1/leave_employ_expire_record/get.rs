@@ -177,7 +177,7 @@ impl Endpoint for GetRequest {
 impl Incoming for GetRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "employment_id")]
             employment_id: Option<String>,
@@ -208,7 +208,7 @@ impl Incoming for GetRequest {
 /// Response data of 通过过期时间获取发放记录 — Get an employee's leave granting records that expire in a date range.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponse {
     /// 发放记录 — the employee's granting records expiring in the range.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -357,7 +357,7 @@ pub enum LeaveEmployExpireRecordAccrualSource {
     Virtual = 4, LegacyImport = 5, OvertimeConversion = 6 }
 );
 /// LeaveEmployExpireRecord
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct LeaveEmployExpireRecord {
     /// 发放记录 ID — the granting record.
     ///

@@ -385,7 +385,7 @@ impl Endpoint for CreateRequest {
 impl Incoming for CreateRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "shift_name")]
             shift_name: Option<String>,
@@ -471,7 +471,7 @@ impl Incoming for CreateRequest {
 /// Response data of 创建班次 — Create a shift (or update one, given its id).
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponse {
     /// 班次 — the shift as created or updated, with its new `shift_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

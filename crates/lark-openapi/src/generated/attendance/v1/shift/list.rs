@@ -99,7 +99,7 @@ impl Incoming for ListRequest {
 /// Response data of 查询所有班次 — List all shifts, page by page.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields, Page)]
 pub struct ListResponse {
     /// 班次列表 — the shifts on this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]

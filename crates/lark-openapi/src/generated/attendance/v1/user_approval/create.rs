@@ -103,7 +103,7 @@ impl Endpoint for CreateRequest {
 impl Incoming for CreateRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "user_approval")]
             user_approval: Option<crate::attendance::v1::types::UserApproval>,
@@ -121,7 +121,7 @@ impl Incoming for CreateRequest {
 /// Response data of 写入审批结果 — Write third-party approval results into attendance.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponse {
     /// 审批信息 — the approval results as written, with their approval instance ids.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -125,7 +125,7 @@ impl Endpoint for BatchCreateRequest {
 impl Incoming for BatchCreateRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "user_daily_shifts")]
             user_daily_shifts: Option<Vec<crate::attendance::v1::types::UserDailyShift>>,
@@ -146,7 +146,7 @@ impl Incoming for BatchCreateRequest {
 /// Response data of 创建或修改排班表 — Create or update employees' shift schedules.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchCreateResponse {
     /// 班表信息列表 — the schedule entries as written.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -124,7 +124,7 @@ impl Endpoint for BatchCreateTempRequest {
 impl Incoming for BatchCreateTempRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "user_tmp_daily_shifts")]
             user_tmp_daily_shifts: Option<
@@ -147,7 +147,7 @@ impl Incoming for BatchCreateTempRequest {
 /// Response data of 创建或修改临时排班 — Create or update temporary shifts on employees' schedules.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchCreateTempResponse {
     /// 临时班表信息列表 — the temporary schedule entries as written.
     #[serde(default, skip_serializing_if = "Option::is_none")]

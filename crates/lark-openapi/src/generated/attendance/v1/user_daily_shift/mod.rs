@@ -21,6 +21,7 @@ impl<'a> AttendanceV1UserDailyShiftApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn batch_create(
         &self,
         request: batch_create::BatchCreateRequest,
@@ -37,6 +38,7 @@ impl<'a> AttendanceV1UserDailyShiftApi<'a> {
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn batch_create_temp(
         &self,
         request: batch_create_temp::BatchCreateTempRequest,
@@ -53,6 +55,7 @@ impl<'a> AttendanceV1UserDailyShiftApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn query(
         &self,
         request: query::QueryRequest,

@@ -110,7 +110,7 @@ impl Endpoint for BatchCreateRequest {
 impl Incoming for BatchCreateRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "flow_records")]
             flow_records: Option<Vec<crate::attendance::v1::types::UserFlow>>,
@@ -128,7 +128,7 @@ impl Incoming for BatchCreateRequest {
 /// Response data of 导入打卡流水 — Import punch records.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchCreateResponse {
     /// 打卡流水记录列表 — the imported punch records.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -95,7 +95,7 @@ impl Endpoint for BatchDelRequest {
 impl Incoming for BatchDelRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "record_ids")]
             record_ids: Option<Vec<String>>,
@@ -112,7 +112,7 @@ impl Incoming for BatchDelRequest {
 /// Response data of 删除打卡流水 — Delete punch flow records.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchDelResponse {
     /// 删除成功的打卡流水记录 ID — the ids that were deleted.
     ///

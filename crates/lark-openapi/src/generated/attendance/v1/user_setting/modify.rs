@@ -101,7 +101,7 @@ impl Endpoint for ModifyRequest {
 impl Incoming for ModifyRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "user_setting")]
             user_setting: Option<crate::attendance::v1::types::UserSetting>,
@@ -119,7 +119,7 @@ impl Incoming for ModifyRequest {
 /// Response data of 修改用户人脸识别信息 — Set an employee's face-recognition photo.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct ModifyResponse {
     /// 用户设置 — the setting as saved.
     #[serde(default, skip_serializing_if = "Option::is_none")]

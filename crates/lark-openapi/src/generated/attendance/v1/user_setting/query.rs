@@ -101,7 +101,7 @@ impl Endpoint for QueryRequest {
 impl Incoming for QueryRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "user_ids")]
             user_ids: Option<Vec<String>>,
@@ -119,7 +119,7 @@ impl Incoming for QueryRequest {
 /// Response data of 批量查询用户人脸识别信息 — Query employees' face-recognition photos.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct QueryResponse {
     /// 用户设置信息列表 — the settings of the employees found.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -196,7 +196,7 @@ impl Endpoint for QueryRequest {
 impl Incoming for QueryRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "locale")]
             locale: Option<crate::attendance::v1::types::StatsLocale>,
@@ -235,7 +235,7 @@ impl Incoming for QueryRequest {
 /// Response data of 查询统计数据 — Query employees' daily or monthly attendance statistics.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct QueryResponse {
     /// 用户统计数据 — the statistics per employee; at most 1000 entries, more are cut off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -277,7 +277,7 @@ impl DocumentedError for QueryError {
 }
 ::lark_runtime::documented_error_traits!(QueryError);
 /// 数据属性 — one extra attribute of a value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserStatsDataFeature {
     /// 附加属性的名称 — name of the attribute.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -289,7 +289,7 @@ pub struct UserStatsDataFeature {
 }
 impl Validate for UserStatsDataFeature {}
 /// 时长 — the duration, given in each time unit.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserStatsDataDuration {
     /// 天 — in days.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -309,7 +309,7 @@ pub struct UserStatsDataDuration {
 }
 impl Validate for UserStatsDataDuration {}
 /// 统计数据 — one column's value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserStatsDataCell {
     /// 字段编号 — code of the column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -334,7 +334,7 @@ impl Validate for UserStatsDataCell {
     }
 }
 /// 用户统计数据 — one employee's statistics.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserStatsData {
     /// 用户姓名 — the employee's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -144,7 +144,7 @@ impl Endpoint for QueryRequest {
 impl Incoming for QueryRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "locale")]
             locale: Option<crate::attendance::v1::types::StatsLocale>,
@@ -171,7 +171,7 @@ impl Incoming for QueryRequest {
 /// Response data of 查询统计表头 — Query the available statistics columns.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct QueryResponse {
     /// 统计数据表头 — the statistics columns.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -204,7 +204,7 @@ impl DocumentedError for QueryError {
 }
 ::lark_runtime::documented_error_traits!(QueryError);
 /// 字段 — one statistics column.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserStatsFieldChild {
     /// 字段编号 — code of the column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -218,7 +218,7 @@ pub struct UserStatsFieldChild {
 }
 impl Validate for UserStatsFieldChild {}
 /// 分组 — one column group.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserStatsFieldGroup {
     /// 分组编号 — code of the group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -236,7 +236,7 @@ impl Validate for UserStatsFieldGroup {
     }
 }
 /// 统计数据表头 — the statistics columns.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserStatsField {
     /// 统计类型 — daily or monthly statistics.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -132,7 +132,7 @@ impl Endpoint for QueryRequest {
 impl Incoming for QueryRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "locale")]
             locale: Option<crate::attendance::v1::types::StatsLocale>,
@@ -156,7 +156,7 @@ impl Incoming for QueryRequest {
 /// Response data of 查询统计设置 — Query the saved statistics view (report columns).
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct QueryResponse {
     /// 统计视图 — the saved view; its `view_id` is what user_stats_views/update takes.
     #[serde(default, skip_serializing_if = "Option::is_none")]

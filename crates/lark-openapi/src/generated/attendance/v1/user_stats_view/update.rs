@@ -120,7 +120,7 @@ impl Endpoint for UpdateRequest {
 impl Incoming for UpdateRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "view")]
             view: Option<crate::attendance::v1::types::UserStatsView>,
@@ -140,7 +140,7 @@ impl Incoming for UpdateRequest {
 /// Response data of 更新统计设置 — Update a statistics view (report columns).
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct UpdateResponse {
     /// 视图 — the view as saved.
     #[serde(default, skip_serializing_if = "Option::is_none")]

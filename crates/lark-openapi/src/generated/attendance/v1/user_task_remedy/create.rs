@@ -184,7 +184,7 @@ impl Endpoint for CreateRequest {
 impl Incoming for CreateRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "user_id")]
             user_id: Option<String>,
@@ -220,7 +220,7 @@ impl Incoming for CreateRequest {
 /// Response data of 通知补卡审批发起 — Record a make-up punch request raised in a third-party approval system.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponse {
     /// 补卡审批信息 — the recorded make-up punch request. Here `status`, `time`, `time_zone`,
     /// `create_time` and `update_time` carry no meaning: a new request is always pending.

@@ -21,6 +21,7 @@ impl<'a> AttendanceV1UserTaskRemedyApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn create(
         &self,
         request: create::CreateRequest,
@@ -37,6 +38,7 @@ impl<'a> AttendanceV1UserTaskRemedyApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn query(
         &self,
         request: query::QueryRequest,
@@ -53,6 +55,7 @@ impl<'a> AttendanceV1UserTaskRemedyApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn query_user_allowed_remedys(
         &self,
         request: query_user_allowed_remedys::QueryUserAllowedRemedysRequest,

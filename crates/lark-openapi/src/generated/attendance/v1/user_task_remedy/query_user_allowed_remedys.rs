@@ -113,7 +113,7 @@ impl Endpoint for QueryUserAllowedRemedysRequest {
 impl Incoming for QueryUserAllowedRemedysRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "user_id")]
             user_id: Option<String>,
@@ -134,7 +134,7 @@ impl Incoming for QueryUserAllowedRemedysRequest {
 /// Response data of 获取可补卡时间 — Query when an employee may make up punches on a day.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct QueryUserAllowedRemedysResponse {
     /// 用户可补卡时间 — the punches that can be made up, with their allowed times.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -194,7 +194,7 @@ impl DocumentedError for QueryUserAllowedRemedysError {
 }
 ::lark_runtime::documented_error_traits!(QueryUserAllowedRemedysError);
 /// UserTaskRemedyAllowedRemedy
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserTaskRemedyAllowedRemedy {
     /// 用户 ID — the employee, in the kind of id `employee_type` names.
     ///

@@ -19,6 +19,7 @@ impl<'a> AuthV3AppAccessTokenApi<'a> {
     /// Takes no access token.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn internal(
         &self,
         request: internal::InternalRequest,
@@ -35,6 +36,7 @@ impl<'a> AuthV3AppAccessTokenApi<'a> {
     /// Takes no access token.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn store(
         &self,
         request: store::StoreRequest,

@@ -17,6 +17,7 @@ impl<'a> AuthV3AppTicketApi<'a> {
     /// Takes no access token.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn resend(
         &self,
         request: resend::ResendRequest,

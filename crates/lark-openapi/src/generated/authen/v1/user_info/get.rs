@@ -57,7 +57,7 @@ impl Incoming for GetRequest {
 /// Response data of 获取用户信息 — Get the signed-in user's profile.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponse {
     /// The user's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]

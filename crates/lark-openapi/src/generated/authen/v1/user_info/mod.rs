@@ -17,6 +17,7 @@ impl<'a> AuthenV1UserInfoApi<'a> {
     /// Takes only a `user_access_token`: call it on a handle from [`Client::as_user`](::lark_runtime::Client::as_user); on any other it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn get(
         &self,
         request: get::GetRequest,

@@ -19,6 +19,7 @@ impl<'a> AuthenV2OauthApi<'a> {
     /// Takes no access token.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn token(
         &self,
         request: token::TokenRequest,
@@ -35,6 +36,7 @@ impl<'a> AuthenV2OauthApi<'a> {
     /// Takes no access token.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn token_refresh(
         &self,
         request: token_refresh::TokenRefreshRequest,

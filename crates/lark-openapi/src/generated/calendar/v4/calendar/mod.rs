@@ -2,31 +2,31 @@
 // Do not edit by hand: run `cargo xtask codegen`.
 
 //! Endpoints of the `calendar::v4::calendar` resource.
-/// 创建共享日历
+/// 创建共享日历 — Create a shared calendar.
 pub mod create;
-/// 删除共享日历
+/// 删除共享日历 — Delete a shared calendar.
 pub mod delete;
-/// 查询日历信息
+/// 查询日历信息 — Get one calendar.
 pub mod get;
-/// 查询日历列表
+/// 查询日历列表 — List the calendars of the caller.
 pub mod list;
-/// 批量查询日历信息
+/// 批量查询日历信息 — Get several calendars at once.
 pub mod mget;
-/// 更新日历信息
+/// 更新日历信息 — Update a calendar's title, description, visibility, colour or alias.
 pub mod patch;
-/// 查询主日历信息
+/// 查询主日历信息 — Get the caller's primary calendar.
 pub mod primary;
-/// 批量获取主日历信息
+/// 批量获取主日历信息 — Get the primary calendars of several users.
 pub mod primarys;
-/// 搜索日历
+/// 搜索日历 — Search calendars by keyword.
 pub mod search;
-/// 订阅日历
+/// 订阅日历 — Subscribe to a calendar.
 pub mod subscribe;
-/// 订阅日历变更事件
+/// 订阅日历变更事件 — Subscribe to the calendar change events.
 pub mod subscription;
-/// 取消订阅日历
+/// 取消订阅日历 — Unsubscribe from a calendar.
 pub mod unsubscribe;
-/// 取消订阅日历变更事件
+/// 取消订阅日历变更事件 — Unsubscribe from the calendar change events.
 pub mod unsubscription;
 /// Endpoints below `calendar::v4::calendar`; reach it from a client through [`Api`](crate::Api).
 #[derive(Debug, Clone, Copy)]
@@ -34,13 +34,14 @@ pub struct CalendarV4CalendarApi<'a> {
     pub(crate) client: &'a ::lark_runtime::Client,
 }
 impl<'a> CalendarV4CalendarApi<'a> {
-    /// 创建共享日历
+    /// 创建共享日历 — Create a shared calendar.
     ///
     /// `POST /open-apis/calendar/v4/calendars`
     ///
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn create(
         &self,
         request: create::CreateRequest,
@@ -50,13 +51,14 @@ impl<'a> CalendarV4CalendarApi<'a> {
     > {
         self.client.execute(&request).await
     }
-    /// 删除共享日历
+    /// 删除共享日历 — Delete a shared calendar.
     ///
     /// `DELETE /open-apis/calendar/v4/calendars/:calendar_id`
     ///
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn delete(
         &self,
         request: delete::DeleteRequest,
@@ -66,13 +68,14 @@ impl<'a> CalendarV4CalendarApi<'a> {
     > {
         self.client.execute(&request).await
     }
-    /// 查询日历信息
+    /// 查询日历信息 — Get one calendar.
     ///
     /// `GET /open-apis/calendar/v4/calendars/:calendar_id`
     ///
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn get(
         &self,
         request: get::GetRequest,
@@ -82,13 +85,14 @@ impl<'a> CalendarV4CalendarApi<'a> {
     > {
         self.client.execute(&request).await
     }
-    /// 查询日历列表
+    /// 查询日历列表 — List the calendars of the caller.
     ///
     /// `GET /open-apis/calendar/v4/calendars`
     ///
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn list(
         &self,
         request: list::ListRequest,
@@ -101,19 +105,21 @@ impl<'a> CalendarV4CalendarApi<'a> {
     /// Every item of every page of [`list`](Self::list), starting at `request`'s page.
     ///
     /// Follows the page tokens; stops on `has_more: false`, on a missing or empty token, and before asking for a token twice. A failed page ends the stream with its error.
+    #[inline]
     pub fn list_stream(
         &self,
         request: list::ListRequest,
     ) -> ::lark_runtime::pagination::Items<'a, list::ListRequest> {
         ::lark_runtime::pagination::stream(self.client, request)
     }
-    /// 批量查询日历信息
+    /// 批量查询日历信息 — Get several calendars at once.
     ///
     /// `POST /open-apis/calendar/v4/calendars/mget`
     ///
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn mget(
         &self,
         request: mget::MgetRequest,
@@ -123,13 +129,14 @@ impl<'a> CalendarV4CalendarApi<'a> {
     > {
         self.client.execute(&request).await
     }
-    /// 更新日历信息
+    /// 更新日历信息 — Update a calendar's title, description, visibility, colour or alias.
     ///
     /// `PATCH /open-apis/calendar/v4/calendars/:calendar_id`
     ///
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn patch(
         &self,
         request: patch::PatchRequest,
@@ -139,13 +146,14 @@ impl<'a> CalendarV4CalendarApi<'a> {
     > {
         self.client.execute(&request).await
     }
-    /// 查询主日历信息
+    /// 查询主日历信息 — Get the caller's primary calendar.
     ///
     /// `POST /open-apis/calendar/v4/calendars/primary`
     ///
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn primary(
         &self,
         request: primary::PrimaryRequest,
@@ -155,13 +163,14 @@ impl<'a> CalendarV4CalendarApi<'a> {
     > {
         self.client.execute(&request).await
     }
-    /// 批量获取主日历信息
+    /// 批量获取主日历信息 — Get the primary calendars of several users.
     ///
     /// `POST /open-apis/calendar/v4/calendars/primarys`
     ///
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn primarys(
         &self,
         request: primarys::PrimarysRequest,
@@ -171,13 +180,14 @@ impl<'a> CalendarV4CalendarApi<'a> {
     > {
         self.client.execute(&request).await
     }
-    /// 搜索日历
+    /// 搜索日历 — Search calendars by keyword.
     ///
     /// `POST /open-apis/calendar/v4/calendars/search`
     ///
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn search(
         &self,
         request: search::SearchRequest,
@@ -187,13 +197,14 @@ impl<'a> CalendarV4CalendarApi<'a> {
     > {
         self.client.execute(&request).await
     }
-    /// 订阅日历
+    /// 订阅日历 — Subscribe to a calendar.
     ///
     /// `POST /open-apis/calendar/v4/calendars/:calendar_id/subscribe`
     ///
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn subscribe(
         &self,
         request: subscribe::SubscribeRequest,
@@ -203,13 +214,14 @@ impl<'a> CalendarV4CalendarApi<'a> {
     > {
         self.client.execute(&request).await
     }
-    /// 订阅日历变更事件
+    /// 订阅日历变更事件 — Subscribe to the calendar change events.
     ///
     /// `POST /open-apis/calendar/v4/calendars/subscription`
     ///
     /// Takes only a `user_access_token`: call it on a handle from [`Client::as_user`](::lark_runtime::Client::as_user); on any other it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn subscription(
         &self,
         request: subscription::SubscriptionRequest,
@@ -219,13 +231,14 @@ impl<'a> CalendarV4CalendarApi<'a> {
     > {
         self.client.execute(&request).await
     }
-    /// 取消订阅日历
+    /// 取消订阅日历 — Unsubscribe from a calendar.
     ///
     /// `POST /open-apis/calendar/v4/calendars/:calendar_id/unsubscribe`
     ///
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn unsubscribe(
         &self,
         request: unsubscribe::UnsubscribeRequest,
@@ -235,13 +248,14 @@ impl<'a> CalendarV4CalendarApi<'a> {
     > {
         self.client.execute(&request).await
     }
-    /// 取消订阅日历变更事件
+    /// 取消订阅日历变更事件 — Unsubscribe from the calendar change events.
     ///
     /// `POST /open-apis/calendar/v4/calendars/unsubscription`
     ///
     /// Takes only a `user_access_token`: call it on a handle from [`Client::as_user`](::lark_runtime::Client::as_user); on any other it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn unsubscription(
         &self,
         request: unsubscription::UnsubscriptionRequest,

@@ -2,15 +2,15 @@
 // Do not edit by hand: run `cargo xtask codegen`.
 
 //! Endpoints of the `calendar::v4::calendar_acl` resource.
-/// 创建访问控制
+/// 创建访问控制 — Share a calendar with a user by adding an access rule.
 pub mod create;
-/// 删除访问控制
+/// 删除访问控制 — Remove an access rule from a calendar.
 pub mod delete;
-/// 获取访问控制列表
+/// 获取访问控制列表 — List the access rules of a calendar.
 pub mod list;
-/// 订阅日历访问控制变更事件
+/// 订阅日历访问控制变更事件 — Subscribe to the access rule changes of a calendar.
 pub mod subscription;
-/// 取消订阅日历访问控制变更事件
+/// 取消订阅日历访问控制变更事件 — Stop receiving the access rule changes of a calendar.
 pub mod unsubscription;
 /// Endpoints below `calendar::v4::calendar_acl`; reach it from a client through [`Api`](crate::Api).
 #[derive(Debug, Clone, Copy)]
@@ -18,13 +18,14 @@ pub struct CalendarV4CalendarAclApi<'a> {
     pub(crate) client: &'a ::lark_runtime::Client,
 }
 impl<'a> CalendarV4CalendarAclApi<'a> {
-    /// 创建访问控制
+    /// 创建访问控制 — Share a calendar with a user by adding an access rule.
     ///
     /// `POST /open-apis/calendar/v4/calendars/:calendar_id/acls`
     ///
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn create(
         &self,
         request: create::CreateRequest,
@@ -34,13 +35,14 @@ impl<'a> CalendarV4CalendarAclApi<'a> {
     > {
         self.client.execute(&request).await
     }
-    /// 删除访问控制
+    /// 删除访问控制 — Remove an access rule from a calendar.
     ///
     /// `DELETE /open-apis/calendar/v4/calendars/:calendar_id/acls/:acl_id`
     ///
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn delete(
         &self,
         request: delete::DeleteRequest,
@@ -50,13 +52,14 @@ impl<'a> CalendarV4CalendarAclApi<'a> {
     > {
         self.client.execute(&request).await
     }
-    /// 获取访问控制列表
+    /// 获取访问控制列表 — List the access rules of a calendar.
     ///
     /// `GET /open-apis/calendar/v4/calendars/:calendar_id/acls`
     ///
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn list(
         &self,
         request: list::ListRequest,
@@ -69,19 +72,21 @@ impl<'a> CalendarV4CalendarAclApi<'a> {
     /// Every item of every page of [`list`](Self::list), starting at `request`'s page.
     ///
     /// Follows the page tokens; stops on `has_more: false`, on a missing or empty token, and before asking for a token twice. A failed page ends the stream with its error.
+    #[inline]
     pub fn list_stream(
         &self,
         request: list::ListRequest,
     ) -> ::lark_runtime::pagination::Items<'a, list::ListRequest> {
         ::lark_runtime::pagination::stream(self.client, request)
     }
-    /// 订阅日历访问控制变更事件
+    /// 订阅日历访问控制变更事件 — Subscribe to the access rule changes of a calendar.
     ///
     /// `POST /open-apis/calendar/v4/calendars/:calendar_id/acls/subscription`
     ///
     /// Takes only a `user_access_token`: call it on a handle from [`Client::as_user`](::lark_runtime::Client::as_user); on any other it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn subscription(
         &self,
         request: subscription::SubscriptionRequest,
@@ -91,13 +96,14 @@ impl<'a> CalendarV4CalendarAclApi<'a> {
     > {
         self.client.execute(&request).await
     }
-    /// 取消订阅日历访问控制变更事件
+    /// 取消订阅日历访问控制变更事件 — Stop receiving the access rule changes of a calendar.
     ///
     /// `POST /open-apis/calendar/v4/calendars/:calendar_id/acls/unsubscription`
     ///
     /// Takes only a `user_access_token`: call it on a handle from [`Client::as_user`](::lark_runtime::Client::as_user); on any other it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn unsubscription(
         &self,
         request: unsubscription::UnsubscriptionRequest,

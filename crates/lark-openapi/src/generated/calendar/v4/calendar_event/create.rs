@@ -327,7 +327,7 @@ impl Endpoint for CreateRequest {
 impl Incoming for CreateRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "summary")]
             summary: Option<String>,
@@ -392,7 +392,7 @@ impl Incoming for CreateRequest {
 /// Response data of 创建日程 — Create an event on a calendar.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponse {
     /// The new event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -465,38 +465,32 @@ pub enum CreateError {
 }
 impl DocumentedError for CreateError {
     const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
-        (Self::InvalidParametersInRequest, crate::calendar::v4::errors::CODE_190002_2),
-        (Self::InternalServiceError, crate::calendar::v4::errors::CODE_190003_2),
-        (Self::MethodRateLimited, crate::calendar::v4::errors::CODE_190004_2),
-        (Self::AppRateLimited, crate::calendar::v4::errors::CODE_190005_2),
-        (Self::WrongUnitForAppTenant, crate::calendar::v4::errors::CODE_190006_2),
-        (Self::AppBotIdNotFound, crate::calendar::v4::errors::CODE_190007_2),
-        (Self::CurrentOperationRateLimited, crate::calendar::v4::errors::CODE_190010_2),
-        (
-            Self::TenantEncryptKeyHasBeenDeleted,
-            crate::calendar::v4::errors::CODE_190011_2,
-        ),
-        (
-            Self::TenantDecryptKeyHasBeenDeleted,
-            crate::calendar::v4::errors::CODE_190012_2,
-        ),
+        (Self::InvalidParametersInRequest, crate::calendar::v4::errors::CODE_190002),
+        (Self::InternalServiceError, crate::calendar::v4::errors::CODE_190003),
+        (Self::MethodRateLimited, crate::calendar::v4::errors::CODE_190004),
+        (Self::AppRateLimited, crate::calendar::v4::errors::CODE_190005),
+        (Self::WrongUnitForAppTenant, crate::calendar::v4::errors::CODE_190006),
+        (Self::AppBotIdNotFound, crate::calendar::v4::errors::CODE_190007),
+        (Self::CurrentOperationRateLimited, crate::calendar::v4::errors::CODE_190010),
+        (Self::TenantEncryptKeyHasBeenDeleted, crate::calendar::v4::errors::CODE_190011),
+        (Self::TenantDecryptKeyHasBeenDeleted, crate::calendar::v4::errors::CODE_190012),
         (Self::ContentBeingSavedIsAtRisk, crate::calendar::v4::errors::CODE_190013),
         (
             Self::InvalidRequestParametersCheckDetailsFor,
-            crate::calendar::v4::errors::CODE_190014_2,
+            crate::calendar::v4::errors::CODE_190014,
         ),
-        (Self::CalendarNotFound, crate::calendar::v4::errors::CODE_191000_2),
-        (Self::InvalidCalendarId, crate::calendar::v4::errors::CODE_191001_2),
-        (Self::NoCalendarAccessRole, crate::calendar::v4::errors::CODE_191002_2),
+        (Self::CalendarNotFound, crate::calendar::v4::errors::CODE_191000),
+        (Self::InvalidCalendarId, crate::calendar::v4::errors::CODE_191001),
+        (Self::NoCalendarAccessRole, crate::calendar::v4::errors::CODE_191002),
         (Self::CalendarIsDeleted, crate::calendar::v4::errors::CODE_191003_2),
-        (Self::InvalidCalendarType, crate::calendar::v4::errors::CODE_191004_2),
+        (Self::InvalidCalendarType, crate::calendar::v4::errors::CODE_191004),
         (Self::InvalidEventId, crate::calendar::v4::errors::CODE_193000),
         (Self::EventNotFound, crate::calendar::v4::errors::CODE_193001),
         (Self::NoPermissionToOperateEvent, crate::calendar::v4::errors::CODE_193002),
         (Self::EventIsDeleted, crate::calendar::v4::errors::CODE_193003),
         (Self::OrganizerIsBotCanNotSet, crate::calendar::v4::errors::CODE_193101),
         (Self::OnlyOrganizerNotBotCanSet, crate::calendar::v4::errors::CODE_193102),
-        (Self::UserIsDismissOrNotExist, crate::calendar::v4::errors::CODE_195100_2),
+        (Self::UserIsDismissOrNotExist, crate::calendar::v4::errors::CODE_195100),
         (Self::InvalidPassword, crate::calendar::v4::errors::CODE_195112),
         (Self::OnlyOrganizerCanSetPassword, crate::calendar::v4::errors::CODE_195113),
         (Self::InvalidAttachmentFileToken, crate::calendar::v4::errors::CODE_193105),
@@ -564,7 +558,7 @@ pub enum CreateRequestVchatMeetingSettingsJoinMeetingPermission {
     OnlyEventAttendees = "only_event_attendees" }
 );
 /// Pre-meeting settings of a Feishu video meeting; they apply only when vc_type is vc and the caller may edit the event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestVchatMeetingSettings {
     /// User id (of the kind user_id_type names) of the meeting owner. Takes effect only for an app (tenant token) working on its app calendar when the event first becomes a vc meeting; the owner must be an internal user.
     ///
@@ -615,7 +609,7 @@ impl Validate for CreateRequestVchatMeetingSettings {
     }
 }
 /// The event's video meeting.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestVchat {
     /// The kind of video meeting; send no_meeting when the event needs none. Left empty, a Feishu video meeting link is generated when the first attendee is added.
     ///
@@ -704,7 +698,7 @@ pub enum CreateRequestFreeBusyStatus {
     CreateRequestFreeBusyStatus { Busy = "busy", Free = "free" }
 );
 /// Where the event takes place.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestLocation {
     /// Name of the place, 1 to 512 characters.
     ///
@@ -734,7 +728,7 @@ impl Validate for CreateRequestLocation {
     }
 }
 /// One reminder.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestRemindersItem {
     /// Minutes before the start (positive) or after it (negative) at which the reminder fires, within ±20160.
     ///
@@ -794,7 +788,7 @@ pub enum CreateRequestSchemasItemUiStatus {
     "editable", UnknownValue = "unknown" }
 );
 /// One customized UI item.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestSchemasItem {
     /// Which UI item to customize.
     ///
@@ -820,7 +814,7 @@ impl Validate for CreateRequestSchemasItem {
     }
 }
 /// One attachment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestAttachmentsItem {
     /// File token of the attachment, from uploading it with the drive media upload endpoint (parent_type calendar, parent_node the same calendar id).
     ///
@@ -848,7 +842,7 @@ pub enum CreateRequestEventCheckInCheckInStartTimeTimeType {
     "after_event_end" }
 );
 /// When check-in opens; it must be earlier than when it closes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestEventCheckInCheckInStartTime {
     /// The point in the event the offset counts from.
     ///
@@ -884,7 +878,7 @@ pub enum CreateRequestEventCheckInCheckInEndTimeTimeType {
     "after_event_end" }
 );
 /// When check-in closes; it must be later than when it opens.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestEventCheckInCheckInEndTime {
     /// The point in the event the offset counts from.
     ///
@@ -902,7 +896,7 @@ impl Validate for CreateRequestEventCheckInCheckInEndTime {
     }
 }
 /// The event's check-in settings; left out, check-in is not configured.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestEventCheckIn {
     /// Whether check-in is on.
     ///
@@ -984,7 +978,7 @@ pub enum CreateResponseEventVchatMeetingSettingsJoinMeetingPermission {
     OnlyEventAttendees = "only_event_attendees" }
 );
 /// Pre-meeting settings of a Feishu video meeting.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseEventVchatMeetingSettings {
     /// User id of the meeting owner.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1017,7 +1011,7 @@ impl Validate for CreateResponseEventVchatMeetingSettings {
     }
 }
 /// The event's video meeting.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseEventVchat {
     /// The kind of video meeting; empty means a Feishu video meeting link is generated when the first attendee is added.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1094,7 +1088,7 @@ pub enum CreateResponseEventFreeBusyStatus {
     CreateResponseEventFreeBusyStatus { Busy = "busy", Free = "free" }
 );
 /// Where the event takes place.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseEventLocation {
     /// Name of the place.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1111,7 +1105,7 @@ pub struct CreateResponseEventLocation {
 }
 impl Validate for CreateResponseEventLocation {}
 /// One reminder.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseEventRemindersItem {
     /// Minutes before the start (positive) or after it (negative) at which the reminder fires; applies to the caller only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1182,7 +1176,7 @@ pub enum CreateResponseEventSchemasItemUiStatus {
     Editable = "editable", UnknownValue = "unknown" }
 );
 /// One customized UI item.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseEventSchemasItem {
     /// Which UI item is customized.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1201,7 +1195,7 @@ impl Validate for CreateResponseEventSchemasItem {
     }
 }
 /// One attachment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseEventAttachmentsItem {
     /// The attachment's file token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1236,7 +1230,7 @@ pub enum CreateResponseEventEventCheckInCheckInStartTimeTimeType {
     "after_event_end" }
 );
 /// When check-in opens.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseEventEventCheckInCheckInStartTime {
     /// The point in the event the offset counts from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1269,7 +1263,7 @@ pub enum CreateResponseEventEventCheckInCheckInEndTimeTimeType {
     "after_event_end" }
 );
 /// When check-in closes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseEventEventCheckInCheckInEndTime {
     /// The point in the event the offset counts from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1284,7 +1278,7 @@ impl Validate for CreateResponseEventEventCheckInCheckInEndTime {
     }
 }
 /// The event's check-in settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseEventEventCheckIn {
     /// Whether check-in is on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1306,7 +1300,7 @@ impl Validate for CreateResponseEventEventCheckIn {
     }
 }
 /// The new event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseEvent {
     /// The event's id, used to get, update or delete it later.
     #[serde(default, skip_serializing_if = "Option::is_none")]

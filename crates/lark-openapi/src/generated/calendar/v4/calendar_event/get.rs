@@ -187,7 +187,7 @@ impl Incoming for GetRequest {
 /// Response data of 获取日程 — Get one event of a calendar.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponse {
     /// The event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -246,30 +246,24 @@ pub enum GetError {
 }
 impl DocumentedError for GetError {
     const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
-        (Self::InvalidParametersInRequest, crate::calendar::v4::errors::CODE_190002_2),
-        (Self::InternalServiceError, crate::calendar::v4::errors::CODE_190003_2),
-        (Self::MethodRateLimited, crate::calendar::v4::errors::CODE_190004_2),
-        (Self::AppRateLimited, crate::calendar::v4::errors::CODE_190005_2),
-        (Self::WrongUnitForAppTenant, crate::calendar::v4::errors::CODE_190006_2),
-        (Self::AppBotIdNotFound, crate::calendar::v4::errors::CODE_190007_2),
-        (Self::CurrentOperationRateLimited, crate::calendar::v4::errors::CODE_190010_2),
-        (
-            Self::TenantEncryptKeyHasBeenDeleted,
-            crate::calendar::v4::errors::CODE_190011_2,
-        ),
-        (
-            Self::TenantDecryptKeyHasBeenDeleted,
-            crate::calendar::v4::errors::CODE_190012_2,
-        ),
+        (Self::InvalidParametersInRequest, crate::calendar::v4::errors::CODE_190002),
+        (Self::InternalServiceError, crate::calendar::v4::errors::CODE_190003),
+        (Self::MethodRateLimited, crate::calendar::v4::errors::CODE_190004),
+        (Self::AppRateLimited, crate::calendar::v4::errors::CODE_190005),
+        (Self::WrongUnitForAppTenant, crate::calendar::v4::errors::CODE_190006),
+        (Self::AppBotIdNotFound, crate::calendar::v4::errors::CODE_190007),
+        (Self::CurrentOperationRateLimited, crate::calendar::v4::errors::CODE_190010),
+        (Self::TenantEncryptKeyHasBeenDeleted, crate::calendar::v4::errors::CODE_190011),
+        (Self::TenantDecryptKeyHasBeenDeleted, crate::calendar::v4::errors::CODE_190012),
         (
             Self::InvalidRequestParametersCheckDetailsFor,
-            crate::calendar::v4::errors::CODE_190014_2,
+            crate::calendar::v4::errors::CODE_190014,
         ),
-        (Self::CalendarNotFound, crate::calendar::v4::errors::CODE_191000_2),
-        (Self::InvalidCalendarId, crate::calendar::v4::errors::CODE_191001_2),
-        (Self::NoCalendarAccessRole, crate::calendar::v4::errors::CODE_191002_2),
+        (Self::CalendarNotFound, crate::calendar::v4::errors::CODE_191000),
+        (Self::InvalidCalendarId, crate::calendar::v4::errors::CODE_191001),
+        (Self::NoCalendarAccessRole, crate::calendar::v4::errors::CODE_191002),
         (Self::CalendarIsDeleted, crate::calendar::v4::errors::CODE_191003_2),
-        (Self::InvalidCalendarType, crate::calendar::v4::errors::CODE_191004_2),
+        (Self::InvalidCalendarType, crate::calendar::v4::errors::CODE_191004),
         (Self::InvalidEventId, crate::calendar::v4::errors::CODE_193000),
         (Self::EventNotFound, crate::calendar::v4::errors::CODE_193001),
         (Self::NoPermissionToOperateEvent, crate::calendar::v4::errors::CODE_193002),
@@ -278,7 +272,7 @@ impl DocumentedError for GetError {
             Self::NoPermissionToListEventAttendees,
             crate::calendar::v4::errors::CODE_194001,
         ),
-        (Self::UserIsDismissOrNotExist, crate::calendar::v4::errors::CODE_195100_2),
+        (Self::UserIsDismissOrNotExist, crate::calendar::v4::errors::CODE_195100),
     ];
 }
 ::lark_runtime::documented_error_traits!(GetError);
@@ -338,7 +332,7 @@ pub enum GetResponseEventVchatMeetingSettingsJoinMeetingPermission {
     OnlyEventAttendees = "only_event_attendees" }
 );
 /// Pre-meeting settings of a Feishu video meeting.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseEventVchatMeetingSettings {
     /// User id of the meeting owner.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -371,7 +365,7 @@ impl Validate for GetResponseEventVchatMeetingSettings {
     }
 }
 /// The event's video meeting.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseEventVchat {
     /// The kind of video meeting; empty means a Feishu video meeting link is generated when the first attendee is added.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -448,7 +442,7 @@ pub enum GetResponseEventFreeBusyStatus {
     GetResponseEventFreeBusyStatus { Busy = "busy", Free = "free" }
 );
 /// Where the event takes place.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseEventLocation {
     /// Name of the place.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -465,7 +459,7 @@ pub struct GetResponseEventLocation {
 }
 impl Validate for GetResponseEventLocation {}
 /// One reminder.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseEventRemindersItem {
     /// Minutes before the start (positive) or after it (negative) at which the reminder fires; applies to the caller only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -536,7 +530,7 @@ pub enum GetResponseEventSchemasItemUiStatus {
     = "editable", UnknownValue = "unknown" }
 );
 /// One customized UI item.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseEventSchemasItem {
     /// Which UI item is customized.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -595,7 +589,7 @@ pub enum GetResponseEventAttendeesItemRsvpStatus {
     "accept", Tentative = "tentative", Decline = "decline", Removed = "removed" }
 );
 /// One attendee.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseEventAttendeesItem {
     /// The kind of attendee.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -645,7 +639,7 @@ impl Validate for GetResponseEventAttendeesItem {
     }
 }
 /// One attachment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseEventAttachmentsItem {
     /// The attachment's file token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -677,7 +671,7 @@ pub enum GetResponseEventEventCheckInCheckInStartTimeTimeType {
     "after_event_end" }
 );
 /// When check-in opens.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseEventEventCheckInCheckInStartTime {
     /// The point in the event the offset counts from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -710,7 +704,7 @@ pub enum GetResponseEventEventCheckInCheckInEndTimeTimeType {
     "after_event_end" }
 );
 /// When check-in closes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseEventEventCheckInCheckInEndTime {
     /// The point in the event the offset counts from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -725,7 +719,7 @@ impl Validate for GetResponseEventEventCheckInCheckInEndTime {
     }
 }
 /// The event's check-in settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseEventEventCheckIn {
     /// Whether check-in is on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -747,7 +741,7 @@ impl Validate for GetResponseEventEventCheckIn {
     }
 }
 /// The event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseEvent {
     /// The event's id, used to get, update or delete it later.
     #[serde(default, skip_serializing_if = "Option::is_none")]

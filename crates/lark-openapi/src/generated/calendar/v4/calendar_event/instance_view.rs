@@ -149,7 +149,7 @@ impl Incoming for InstanceViewRequest {
 /// Response data of 查询日程视图 — View a calendar's event instances in a time range.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct InstanceViewResponse {
     /// The event instances in the range.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -202,27 +202,21 @@ pub enum InstanceViewError {
 }
 impl DocumentedError for InstanceViewError {
     const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
-        (Self::InvalidParametersInRequest, crate::calendar::v4::errors::CODE_190002_2),
-        (Self::InternalServiceError, crate::calendar::v4::errors::CODE_190003_2),
-        (Self::MethodRateLimited, crate::calendar::v4::errors::CODE_190004_2),
-        (Self::AppRateLimited, crate::calendar::v4::errors::CODE_190005_2),
-        (Self::WrongUnitForAppTenant, crate::calendar::v4::errors::CODE_190006_2),
-        (Self::AppBotIdNotFound, crate::calendar::v4::errors::CODE_190007_2),
-        (Self::PageTokenOrSyncTokenExpired, crate::calendar::v4::errors::CODE_190008_2),
-        (Self::CurrentOperationRateLimited, crate::calendar::v4::errors::CODE_190010_2),
-        (
-            Self::TenantEncryptKeyHasBeenDeleted,
-            crate::calendar::v4::errors::CODE_190011_2,
-        ),
-        (
-            Self::TenantDecryptKeyHasBeenDeleted,
-            crate::calendar::v4::errors::CODE_190012_2,
-        ),
-        (Self::CalendarNotFound, crate::calendar::v4::errors::CODE_191000_2),
-        (Self::InvalidCalendarId, crate::calendar::v4::errors::CODE_191001_2),
-        (Self::NoCalendarAccessRole, crate::calendar::v4::errors::CODE_191002_2),
+        (Self::InvalidParametersInRequest, crate::calendar::v4::errors::CODE_190002),
+        (Self::InternalServiceError, crate::calendar::v4::errors::CODE_190003),
+        (Self::MethodRateLimited, crate::calendar::v4::errors::CODE_190004),
+        (Self::AppRateLimited, crate::calendar::v4::errors::CODE_190005),
+        (Self::WrongUnitForAppTenant, crate::calendar::v4::errors::CODE_190006),
+        (Self::AppBotIdNotFound, crate::calendar::v4::errors::CODE_190007),
+        (Self::PageTokenOrSyncTokenExpired, crate::calendar::v4::errors::CODE_190008),
+        (Self::CurrentOperationRateLimited, crate::calendar::v4::errors::CODE_190010),
+        (Self::TenantEncryptKeyHasBeenDeleted, crate::calendar::v4::errors::CODE_190011),
+        (Self::TenantDecryptKeyHasBeenDeleted, crate::calendar::v4::errors::CODE_190012),
+        (Self::CalendarNotFound, crate::calendar::v4::errors::CODE_191000),
+        (Self::InvalidCalendarId, crate::calendar::v4::errors::CODE_191001),
+        (Self::NoCalendarAccessRole, crate::calendar::v4::errors::CODE_191002),
         (Self::CalendarIsDeleted, crate::calendar::v4::errors::CODE_191003_2),
-        (Self::InvalidCalendarType, crate::calendar::v4::errors::CODE_191004_2),
+        (Self::InvalidCalendarType, crate::calendar::v4::errors::CODE_191004),
         (
             Self::RequestedTimeExceedsTheAllowedRange,
             crate::calendar::v4::errors::CODE_193103,
@@ -231,7 +225,7 @@ impl DocumentedError for InstanceViewError {
             Self::ExceededTheMaximumInstanceNumber,
             crate::calendar::v4::errors::CODE_193104,
         ),
-        (Self::UserIsDismissOrNotExist, crate::calendar::v4::errors::CODE_195100_2),
+        (Self::UserIsDismissOrNotExist, crate::calendar::v4::errors::CODE_195100),
     ];
 }
 ::lark_runtime::documented_error_traits!(InstanceViewError);
@@ -291,7 +285,7 @@ pub enum InstanceViewResponseItemsItemVchatIconType {
     "default" }
 );
 /// The video meeting; set only when the event has at least one attendee.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct InstanceViewResponseItemsItemVchat {
     /// The kind of video meeting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -364,7 +358,7 @@ pub enum InstanceViewResponseItemsItemFreeBusyStatus {
     InstanceViewResponseItemsItemFreeBusyStatus { Busy = "busy", Free = "free" }
 );
 /// Where the event takes place.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct InstanceViewResponseItemsItemLocation {
     /// Name of the place.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -422,7 +416,7 @@ pub enum InstanceViewResponseItemsItemAttendeesItemRsvpStatus {
     }
 );
 /// One item of the booking form.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct InstanceViewResponseItemsItemAttendeesItemResourceCustomizationItem {
     /// Unique id of the form item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -440,7 +434,7 @@ impl Validate for InstanceViewResponseItemsItemAttendeesItemResourceCustomizatio
     }
 }
 /// One attendee.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct InstanceViewResponseItemsItemAttendeesItem {
     /// The kind of attendee.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -500,7 +494,7 @@ impl Validate for InstanceViewResponseItemsItemAttendeesItem {
     }
 }
 /// One event instance.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct InstanceViewResponseItemsItem {
     /// The instance's id, used to get, update or delete it.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -180,7 +180,7 @@ impl Incoming for InstancesRequest {
 /// Response data of 获取重复日程实例 — List the instances of a recurring event.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields, Page)]
 pub struct InstancesResponse {
     /// The recurring event's instances.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -244,32 +244,26 @@ pub enum InstancesError {
 }
 impl DocumentedError for InstancesError {
     const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
-        (Self::InvalidParametersInRequest, crate::calendar::v4::errors::CODE_190002_2),
-        (Self::InternalServiceError, crate::calendar::v4::errors::CODE_190003_2),
-        (Self::MethodRateLimited, crate::calendar::v4::errors::CODE_190004_2),
-        (Self::AppRateLimited, crate::calendar::v4::errors::CODE_190005_2),
-        (Self::WrongUnitForAppTenant, crate::calendar::v4::errors::CODE_190006_2),
-        (Self::AppBotIdNotFound, crate::calendar::v4::errors::CODE_190007_2),
-        (Self::PageTokenOrSyncTokenExpired, crate::calendar::v4::errors::CODE_190008_2),
-        (Self::CurrentOperationRateLimited, crate::calendar::v4::errors::CODE_190010_2),
-        (
-            Self::TenantEncryptKeyHasBeenDeleted,
-            crate::calendar::v4::errors::CODE_190011_2,
-        ),
-        (
-            Self::TenantDecryptKeyHasBeenDeleted,
-            crate::calendar::v4::errors::CODE_190012_2,
-        ),
-        (Self::CalendarNotFound, crate::calendar::v4::errors::CODE_191000_2),
-        (Self::InvalidCalendarId, crate::calendar::v4::errors::CODE_191001_2),
-        (Self::NoCalendarAccessRole, crate::calendar::v4::errors::CODE_191002_2),
+        (Self::InvalidParametersInRequest, crate::calendar::v4::errors::CODE_190002),
+        (Self::InternalServiceError, crate::calendar::v4::errors::CODE_190003),
+        (Self::MethodRateLimited, crate::calendar::v4::errors::CODE_190004),
+        (Self::AppRateLimited, crate::calendar::v4::errors::CODE_190005),
+        (Self::WrongUnitForAppTenant, crate::calendar::v4::errors::CODE_190006),
+        (Self::AppBotIdNotFound, crate::calendar::v4::errors::CODE_190007),
+        (Self::PageTokenOrSyncTokenExpired, crate::calendar::v4::errors::CODE_190008),
+        (Self::CurrentOperationRateLimited, crate::calendar::v4::errors::CODE_190010),
+        (Self::TenantEncryptKeyHasBeenDeleted, crate::calendar::v4::errors::CODE_190011),
+        (Self::TenantDecryptKeyHasBeenDeleted, crate::calendar::v4::errors::CODE_190012),
+        (Self::CalendarNotFound, crate::calendar::v4::errors::CODE_191000),
+        (Self::InvalidCalendarId, crate::calendar::v4::errors::CODE_191001),
+        (Self::NoCalendarAccessRole, crate::calendar::v4::errors::CODE_191002),
         (Self::CalendarIsDeleted, crate::calendar::v4::errors::CODE_191003_2),
-        (Self::InvalidCalendarType, crate::calendar::v4::errors::CODE_191004_2),
+        (Self::InvalidCalendarType, crate::calendar::v4::errors::CODE_191004),
         (Self::InvalidEventId, crate::calendar::v4::errors::CODE_193000),
         (Self::EventNotFound, crate::calendar::v4::errors::CODE_193001),
         (Self::NoPermissionToOperateEvent, crate::calendar::v4::errors::CODE_193002),
         (Self::EventIsDeleted, crate::calendar::v4::errors::CODE_193003),
-        (Self::UserIsDismissOrNotExist, crate::calendar::v4::errors::CODE_195100_2),
+        (Self::UserIsDismissOrNotExist, crate::calendar::v4::errors::CODE_195100),
     ];
 }
 ::lark_runtime::documented_error_traits!(InstancesError);
@@ -291,7 +285,7 @@ pub enum InstancesResponseItemsItemStatus {
     Cancelled = "cancelled" }
 );
 /// Where the event takes place.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct InstancesResponseItemsItemLocation {
     /// Name of the place.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -308,7 +302,7 @@ pub struct InstancesResponseItemsItemLocation {
 }
 impl Validate for InstancesResponseItemsItemLocation {}
 /// One instance.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct InstancesResponseItemsItem {
     /// The instance's id; it ends in the instance's original time as a Unix timestamp in seconds, as in 2cf525f0-1e67-4b04-ad4d-30b7f003903c_1713168000.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -203,7 +203,7 @@ impl Incoming for ListRequest {
 /// Response data of 获取日程列表 — List the events of a calendar.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields, Page)]
 pub struct ListResponse {
     /// Whether more events follow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -268,25 +268,25 @@ pub enum ListError {
 }
 impl DocumentedError for ListError {
     const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
-        (Self::InvalidParametersInRequest, crate::calendar::v4::errors::CODE_190002_2),
-        (Self::InternalServiceError, crate::calendar::v4::errors::CODE_190003_2),
-        (Self::MethodRateLimited, crate::calendar::v4::errors::CODE_190004_2),
-        (Self::AppRateLimited, crate::calendar::v4::errors::CODE_190005_2),
-        (Self::WrongUnitForAppTenant, crate::calendar::v4::errors::CODE_190006_2),
-        (Self::AppBotIdNotFound, crate::calendar::v4::errors::CODE_190007_2),
-        (Self::PageTokenOrSyncTokenExpired, crate::calendar::v4::errors::CODE_190008_2),
-        (Self::SyncTokenCannotBeUsedWith, crate::calendar::v4::errors::CODE_190009_2),
-        (Self::CurrentOperationRateLimited, crate::calendar::v4::errors::CODE_190010_2),
-        (Self::CalendarNotFound, crate::calendar::v4::errors::CODE_191000_2),
-        (Self::InvalidCalendarId, crate::calendar::v4::errors::CODE_191001_2),
-        (Self::NoCalendarAccessRole, crate::calendar::v4::errors::CODE_191002_2),
+        (Self::InvalidParametersInRequest, crate::calendar::v4::errors::CODE_190002),
+        (Self::InternalServiceError, crate::calendar::v4::errors::CODE_190003),
+        (Self::MethodRateLimited, crate::calendar::v4::errors::CODE_190004),
+        (Self::AppRateLimited, crate::calendar::v4::errors::CODE_190005),
+        (Self::WrongUnitForAppTenant, crate::calendar::v4::errors::CODE_190006),
+        (Self::AppBotIdNotFound, crate::calendar::v4::errors::CODE_190007),
+        (Self::PageTokenOrSyncTokenExpired, crate::calendar::v4::errors::CODE_190008),
+        (Self::SyncTokenCannotBeUsedWith, crate::calendar::v4::errors::CODE_190009),
+        (Self::CurrentOperationRateLimited, crate::calendar::v4::errors::CODE_190010),
+        (Self::CalendarNotFound, crate::calendar::v4::errors::CODE_191000),
+        (Self::InvalidCalendarId, crate::calendar::v4::errors::CODE_191001),
+        (Self::NoCalendarAccessRole, crate::calendar::v4::errors::CODE_191002),
         (Self::CalendarIsDeleted, crate::calendar::v4::errors::CODE_191003_2),
-        (Self::InvalidCalendarType, crate::calendar::v4::errors::CODE_191004_2),
+        (Self::InvalidCalendarType, crate::calendar::v4::errors::CODE_191004),
         (Self::InvalidEventId, crate::calendar::v4::errors::CODE_193000),
         (Self::EventNotFound, crate::calendar::v4::errors::CODE_193001),
         (Self::NoPermissionToOperateEvent, crate::calendar::v4::errors::CODE_193002),
         (Self::EventIsDeleted, crate::calendar::v4::errors::CODE_193003),
-        (Self::UserIsDismissOrNotExist, crate::calendar::v4::errors::CODE_195100_2),
+        (Self::UserIsDismissOrNotExist, crate::calendar::v4::errors::CODE_195100),
     ];
 }
 ::lark_runtime::documented_error_traits!(ListError);
@@ -328,7 +328,7 @@ pub enum ListResponseItemsItemVchatIconType {
     ListResponseItemsItemVchatIconType { Vc = "vc", Live = "live", Default = "default" }
 );
 /// The event's video meeting.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItemVchat {
     /// The kind of video meeting; empty means a Feishu video meeting link is generated when the first attendee is added.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -401,7 +401,7 @@ pub enum ListResponseItemsItemFreeBusyStatus {
     ListResponseItemsItemFreeBusyStatus { Busy = "busy", Free = "free" }
 );
 /// Where the event takes place.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItemLocation {
     /// Name of the place.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -418,7 +418,7 @@ pub struct ListResponseItemsItemLocation {
 }
 impl Validate for ListResponseItemsItemLocation {}
 /// One reminder.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItemRemindersItem {
     /// Minutes before the start (positive) or after it (negative) at which the reminder fires; applies to the caller only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -489,7 +489,7 @@ pub enum ListResponseItemsItemSchemasItemUiStatus {
     Editable = "editable", UnknownValue = "unknown" }
 );
 /// One customized UI item.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItemSchemasItem {
     /// Which UI item is customized.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -508,7 +508,7 @@ impl Validate for ListResponseItemsItemSchemasItem {
     }
 }
 /// One attachment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItemAttachmentsItem {
     /// The attachment's file token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -522,7 +522,7 @@ pub struct ListResponseItemsItemAttachmentsItem {
 }
 impl Validate for ListResponseItemsItemAttachmentsItem {}
 /// One event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItem {
     /// The event's id, used to get, update or delete it later.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -311,7 +311,7 @@ impl Endpoint for PatchRequest {
 impl Incoming for PatchRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "summary")]
             summary: Option<String>,
@@ -376,7 +376,7 @@ impl Incoming for PatchRequest {
 /// Response data of 更新日程 — Update an event.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchResponse {
     /// The updated event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -449,38 +449,32 @@ pub enum PatchError {
 }
 impl DocumentedError for PatchError {
     const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
-        (Self::InvalidParametersInRequest, crate::calendar::v4::errors::CODE_190002_2),
-        (Self::InternalServiceError, crate::calendar::v4::errors::CODE_190003_2),
-        (Self::MethodRateLimited, crate::calendar::v4::errors::CODE_190004_2),
-        (Self::AppRateLimited, crate::calendar::v4::errors::CODE_190005_2),
-        (Self::WrongUnitForAppTenant, crate::calendar::v4::errors::CODE_190006_2),
-        (Self::AppBotIdNotFound, crate::calendar::v4::errors::CODE_190007_2),
-        (Self::CurrentOperationRateLimited, crate::calendar::v4::errors::CODE_190010_2),
-        (
-            Self::TenantEncryptKeyHasBeenDeleted,
-            crate::calendar::v4::errors::CODE_190011_2,
-        ),
-        (
-            Self::TenantDecryptKeyHasBeenDeleted,
-            crate::calendar::v4::errors::CODE_190012_2,
-        ),
+        (Self::InvalidParametersInRequest, crate::calendar::v4::errors::CODE_190002),
+        (Self::InternalServiceError, crate::calendar::v4::errors::CODE_190003),
+        (Self::MethodRateLimited, crate::calendar::v4::errors::CODE_190004),
+        (Self::AppRateLimited, crate::calendar::v4::errors::CODE_190005),
+        (Self::WrongUnitForAppTenant, crate::calendar::v4::errors::CODE_190006),
+        (Self::AppBotIdNotFound, crate::calendar::v4::errors::CODE_190007),
+        (Self::CurrentOperationRateLimited, crate::calendar::v4::errors::CODE_190010),
+        (Self::TenantEncryptKeyHasBeenDeleted, crate::calendar::v4::errors::CODE_190011),
+        (Self::TenantDecryptKeyHasBeenDeleted, crate::calendar::v4::errors::CODE_190012),
         (Self::ContentBeingSavedIsAtRisk, crate::calendar::v4::errors::CODE_190013),
         (
             Self::InvalidRequestParametersCheckDetailsFor,
-            crate::calendar::v4::errors::CODE_190014_2,
+            crate::calendar::v4::errors::CODE_190014,
         ),
-        (Self::CalendarNotFound, crate::calendar::v4::errors::CODE_191000_2),
-        (Self::InvalidCalendarId, crate::calendar::v4::errors::CODE_191001_2),
-        (Self::NoCalendarAccessRole, crate::calendar::v4::errors::CODE_191002_2),
+        (Self::CalendarNotFound, crate::calendar::v4::errors::CODE_191000),
+        (Self::InvalidCalendarId, crate::calendar::v4::errors::CODE_191001),
+        (Self::NoCalendarAccessRole, crate::calendar::v4::errors::CODE_191002),
         (Self::CalendarIsDeleted, crate::calendar::v4::errors::CODE_191003_2),
-        (Self::InvalidCalendarType, crate::calendar::v4::errors::CODE_191004_2),
+        (Self::InvalidCalendarType, crate::calendar::v4::errors::CODE_191004),
         (Self::InvalidEventId, crate::calendar::v4::errors::CODE_193000),
         (Self::EventNotFound, crate::calendar::v4::errors::CODE_193001),
         (Self::NoPermissionToOperateEvent, crate::calendar::v4::errors::CODE_193002),
         (Self::EventIsDeleted, crate::calendar::v4::errors::CODE_193003),
         (Self::OrganizerIsBotCanNotSet, crate::calendar::v4::errors::CODE_193101),
         (Self::OnlyOrganizerNotBotCanSet, crate::calendar::v4::errors::CODE_193102),
-        (Self::UserIsDismissOrNotExist, crate::calendar::v4::errors::CODE_195100_2),
+        (Self::UserIsDismissOrNotExist, crate::calendar::v4::errors::CODE_195100),
         (Self::InvalidPassword, crate::calendar::v4::errors::CODE_195112),
         (Self::OnlyOrganizerCanSetPassword, crate::calendar::v4::errors::CODE_195113),
         (Self::InvalidAttachmentFileToken, crate::calendar::v4::errors::CODE_193105),
@@ -548,7 +542,7 @@ pub enum PatchRequestVchatMeetingSettingsJoinMeetingPermission {
     OnlyEventAttendees = "only_event_attendees" }
 );
 /// Pre-meeting settings of a Feishu video meeting; they apply only when vc_type is vc and the caller may edit the event. Left out, they are not changed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchRequestVchatMeetingSettings {
     /// User id (of the kind user_id_type names) of the meeting owner. Takes effect only for an app (tenant token) working on its app calendar when the event first becomes a vc meeting; the owner must be an internal user.
     ///
@@ -591,7 +585,7 @@ impl Validate for PatchRequestVchatMeetingSettings {
     }
 }
 /// The event's video meeting; left out, it is not changed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchRequestVchat {
     /// The kind of video meeting; send no_meeting when the event needs none.
     ///
@@ -678,7 +672,7 @@ pub enum PatchRequestFreeBusyStatus {
     PatchRequestFreeBusyStatus { Busy = "busy", Free = "free" }
 );
 /// Where the event takes place; left out, it is not changed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchRequestLocation {
     /// Name of the place, 1 to 512 characters.
     ///
@@ -708,7 +702,7 @@ impl Validate for PatchRequestLocation {
     }
 }
 /// One reminder.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchRequestRemindersItem {
     /// Minutes before the start (positive) or after it (negative) at which the reminder fires, within ±20160.
     ///
@@ -768,7 +762,7 @@ pub enum PatchRequestSchemasItemUiStatus {
     "editable", UnknownValue = "unknown" }
 );
 /// One customized UI item.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchRequestSchemasItem {
     /// Which UI item to customize.
     ///
@@ -794,7 +788,7 @@ impl Validate for PatchRequestSchemasItem {
     }
 }
 /// One attachment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchRequestAttachmentsItem {
     /// File token of the attachment, from uploading it with the drive media upload endpoint (parent_node the same calendar id).
     ///
@@ -829,7 +823,7 @@ pub enum PatchRequestEventCheckInCheckInStartTimeTimeType {
     "after_event_end" }
 );
 /// When check-in opens; it must be earlier than when it closes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchRequestEventCheckInCheckInStartTime {
     /// The point in the event the offset counts from.
     ///
@@ -865,7 +859,7 @@ pub enum PatchRequestEventCheckInCheckInEndTimeTimeType {
     "after_event_end" }
 );
 /// When check-in closes; it must be later than when it opens.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchRequestEventCheckInCheckInEndTime {
     /// The point in the event the offset counts from.
     ///
@@ -883,7 +877,7 @@ impl Validate for PatchRequestEventCheckInCheckInEndTime {
     }
 }
 /// The event's check-in settings; left out, check-in is not configured.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchRequestEventCheckIn {
     /// Whether check-in is on.
     ///
@@ -965,7 +959,7 @@ pub enum PatchResponseEventVchatMeetingSettingsJoinMeetingPermission {
     OnlyEventAttendees = "only_event_attendees" }
 );
 /// Pre-meeting settings of a Feishu video meeting.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchResponseEventVchatMeetingSettings {
     /// User id of the meeting owner.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -998,7 +992,7 @@ impl Validate for PatchResponseEventVchatMeetingSettings {
     }
 }
 /// The event's video meeting.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchResponseEventVchat {
     /// The kind of video meeting; empty means a Feishu video meeting link is generated when the first attendee is added.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1075,7 +1069,7 @@ pub enum PatchResponseEventFreeBusyStatus {
     PatchResponseEventFreeBusyStatus { Busy = "busy", Free = "free" }
 );
 /// Where the event takes place.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchResponseEventLocation {
     /// Name of the place.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1092,7 +1086,7 @@ pub struct PatchResponseEventLocation {
 }
 impl Validate for PatchResponseEventLocation {}
 /// One reminder.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchResponseEventRemindersItem {
     /// Minutes before the start (positive) or after it (negative) at which the reminder fires; applies to the caller only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1163,7 +1157,7 @@ pub enum PatchResponseEventSchemasItemUiStatus {
     Editable = "editable", UnknownValue = "unknown" }
 );
 /// One customized UI item.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchResponseEventSchemasItem {
     /// Which UI item is customized.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1182,7 +1176,7 @@ impl Validate for PatchResponseEventSchemasItem {
     }
 }
 /// One attachment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchResponseEventAttachmentsItem {
     /// The attachment's file token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1217,7 +1211,7 @@ pub enum PatchResponseEventEventCheckInCheckInStartTimeTimeType {
     "after_event_end" }
 );
 /// When check-in opens.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchResponseEventEventCheckInCheckInStartTime {
     /// The point in the event the offset counts from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1250,7 +1244,7 @@ pub enum PatchResponseEventEventCheckInCheckInEndTimeTimeType {
     "after_event_end" }
 );
 /// When check-in closes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchResponseEventEventCheckInCheckInEndTime {
     /// The point in the event the offset counts from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1265,7 +1259,7 @@ impl Validate for PatchResponseEventEventCheckInCheckInEndTime {
     }
 }
 /// The event's check-in settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchResponseEventEventCheckIn {
     /// Whether check-in is on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1287,7 +1281,7 @@ impl Validate for PatchResponseEventEventCheckIn {
     }
 }
 /// The updated event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchResponseEvent {
     /// The event's id, used to get, update or delete it later.
     #[serde(default, skip_serializing_if = "Option::is_none")]

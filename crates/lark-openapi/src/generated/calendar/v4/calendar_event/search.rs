@@ -161,7 +161,7 @@ impl Endpoint for SearchRequest {
 impl Incoming for SearchRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "query")]
             query: Option<String>,
@@ -185,7 +185,7 @@ impl Incoming for SearchRequest {
 /// Response data of 搜索日程 — Search the events of a calendar.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct SearchResponse {
     /// The matching events.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -241,29 +241,29 @@ pub enum SearchError {
 }
 impl DocumentedError for SearchError {
     const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
-        (Self::InvalidParametersInRequest, crate::calendar::v4::errors::CODE_190002_2),
-        (Self::InternalServiceError, crate::calendar::v4::errors::CODE_190003_2),
-        (Self::MethodRateLimited, crate::calendar::v4::errors::CODE_190004_2),
-        (Self::AppRateLimited, crate::calendar::v4::errors::CODE_190005_2),
-        (Self::WrongUnitForAppTenant, crate::calendar::v4::errors::CODE_190006_2),
-        (Self::AppBotIdNotFound, crate::calendar::v4::errors::CODE_190007_2),
-        (Self::PageTokenOrSyncTokenExpired, crate::calendar::v4::errors::CODE_190008_2),
-        (Self::CurrentOperationRateLimited, crate::calendar::v4::errors::CODE_190010_2),
-        (Self::CalendarNotFound, crate::calendar::v4::errors::CODE_191000_2),
-        (Self::InvalidCalendarId, crate::calendar::v4::errors::CODE_191001_2),
-        (Self::NoCalendarAccessRole, crate::calendar::v4::errors::CODE_191002_2),
+        (Self::InvalidParametersInRequest, crate::calendar::v4::errors::CODE_190002),
+        (Self::InternalServiceError, crate::calendar::v4::errors::CODE_190003),
+        (Self::MethodRateLimited, crate::calendar::v4::errors::CODE_190004),
+        (Self::AppRateLimited, crate::calendar::v4::errors::CODE_190005),
+        (Self::WrongUnitForAppTenant, crate::calendar::v4::errors::CODE_190006),
+        (Self::AppBotIdNotFound, crate::calendar::v4::errors::CODE_190007),
+        (Self::PageTokenOrSyncTokenExpired, crate::calendar::v4::errors::CODE_190008),
+        (Self::CurrentOperationRateLimited, crate::calendar::v4::errors::CODE_190010),
+        (Self::CalendarNotFound, crate::calendar::v4::errors::CODE_191000),
+        (Self::InvalidCalendarId, crate::calendar::v4::errors::CODE_191001),
+        (Self::NoCalendarAccessRole, crate::calendar::v4::errors::CODE_191002),
         (Self::CalendarIsDeleted, crate::calendar::v4::errors::CODE_191003_2),
-        (Self::InvalidCalendarType, crate::calendar::v4::errors::CODE_191004_2),
+        (Self::InvalidCalendarType, crate::calendar::v4::errors::CODE_191004),
         (Self::InvalidEventId, crate::calendar::v4::errors::CODE_193000),
         (Self::EventNotFound, crate::calendar::v4::errors::CODE_193001),
         (Self::NoPermissionToOperateEvent, crate::calendar::v4::errors::CODE_193002),
         (Self::EventIsDeleted, crate::calendar::v4::errors::CODE_193003),
-        (Self::UserIsDismissOrNotExist, crate::calendar::v4::errors::CODE_195100_2),
+        (Self::UserIsDismissOrNotExist, crate::calendar::v4::errors::CODE_195100),
     ];
 }
 ::lark_runtime::documented_error_traits!(SearchError);
 /// Filters narrowing the search.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct SearchRequestFilter {
     /// Start of the search window; without start and end time, the search covers about the last month.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -345,7 +345,7 @@ pub enum SearchResponseItemsItemFreeBusyStatus {
     SearchResponseItemsItemFreeBusyStatus { Busy = "busy", Free = "free" }
 );
 /// Where the event takes place.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct SearchResponseItemsItemLocation {
     /// Name of the place.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -362,7 +362,7 @@ pub struct SearchResponseItemsItemLocation {
 }
 impl Validate for SearchResponseItemsItemLocation {}
 /// One reminder.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct SearchResponseItemsItemRemindersItem {
     /// Minutes before the start (positive) or after it (negative) at which the reminder fires; applies to the caller only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -387,7 +387,7 @@ pub enum SearchResponseItemsItemStatus {
     Cancelled = "cancelled" }
 );
 /// One attachment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct SearchResponseItemsItemAttachmentsItem {
     /// The attachment's file token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -404,7 +404,7 @@ pub struct SearchResponseItemsItemAttachmentsItem {
 }
 impl Validate for SearchResponseItemsItemAttachmentsItem {}
 /// One matching event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct SearchResponseItemsItem {
     /// The event's id, used to get, update or delete it later.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -184,7 +184,7 @@ impl Endpoint for CreateRequest {
 impl Incoming for CreateRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "attendees")]
             attendees: Option<Vec<CreateRequestAttendeesItem>>,
@@ -216,7 +216,7 @@ impl Incoming for CreateRequest {
 /// Response data of 添加日程参与人 — Add attendees to an event.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponse {
     /// The event's attendees after the addition.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -283,27 +283,21 @@ pub enum CreateError {
 }
 impl DocumentedError for CreateError {
     const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
-        (Self::InvalidParametersInRequest, crate::calendar::v4::errors::CODE_190002_2),
-        (Self::InternalServiceError, crate::calendar::v4::errors::CODE_190003_2),
-        (Self::MethodRateLimited, crate::calendar::v4::errors::CODE_190004_2),
-        (Self::AppRateLimited, crate::calendar::v4::errors::CODE_190005_2),
-        (Self::WrongUnitForAppTenant, crate::calendar::v4::errors::CODE_190006_2),
-        (Self::AppBotIdNotFound, crate::calendar::v4::errors::CODE_190007_2),
-        (Self::CurrentOperationRateLimited, crate::calendar::v4::errors::CODE_190010_2),
-        (
-            Self::TenantEncryptKeyHasBeenDeleted,
-            crate::calendar::v4::errors::CODE_190011_2,
-        ),
-        (
-            Self::TenantDecryptKeyHasBeenDeleted,
-            crate::calendar::v4::errors::CODE_190012_2,
-        ),
+        (Self::InvalidParametersInRequest, crate::calendar::v4::errors::CODE_190002),
+        (Self::InternalServiceError, crate::calendar::v4::errors::CODE_190003),
+        (Self::MethodRateLimited, crate::calendar::v4::errors::CODE_190004),
+        (Self::AppRateLimited, crate::calendar::v4::errors::CODE_190005),
+        (Self::WrongUnitForAppTenant, crate::calendar::v4::errors::CODE_190006),
+        (Self::AppBotIdNotFound, crate::calendar::v4::errors::CODE_190007),
+        (Self::CurrentOperationRateLimited, crate::calendar::v4::errors::CODE_190010),
+        (Self::TenantEncryptKeyHasBeenDeleted, crate::calendar::v4::errors::CODE_190011),
+        (Self::TenantDecryptKeyHasBeenDeleted, crate::calendar::v4::errors::CODE_190012),
         (Self::ContentBeingSavedIsAtRisk, crate::calendar::v4::errors::CODE_190013),
-        (Self::CalendarNotFound, crate::calendar::v4::errors::CODE_191000_2),
-        (Self::InvalidCalendarId, crate::calendar::v4::errors::CODE_191001_2),
-        (Self::NoCalendarAccessRole, crate::calendar::v4::errors::CODE_191002_2),
+        (Self::CalendarNotFound, crate::calendar::v4::errors::CODE_191000),
+        (Self::InvalidCalendarId, crate::calendar::v4::errors::CODE_191001),
+        (Self::NoCalendarAccessRole, crate::calendar::v4::errors::CODE_191002),
         (Self::CalendarIsDeleted, crate::calendar::v4::errors::CODE_191003_2),
-        (Self::InvalidCalendarType, crate::calendar::v4::errors::CODE_191004_2),
+        (Self::InvalidCalendarType, crate::calendar::v4::errors::CODE_191004),
         (Self::InvalidEventId, crate::calendar::v4::errors::CODE_193000),
         (Self::EventNotFound, crate::calendar::v4::errors::CODE_193001),
         (Self::NoPermissionToOperateEvent, crate::calendar::v4::errors::CODE_193002),
@@ -322,7 +316,7 @@ impl DocumentedError for CreateError {
             crate::calendar::v4::errors::CODE_194003,
         ),
         (Self::InvalidAttendeeType, crate::calendar::v4::errors::CODE_194004),
-        (Self::UserIsDismissOrNotExist, crate::calendar::v4::errors::CODE_195100_2),
+        (Self::UserIsDismissOrNotExist, crate::calendar::v4::errors::CODE_195100),
     ];
 }
 ::lark_runtime::documented_error_traits!(CreateError);
@@ -346,7 +340,7 @@ pub enum CreateRequestAttendeesItemType {
     ThirdParty = "third_party" }
 );
 /// One item of the booking form.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestAttendeesItemResourceCustomizationItem {
     /// Unique id of the form item.
     ///
@@ -367,7 +361,7 @@ impl Validate for CreateRequestAttendeesItemResourceCustomizationItem {
     }
 }
 /// One attendee to add.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestAttendeesItem {
     /// The kind of attendee.
     ///
@@ -472,7 +466,7 @@ pub enum CreateResponseAttendeesItemRsvpStatus {
     "accept", Tentative = "tentative", Decline = "decline", Removed = "removed" }
 );
 /// One item of the booking form.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseAttendeesItemResourceCustomizationItem {
     /// Unique id of the form item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -490,7 +484,7 @@ impl Validate for CreateResponseAttendeesItemResourceCustomizationItem {
     }
 }
 /// One attendee.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseAttendeesItem {
     /// The kind of attendee.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -183,7 +183,7 @@ impl Incoming for ListRequest {
 /// Response data of 获取日程参与人列表 — List the attendees of an event.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields, Page)]
 pub struct ListResponse {
     /// The event's attendees.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -257,27 +257,21 @@ pub enum ListError {
 }
 impl DocumentedError for ListError {
     const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
-        (Self::InvalidParametersInRequest, crate::calendar::v4::errors::CODE_190002_2),
-        (Self::InternalServiceError, crate::calendar::v4::errors::CODE_190003_2),
-        (Self::MethodRateLimited, crate::calendar::v4::errors::CODE_190004_2),
-        (Self::AppRateLimited, crate::calendar::v4::errors::CODE_190005_2),
-        (Self::WrongUnitForAppTenant, crate::calendar::v4::errors::CODE_190006_2),
-        (Self::AppBotIdNotFound, crate::calendar::v4::errors::CODE_190007_2),
-        (Self::PageTokenOrSyncTokenExpired, crate::calendar::v4::errors::CODE_190008_2),
-        (Self::CurrentOperationRateLimited, crate::calendar::v4::errors::CODE_190010_2),
-        (
-            Self::TenantEncryptKeyHasBeenDeleted,
-            crate::calendar::v4::errors::CODE_190011_2,
-        ),
-        (
-            Self::TenantDecryptKeyHasBeenDeleted,
-            crate::calendar::v4::errors::CODE_190012_2,
-        ),
-        (Self::CalendarNotFound, crate::calendar::v4::errors::CODE_191000_2),
-        (Self::InvalidCalendarId, crate::calendar::v4::errors::CODE_191001_2),
-        (Self::NoCalendarAccessRole, crate::calendar::v4::errors::CODE_191002_2),
+        (Self::InvalidParametersInRequest, crate::calendar::v4::errors::CODE_190002),
+        (Self::InternalServiceError, crate::calendar::v4::errors::CODE_190003),
+        (Self::MethodRateLimited, crate::calendar::v4::errors::CODE_190004),
+        (Self::AppRateLimited, crate::calendar::v4::errors::CODE_190005),
+        (Self::WrongUnitForAppTenant, crate::calendar::v4::errors::CODE_190006),
+        (Self::AppBotIdNotFound, crate::calendar::v4::errors::CODE_190007),
+        (Self::PageTokenOrSyncTokenExpired, crate::calendar::v4::errors::CODE_190008),
+        (Self::CurrentOperationRateLimited, crate::calendar::v4::errors::CODE_190010),
+        (Self::TenantEncryptKeyHasBeenDeleted, crate::calendar::v4::errors::CODE_190011),
+        (Self::TenantDecryptKeyHasBeenDeleted, crate::calendar::v4::errors::CODE_190012),
+        (Self::CalendarNotFound, crate::calendar::v4::errors::CODE_191000),
+        (Self::InvalidCalendarId, crate::calendar::v4::errors::CODE_191001),
+        (Self::NoCalendarAccessRole, crate::calendar::v4::errors::CODE_191002),
         (Self::CalendarIsDeleted, crate::calendar::v4::errors::CODE_191003_2),
-        (Self::InvalidCalendarType, crate::calendar::v4::errors::CODE_191004_2),
+        (Self::InvalidCalendarType, crate::calendar::v4::errors::CODE_191004),
         (Self::InvalidEventId, crate::calendar::v4::errors::CODE_193000),
         (Self::EventNotFound, crate::calendar::v4::errors::CODE_193001),
         (Self::NoPermissionToOperateEvent, crate::calendar::v4::errors::CODE_193002),
@@ -296,7 +290,7 @@ impl DocumentedError for ListError {
             crate::calendar::v4::errors::CODE_194003,
         ),
         (Self::InvalidAttendeeType, crate::calendar::v4::errors::CODE_194004),
-        (Self::UserIsDismissOrNotExist, crate::calendar::v4::errors::CODE_195100_2),
+        (Self::UserIsDismissOrNotExist, crate::calendar::v4::errors::CODE_195100),
     ];
 }
 ::lark_runtime::documented_error_traits!(ListError);
@@ -341,7 +335,7 @@ pub enum ListResponseItemsItemRsvpStatus {
     Tentative = "tentative", Decline = "decline", Removed = "removed" }
 );
 /// One item of the booking form.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItemResourceCustomizationItem {
     /// Unique id of the form item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -359,7 +353,7 @@ impl Validate for ListResponseItemsItemResourceCustomizationItem {
     }
 }
 /// One attendee.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItem {
     /// The kind of attendee.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -17,6 +17,7 @@ impl<'a> CalendarV4CalendarEventMeetingMinuteApi<'a> {
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn create(
         &self,
         request: create::CreateRequest,

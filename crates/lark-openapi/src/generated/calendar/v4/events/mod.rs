@@ -2,15 +2,15 @@
 // Do not edit by hand: run `cargo xtask codegen`.
 
 //! Events of the `calendar::v4` API: the typed bodies of what the platform pushes, for `lark_runtime::events::EventDispatcher::on`.
-/// 创建 ACL
+/// 创建 ACL — Pushed when an access rule is added to a subscribed calendar.
 pub mod calendar_acl_created_v4;
-/// 删除 ACL
+/// 删除 ACL — Pushed when an access rule is removed from a subscribed calendar.
 pub mod calendar_acl_deleted_v4;
-/// 日历变更
+/// 日历变更 — Pushed when a calendar in a subscribed user's calendar list changes.
 pub mod calendar_changed_v4;
-/// 日程变更
+/// 日程变更 — Pushed when an event changes on a subscribed calendar.
 pub mod calendar_event_changed_v4;
-/// 会议室状态信息变更
+/// 会议室状态信息变更 — Pushed when a meeting room is created, updated, deleted or booked.
 pub mod meeting_room_status_changed_v1;
-/// 第三方会议室日程变动
+/// 第三方会议室日程变动 — Pushed when an event booking a third-party meeting room changes.
 pub mod third_party_meeting_room_event_created;

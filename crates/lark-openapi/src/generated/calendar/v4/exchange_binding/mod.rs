@@ -2,11 +2,11 @@
 // Do not edit by hand: run `cargo xtask codegen`.
 
 //! Endpoints of the `calendar::v4::exchange_binding` resource.
-/// 将 Exchange 账户绑定到飞书账户
+/// 将 Exchange 账户绑定到飞书账户 — Bind an Exchange account to a Feishu user.
 pub mod create;
-/// 解除 Exchange 账户绑定
+/// 解除 Exchange 账户绑定 — Unbind an Exchange account from its Feishu user.
 pub mod delete;
-/// 查询 Exchange 账户的绑定状态
+/// 查询 Exchange 账户的绑定状态 — Get an Exchange binding and its sync state.
 pub mod get;
 /// Endpoints below `calendar::v4::exchange_binding`; reach it from a client through [`Api`](crate::Api).
 #[derive(Debug, Clone, Copy)]
@@ -14,13 +14,14 @@ pub struct CalendarV4ExchangeBindingApi<'a> {
     pub(crate) client: &'a ::lark_runtime::Client,
 }
 impl<'a> CalendarV4ExchangeBindingApi<'a> {
-    /// 将 Exchange 账户绑定到飞书账户
+    /// 将 Exchange 账户绑定到飞书账户 — Bind an Exchange account to a Feishu user.
     ///
     /// `POST /open-apis/calendar/v4/exchange_bindings`
     ///
     /// Takes only a `user_access_token`: call it on a handle from [`Client::as_user`](::lark_runtime::Client::as_user); on any other it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn create(
         &self,
         request: create::CreateRequest,
@@ -30,13 +31,14 @@ impl<'a> CalendarV4ExchangeBindingApi<'a> {
     > {
         self.client.execute(&request).await
     }
-    /// 解除 Exchange 账户绑定
+    /// 解除 Exchange 账户绑定 — Unbind an Exchange account from its Feishu user.
     ///
     /// `DELETE /open-apis/calendar/v4/exchange_bindings/:exchange_binding_id`
     ///
     /// Takes only a `user_access_token`: call it on a handle from [`Client::as_user`](::lark_runtime::Client::as_user); on any other it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn delete(
         &self,
         request: delete::DeleteRequest,
@@ -46,13 +48,14 @@ impl<'a> CalendarV4ExchangeBindingApi<'a> {
     > {
         self.client.execute(&request).await
     }
-    /// 查询 Exchange 账户的绑定状态
+    /// 查询 Exchange 账户的绑定状态 — Get an Exchange binding and its sync state.
     ///
     /// `GET /open-apis/calendar/v4/exchange_bindings/:exchange_binding_id`
     ///
     /// Takes only a `user_access_token`: call it on a handle from [`Client::as_user`](::lark_runtime::Client::as_user); on any other it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn get(
         &self,
         request: get::GetRequest,

@@ -2,9 +2,9 @@
 // Do not edit by hand: run `cargo xtask codegen`.
 
 //! Endpoints of the `calendar::v4::freebusy` resource.
-/// 批量查询主日历日程忙闲信息
+/// 批量查询主日历日程忙闲信息 — Get the busy periods of several users' primary calendars.
 pub mod batch;
-/// 查询主日历日程忙闲信息
+/// 查询主日历日程忙闲信息 — Get the busy periods of a user's primary calendar or of a meeting room.
 pub mod list;
 /// Endpoints below `calendar::v4::freebusy`; reach it from a client through [`Api`](crate::Api).
 #[derive(Debug, Clone, Copy)]
@@ -12,13 +12,14 @@ pub struct CalendarV4FreebusyApi<'a> {
     pub(crate) client: &'a ::lark_runtime::Client,
 }
 impl<'a> CalendarV4FreebusyApi<'a> {
-    /// 批量查询主日历日程忙闲信息
+    /// 批量查询主日历日程忙闲信息 — Get the busy periods of several users' primary calendars.
     ///
     /// `POST /open-apis/calendar/v4/freebusy/batch`
     ///
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn batch(
         &self,
         request: batch::BatchRequest,
@@ -28,13 +29,14 @@ impl<'a> CalendarV4FreebusyApi<'a> {
     > {
         self.client.execute(&request).await
     }
-    /// 查询主日历日程忙闲信息
+    /// 查询主日历日程忙闲信息 — Get the busy periods of a user's primary calendar or of a meeting room.
     ///
     /// `POST /open-apis/calendar/v4/freebusy/list`
     ///
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn list(
         &self,
         request: list::ListRequest,

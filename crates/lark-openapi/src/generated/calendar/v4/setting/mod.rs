@@ -2,7 +2,7 @@
 // Do not edit by hand: run `cargo xtask codegen`.
 
 //! Endpoints of the `calendar::v4::setting` resource.
-/// 生成 CalDAV 配置
+/// 生成 CalDAV 配置 — Create CalDAV credentials for syncing calendars to a device.
 pub mod generate_caldav_conf;
 /// Endpoints below `calendar::v4::setting`; reach it from a client through [`Api`](crate::Api).
 #[derive(Debug, Clone, Copy)]
@@ -10,13 +10,14 @@ pub struct CalendarV4SettingApi<'a> {
     pub(crate) client: &'a ::lark_runtime::Client,
 }
 impl<'a> CalendarV4SettingApi<'a> {
-    /// 生成 CalDAV 配置
+    /// 生成 CalDAV 配置 — Create CalDAV credentials for syncing calendars to a device.
     ///
     /// `POST /open-apis/calendar/v4/settings/generate_caldav_conf`
     ///
     /// Takes only a `user_access_token`: call it on a handle from [`Client::as_user`](::lark_runtime::Client::as_user); on any other it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn generate_caldav_conf(
         &self,
         request: generate_caldav_conf::GenerateCaldavConfRequest,

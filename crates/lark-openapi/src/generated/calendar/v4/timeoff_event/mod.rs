@@ -2,9 +2,9 @@
 // Do not edit by hand: run `cargo xtask codegen`.
 
 //! Endpoints of the `calendar::v4::timeoff_event` resource.
-/// 创建请假日程
+/// 创建请假日程 — Create a time-off event for a user.
 pub mod create;
-/// 删除请假日程
+/// 删除请假日程 — Delete a time-off event.
 pub mod delete;
 /// Endpoints below `calendar::v4::timeoff_event`; reach it from a client through [`Api`](crate::Api).
 #[derive(Debug, Clone, Copy)]
@@ -12,13 +12,14 @@ pub struct CalendarV4TimeoffEventApi<'a> {
     pub(crate) client: &'a ::lark_runtime::Client,
 }
 impl<'a> CalendarV4TimeoffEventApi<'a> {
-    /// 创建请假日程
+    /// 创建请假日程 — Create a time-off event for a user.
     ///
     /// `POST /open-apis/calendar/v4/timeoff_events`
     ///
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn create(
         &self,
         request: create::CreateRequest,
@@ -28,13 +29,14 @@ impl<'a> CalendarV4TimeoffEventApi<'a> {
     > {
         self.client.execute(&request).await
     }
-    /// 删除请假日程
+    /// 删除请假日程 — Delete a time-off event.
     ///
     /// `DELETE /open-apis/calendar/v4/timeoff_events/:timeoff_event_id`
     ///
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn delete(
         &self,
         request: delete::DeleteRequest,

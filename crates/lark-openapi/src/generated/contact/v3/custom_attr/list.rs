@@ -103,7 +103,7 @@ impl Incoming for ListRequest {
 /// Response data of 获取企业自定义用户字段 — List the tenant's custom user fields.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields, Page)]
 pub struct ListResponse {
     /// The custom fields on this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -136,6 +136,27 @@ impl DocumentedError for ListError {
     ];
 }
 ::lark_runtime::documented_error_traits!(ListError);
+/// The field's type.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListResponseItemsItemType {
+    /// `"TEXT"`: Free text.
+    Text,
+    /// `"HREF"`: A web link.
+    Href,
+    /// `"ENUMERATION"`: One option from a list.
+    Enumeration,
+    /// `"GENERIC_USER"`: A reference to a person.
+    GenericUser,
+    /// `"PICTURE_ENUM"`: One picture option from a list.
+    PictureEnum,
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
+    Unknown(String),
+}
+::lark_runtime::string_enum_traits!(
+    ListResponseItemsItemType { Text = "TEXT", Href = "HREF", Enumeration =
+    "ENUMERATION", GenericUser = "GENERIC_USER", PictureEnum = "PICTURE_ENUM" }
+);
 /// Whether the options are texts or pictures.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -151,7 +172,7 @@ pub enum ListResponseItemsItemOptionsOptionType {
     ListResponseItemsItemOptionsOptionType { Text = "TEXT", Picture = "PICTURE" }
 );
 /// One option.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItemOptionsOptionsItem {
     /// The option's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -165,7 +186,7 @@ pub struct ListResponseItemsItemOptionsOptionsItem {
 }
 impl Validate for ListResponseItemsItemOptionsOptionsItem {}
 /// The field's options; present only when `type` is `ENUMERATION` or `PICTURE_ENUM`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItemOptions {
     /// The id of the default option.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -183,26 +204,47 @@ impl Validate for ListResponseItemsItemOptions {
         violations.check(&at.field("options"), &self.options);
     }
 }
+/// The language.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListResponseItemsItemI18nNameItemLocale {
+    /// `"zh_cn"`: Chinese.
+    ZhCn,
+    /// `"en_us"`: English.
+    EnUs,
+    /// `"ja_jp"`: Japanese.
+    JaJp,
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
+    Unknown(String),
+}
+::lark_runtime::string_enum_traits!(
+    ListResponseItemsItemI18nNameItemLocale { ZhCn = "zh_cn", EnUs = "en_us", JaJp =
+    "ja_jp" }
+);
 /// The field's name in one language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItemI18nNameItem {
-    /// The language, `zh_cn`, `en_us` or `ja_jp`.
+    /// The language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub locale: Option<String>,
+    pub locale: Option<ListResponseItemsItemI18nNameItemLocale>,
     /// The field's name in that language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-impl Validate for ListResponseItemsItemI18nNameItem {}
+impl Validate for ListResponseItemsItemI18nNameItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("locale"), &self.locale);
+    }
+}
 /// One custom field.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItem {
     /// The custom field's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// The field's type: `TEXT`, `HREF`, `ENUMERATION`, `GENERIC_USER` or `PICTURE_ENUM`.
+    /// The field's type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<String>,
+    pub r#type: Option<ListResponseItemsItemType>,
     /// The field's options; present only when `type` is `ENUMERATION` or `PICTURE_ENUM`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<ListResponseItemsItemOptions>,
@@ -212,6 +254,7 @@ pub struct ListResponseItemsItem {
 }
 impl Validate for ListResponseItemsItem {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("type"), &self.r#type);
         violations.check(&at.field("options"), &self.options);
         violations.check(&at.field("i18n_name"), &self.i18n_name);
     }

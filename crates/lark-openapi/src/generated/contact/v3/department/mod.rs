@@ -39,6 +39,7 @@ impl<'a> ContactV3DepartmentApi<'a> {
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn batch(
         &self,
         request: batch::BatchRequest,
@@ -55,6 +56,7 @@ impl<'a> ContactV3DepartmentApi<'a> {
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn children(
         &self,
         request: children::ChildrenRequest,
@@ -67,6 +69,7 @@ impl<'a> ContactV3DepartmentApi<'a> {
     /// Every item of every page of [`children`](Self::children), starting at `request`'s page.
     ///
     /// Follows the page tokens; stops on `has_more: false`, on a missing or empty token, and before asking for a token twice. A failed page ends the stream with its error.
+    #[inline]
     pub fn children_stream(
         &self,
         request: children::ChildrenRequest,
@@ -80,6 +83,7 @@ impl<'a> ContactV3DepartmentApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn create(
         &self,
         request: create::CreateRequest,
@@ -96,6 +100,7 @@ impl<'a> ContactV3DepartmentApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn delete(
         &self,
         request: delete::DeleteRequest,
@@ -112,6 +117,7 @@ impl<'a> ContactV3DepartmentApi<'a> {
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn get(
         &self,
         request: get::GetRequest,
@@ -128,6 +134,7 @@ impl<'a> ContactV3DepartmentApi<'a> {
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn list(
         &self,
         request: list::ListRequest,
@@ -140,6 +147,7 @@ impl<'a> ContactV3DepartmentApi<'a> {
     /// Every item of every page of [`list`](Self::list), starting at `request`'s page.
     ///
     /// Follows the page tokens; stops on `has_more: false`, on a missing or empty token, and before asking for a token twice. A failed page ends the stream with its error.
+    #[inline]
     pub fn list_stream(
         &self,
         request: list::ListRequest,
@@ -153,6 +161,7 @@ impl<'a> ContactV3DepartmentApi<'a> {
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn parent(
         &self,
         request: parent::ParentRequest,
@@ -165,6 +174,7 @@ impl<'a> ContactV3DepartmentApi<'a> {
     /// Every item of every page of [`parent`](Self::parent), starting at `request`'s page.
     ///
     /// Follows the page tokens; stops on `has_more: false`, on a missing or empty token, and before asking for a token twice. A failed page ends the stream with its error.
+    #[inline]
     pub fn parent_stream(
         &self,
         request: parent::ParentRequest,
@@ -178,6 +188,7 @@ impl<'a> ContactV3DepartmentApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn patch(
         &self,
         request: patch::PatchRequest,
@@ -194,6 +205,7 @@ impl<'a> ContactV3DepartmentApi<'a> {
     /// Takes only a `user_access_token`: call it on a handle from [`Client::as_user`](::lark_runtime::Client::as_user); on any other it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn search(
         &self,
         request: search::SearchRequest,
@@ -206,6 +218,7 @@ impl<'a> ContactV3DepartmentApi<'a> {
     /// Every item of every page of [`search`](Self::search), starting at `request`'s page.
     ///
     /// Follows the page tokens; stops on `has_more: false`, on a missing or empty token, and before asking for a token twice. A failed page ends the stream with its error.
+    #[inline]
     pub fn search_stream(
         &self,
         request: search::SearchRequest,
@@ -219,6 +232,7 @@ impl<'a> ContactV3DepartmentApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn unbind_department_chat(
         &self,
         request: unbind_department_chat::UnbindDepartmentChatRequest,
@@ -235,6 +249,7 @@ impl<'a> ContactV3DepartmentApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn update(
         &self,
         request: update::UpdateRequest,
@@ -251,6 +266,7 @@ impl<'a> ContactV3DepartmentApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn update_department_id(
         &self,
         request: update_department_id::UpdateDepartmentIdRequest,

@@ -172,7 +172,7 @@ impl Incoming for ParentRequest {
 /// Response data of 获取父部门信息 — Get a department's parents.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields, Page)]
 pub struct ParentResponse {
     /// Whether more pages follow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -286,7 +286,7 @@ pub enum ParentResponseItemsItemLeadersItemLeaderType {
     ParentResponseItemsItemLeadersItemLeaderType { Value1 = 1, Value2 = 2 }
 );
 /// One leader of the department.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ParentResponseItemsItemLeadersItem {
     /// Whether this is the main or a deputy leader.
     #[serde(rename = "leaderType")]
@@ -302,7 +302,7 @@ impl Validate for ParentResponseItemsItemLeadersItem {
     }
 }
 /// One parent department.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ParentResponseItemsItem {
     /// The department's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -256,7 +256,7 @@ impl Endpoint for PatchRequest {
 impl Incoming for PatchRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "name")]
             name: Option<String>,
@@ -301,7 +301,7 @@ impl Incoming for PatchRequest {
 /// Response data of 修改部门部分信息 — Update part of a department.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchResponse {
     /// The department after the change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -405,7 +405,7 @@ pub enum PatchRequestLeadersItemLeaderType {
     PatchRequestLeadersItemLeaderType { Value1 = 1, Value2 = 2 }
 );
 /// One leader of the department.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchRequestLeadersItem {
     /// Whether this is the main or a deputy leader.
     ///
@@ -438,7 +438,7 @@ pub enum PatchResponseDepartmentLeadersItemLeaderType {
     PatchResponseDepartmentLeadersItemLeaderType { Value1 = 1, Value2 = 2 }
 );
 /// One leader of the department.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchResponseDepartmentLeadersItem {
     /// Whether this is the main or a deputy leader.
     #[serde(rename = "leaderType")]
@@ -454,7 +454,7 @@ impl Validate for PatchResponseDepartmentLeadersItem {
     }
 }
 /// The department after the change.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchResponseDepartment {
     /// The department's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -94,7 +94,7 @@ impl Endpoint for UnbindDepartmentChatRequest {
 impl Incoming for UnbindDepartmentChatRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "department_id")]
             department_id: Option<String>,
@@ -113,7 +113,7 @@ impl Incoming for UnbindDepartmentChatRequest {
 /// Response data of 部门群转为普通群 — Turn a department group into a regular group.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct UnbindDepartmentChatResponse {}
 /// A documented error code of 部门群转为普通群 — Turn a department group into a regular group.
 ///

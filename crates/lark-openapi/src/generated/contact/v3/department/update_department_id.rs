@@ -126,7 +126,7 @@ impl Endpoint for UpdateDepartmentIdRequest {
 impl Incoming for UpdateDepartmentIdRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "new_department_id")]
             new_department_id: Option<String>,
@@ -146,7 +146,7 @@ impl Incoming for UpdateDepartmentIdRequest {
 /// Response data of 更新部门 ID — Change a department's custom id.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct UpdateDepartmentIdResponse {}
 /// A documented error code of 更新部门 ID — Change a department's custom id.
 ///

@@ -121,7 +121,7 @@ impl Endpoint for CreateRequest {
 impl Incoming for CreateRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "content")]
             content: Option<String>,
@@ -147,7 +147,7 @@ impl Incoming for CreateRequest {
 /// Response data of 新增人员类型 — Add a custom employee type option.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponse {
     /// The employee type option just created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -201,7 +201,7 @@ pub enum CreateRequestEnumStatus {
 }
 ::lark_runtime::int_enum_traits!(CreateRequestEnumStatus { Value1 = 1, Value2 = 2 });
 /// The option's text in one language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestI18nContentItem {
     /// The language, e.g. zh_cn (Chinese), en_us (English) or ja_jp (Japanese).
     ///
@@ -244,7 +244,7 @@ pub enum CreateResponseEmployeeTypeEnumEnumStatus {
     CreateResponseEmployeeTypeEnumEnumStatus { Value1 = 1, Value2 = 2 }
 );
 /// The option's text in one language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseEmployeeTypeEnumI18nContentItem {
     /// The language, e.g. zh_cn, en_us or ja_jp.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -255,7 +255,7 @@ pub struct CreateResponseEmployeeTypeEnumI18nContentItem {
 }
 impl Validate for CreateResponseEmployeeTypeEnumI18nContentItem {}
 /// The employee type option just created.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseEmployeeTypeEnum {
     /// The option's id, used to update or delete it.
     #[serde(default, skip_serializing_if = "Option::is_none")]

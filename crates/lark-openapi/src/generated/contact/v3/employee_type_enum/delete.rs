@@ -80,7 +80,7 @@ impl Incoming for DeleteRequest {
 /// Response data of 删除人员类型 — Delete a custom employee type option.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct DeleteResponse {}
 /// The error codes of 删除人员类型 — Delete a custom employee type option.
 ///

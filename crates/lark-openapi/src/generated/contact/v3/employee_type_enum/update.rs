@@ -139,7 +139,7 @@ impl Endpoint for UpdateRequest {
 impl Incoming for UpdateRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "content")]
             content: Option<String>,
@@ -166,7 +166,7 @@ impl Incoming for UpdateRequest {
 /// Response data of 更新人员类型 — Update a custom employee type option.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct UpdateResponse {
     /// The employee type option after the update.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -201,7 +201,7 @@ pub enum UpdateRequestEnumStatus {
 }
 ::lark_runtime::int_enum_traits!(UpdateRequestEnumStatus { Value1 = 1, Value2 = 2 });
 /// The option's text in one language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UpdateRequestI18nContentItem {
     /// The language, e.g. zh_cn (Chinese), en_us (English) or ja_jp (Japanese).
     ///
@@ -244,7 +244,7 @@ pub enum UpdateResponseEmployeeTypeEnumEnumStatus {
     UpdateResponseEmployeeTypeEnumEnumStatus { Value1 = 1, Value2 = 2 }
 );
 /// The option's text in one language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UpdateResponseEmployeeTypeEnumI18nContentItem {
     /// The language, e.g. zh_cn, en_us or ja_jp.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -255,7 +255,7 @@ pub struct UpdateResponseEmployeeTypeEnumI18nContentItem {
 }
 impl Validate for UpdateResponseEmployeeTypeEnumI18nContentItem {}
 /// The employee type option after the update.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UpdateResponseEmployeeTypeEnum {
     /// The option's id, used to update or delete it.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -13,7 +13,7 @@ use ::lark_runtime::__private::prelude::*;
 /// 成员字段变更 — Sent when the member fields settings change.
 ///
 /// The body (`event`) of each `contact.custom_attr_event.updated_v3` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct CustomAttrEventUpdatedV3 {
     /// The settings after the change.
     #[serde(default, skip_serializing_if = "Option::is_none")]

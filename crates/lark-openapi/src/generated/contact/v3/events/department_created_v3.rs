@@ -12,7 +12,7 @@ use ::lark_runtime::__private::prelude::*;
 /// 部门新建 — Sent when a department is created.
 ///
 /// The body (`event`) of each `contact.department.created_v3` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct DepartmentCreatedV3 {
     /// The new department.
     #[serde(default, skip_serializing_if = "Option::is_none")]

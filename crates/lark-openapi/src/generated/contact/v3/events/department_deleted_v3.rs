@@ -12,7 +12,7 @@ use ::lark_runtime::__private::prelude::*;
 /// 部门被删除 — Sent when a department is deleted.
 ///
 /// The body (`event`) of each `contact.department.deleted_v3` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct DepartmentDeletedV3 {
     /// The deleted department.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -30,7 +30,7 @@ impl ::lark_runtime::events::Event for DepartmentDeletedV3 {
     );
 }
 /// The department's state before it was deleted.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct DepartmentDeletedV3OldObject {
     /// The department's status before deletion.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -13,7 +13,7 @@ use ::lark_runtime::__private::prelude::*;
 /// 部门信息变化 — Sent when a department's information changes.
 ///
 /// The body (`event`) of each `contact.department.updated_v3` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct DepartmentUpdatedV3 {
     /// The department after the change.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -13,7 +13,7 @@ use ::lark_runtime::__private::prelude::*;
 /// 启用人员类型 — Sent when an inactive employee type option is activated.
 ///
 /// The body (`event`) of each `contact.employee_type_enum.actived_v3` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct EmployeeTypeEnumActivedV3 {
     /// The option before it was activated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -59,7 +59,7 @@ pub enum EmployeeTypeEnumActivedV3OldEnumEnumStatus {
     EmployeeTypeEnumActivedV3OldEnumEnumStatus { Value1 = 1, Value2 = 2 }
 );
 /// The option's text in one language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct EmployeeTypeEnumActivedV3OldEnumI18nContentItem {
     /// The language, e.g. `zh_cn`, `en_us` or `ja_jp`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -70,7 +70,7 @@ pub struct EmployeeTypeEnumActivedV3OldEnumI18nContentItem {
 }
 impl Validate for EmployeeTypeEnumActivedV3OldEnumI18nContentItem {}
 /// The option before it was activated.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct EmployeeTypeEnumActivedV3OldEnum {
     /// The option's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -128,7 +128,7 @@ pub enum EmployeeTypeEnumActivedV3NewEnumEnumStatus {
     EmployeeTypeEnumActivedV3NewEnumEnumStatus { Value1 = 1, Value2 = 2 }
 );
 /// The option's text in one language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct EmployeeTypeEnumActivedV3NewEnumI18nContentItem {
     /// The language, e.g. `zh_cn`, `en_us` or `ja_jp`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -139,7 +139,7 @@ pub struct EmployeeTypeEnumActivedV3NewEnumI18nContentItem {
 }
 impl Validate for EmployeeTypeEnumActivedV3NewEnumI18nContentItem {}
 /// The option after it was activated.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct EmployeeTypeEnumActivedV3NewEnum {
     /// The option's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -13,7 +13,7 @@ use ::lark_runtime::__private::prelude::*;
 /// 停用人员类型 — Sent when an active employee type option is deactivated.
 ///
 /// The body (`event`) of each `contact.employee_type_enum.deactivated_v3` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct EmployeeTypeEnumDeactivatedV3 {
     /// The option before it was deactivated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -59,7 +59,7 @@ pub enum EmployeeTypeEnumDeactivatedV3OldEnumEnumStatus {
     EmployeeTypeEnumDeactivatedV3OldEnumEnumStatus { Value1 = 1, Value2 = 2 }
 );
 /// The option's text in one language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct EmployeeTypeEnumDeactivatedV3OldEnumI18nContentItem {
     /// The language, e.g. `zh_cn`, `en_us` or `ja_jp`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -70,7 +70,7 @@ pub struct EmployeeTypeEnumDeactivatedV3OldEnumI18nContentItem {
 }
 impl Validate for EmployeeTypeEnumDeactivatedV3OldEnumI18nContentItem {}
 /// The option before it was deactivated.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct EmployeeTypeEnumDeactivatedV3OldEnum {
     /// The option's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -128,7 +128,7 @@ pub enum EmployeeTypeEnumDeactivatedV3NewEnumEnumStatus {
     EmployeeTypeEnumDeactivatedV3NewEnumEnumStatus { Value1 = 1, Value2 = 2 }
 );
 /// The option's text in one language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct EmployeeTypeEnumDeactivatedV3NewEnumI18nContentItem {
     /// The language, e.g. `zh_cn`, `en_us` or `ja_jp`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -139,7 +139,7 @@ pub struct EmployeeTypeEnumDeactivatedV3NewEnumI18nContentItem {
 }
 impl Validate for EmployeeTypeEnumDeactivatedV3NewEnumI18nContentItem {}
 /// The option after it was deactivated.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct EmployeeTypeEnumDeactivatedV3NewEnum {
     /// The option's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]

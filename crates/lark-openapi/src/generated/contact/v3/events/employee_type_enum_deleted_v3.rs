@@ -13,7 +13,7 @@ use ::lark_runtime::__private::prelude::*;
 /// 删除人员类型 — Sent when an employee type option is deleted.
 ///
 /// The body (`event`) of each `contact.employee_type_enum.deleted_v3` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct EmployeeTypeEnumDeletedV3 {
     /// The option as it was before it was deleted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -56,7 +56,7 @@ pub enum EmployeeTypeEnumDeletedV3OldEnumEnumStatus {
     EmployeeTypeEnumDeletedV3OldEnumEnumStatus { Value1 = 1, Value2 = 2 }
 );
 /// The option's text in one language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct EmployeeTypeEnumDeletedV3OldEnumI18nContentItem {
     /// The language, e.g. `zh_cn`, `en_us` or `ja_jp`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -67,7 +67,7 @@ pub struct EmployeeTypeEnumDeletedV3OldEnumI18nContentItem {
 }
 impl Validate for EmployeeTypeEnumDeletedV3OldEnumI18nContentItem {}
 /// The option as it was before it was deleted.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct EmployeeTypeEnumDeletedV3OldEnum {
     /// The option's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -13,7 +13,7 @@ use ::lark_runtime::__private::prelude::*;
 /// 修改人员类型名称 — Sent when an employee type option's text changes.
 ///
 /// The body (`event`) of each `contact.employee_type_enum.updated_v3` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct EmployeeTypeEnumUpdatedV3 {
     /// The option before the change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -59,7 +59,7 @@ pub enum EmployeeTypeEnumUpdatedV3OldEnumEnumStatus {
     EmployeeTypeEnumUpdatedV3OldEnumEnumStatus { Value1 = 1, Value2 = 2 }
 );
 /// The option's text in one language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct EmployeeTypeEnumUpdatedV3OldEnumI18nContentItem {
     /// The language, e.g. `zh_cn`, `en_us` or `ja_jp`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -70,7 +70,7 @@ pub struct EmployeeTypeEnumUpdatedV3OldEnumI18nContentItem {
 }
 impl Validate for EmployeeTypeEnumUpdatedV3OldEnumI18nContentItem {}
 /// The option before the change.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct EmployeeTypeEnumUpdatedV3OldEnum {
     /// The option's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -128,7 +128,7 @@ pub enum EmployeeTypeEnumUpdatedV3NewEnumEnumStatus {
     EmployeeTypeEnumUpdatedV3NewEnumEnumStatus { Value1 = 1, Value2 = 2 }
 );
 /// The option's text in one language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct EmployeeTypeEnumUpdatedV3NewEnumI18nContentItem {
     /// The language, e.g. `zh_cn`, `en_us` or `ja_jp`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -139,7 +139,7 @@ pub struct EmployeeTypeEnumUpdatedV3NewEnumI18nContentItem {
 }
 impl Validate for EmployeeTypeEnumUpdatedV3NewEnumI18nContentItem {}
 /// The option after the change.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct EmployeeTypeEnumUpdatedV3NewEnum {
     /// The option's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -13,7 +13,7 @@ use ::lark_runtime::__private::prelude::*;
 /// 通讯录权限范围变更 — Sent when the app's contacts scope changes.
 ///
 /// The body (`event`) of each `contact.scope.updated_v3` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct ScopeUpdatedV3 {
     /// The departments, users and user groups added to the scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]

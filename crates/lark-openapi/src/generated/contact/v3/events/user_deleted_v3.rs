@@ -12,7 +12,7 @@ use ::lark_runtime::__private::prelude::*;
 /// 员工离职 — Sent when an employee leaves.
 ///
 /// The body (`event`) of each `contact.user.deleted_v3` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct UserDeletedV3 {
     /// The employee who left.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -68,8 +68,29 @@ pub enum UserDeletedV3ObjectEmployeeType {
     UserDeletedV3ObjectEmployeeType { Value1 = 1, Value2 = 2, Value3 = 3, Value4 = 4,
     Value5 = 5 }
 );
+/// The custom field's type.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UserDeletedV3ObjectCustomAttrsItemType {
+    /// `"TEXT"`: Free text.
+    Text,
+    /// `"HREF"`: A web link.
+    Href,
+    /// `"ENUMERATION"`: One option from a list.
+    Enumeration,
+    /// `"PICTURE_ENUM"`: One picture option from a list.
+    PictureEnum,
+    /// `"GENERIC_USER"`: A reference to a person.
+    GenericUser,
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
+    Unknown(String),
+}
+::lark_runtime::string_enum_traits!(
+    UserDeletedV3ObjectCustomAttrsItemType { Text = "TEXT", Href = "HREF", Enumeration =
+    "ENUMERATION", PictureEnum = "PICTURE_ENUM", GenericUser = "GENERIC_USER" }
+);
 /// For `GENERIC_USER`, the referenced person.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserDeletedV3ObjectCustomAttrsItemValueGenericUser {
     /// The referenced person's user_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -80,7 +101,7 @@ pub struct UserDeletedV3ObjectCustomAttrsItemValueGenericUser {
 }
 impl Validate for UserDeletedV3ObjectCustomAttrsItemValueGenericUser {}
 /// The custom field's value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserDeletedV3ObjectCustomAttrsItemValue {
     /// For `TEXT` the field's value; for `HREF` the link title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -113,11 +134,11 @@ impl Validate for UserDeletedV3ObjectCustomAttrsItemValue {
     }
 }
 /// One custom field value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserDeletedV3ObjectCustomAttrsItem {
-    /// The custom field's type: `TEXT`, `HREF`, `ENUMERATION`, `PICTURE_ENUM` or `GENERIC_USER`.
+    /// The custom field's type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<String>,
+    pub r#type: Option<UserDeletedV3ObjectCustomAttrsItemType>,
     /// The custom field's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -127,11 +148,12 @@ pub struct UserDeletedV3ObjectCustomAttrsItem {
 }
 impl Validate for UserDeletedV3ObjectCustomAttrsItem {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("type"), &self.r#type);
         violations.check(&at.field("value"), &self.value);
     }
 }
 /// The employee who left.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserDeletedV3Object {
     /// The user's open_id, their id within this app.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -226,7 +248,7 @@ impl Validate for UserDeletedV3Object {
     }
 }
 /// The user's information before the deletion.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserDeletedV3OldObject {
     /// Ids of the departments the user belonged to, as open_department_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]

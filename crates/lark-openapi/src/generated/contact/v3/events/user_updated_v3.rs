@@ -13,7 +13,7 @@ use ::lark_runtime::__private::prelude::*;
 /// 员工信息被修改 — Sent when an employee's information changes.
 ///
 /// The body (`event`) of each `contact.user.updated_v3` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct UserUpdatedV3 {
     /// The user's information after the change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -69,8 +69,29 @@ pub enum UserUpdatedV3ObjectEmployeeType {
     UserUpdatedV3ObjectEmployeeType { Value1 = 1, Value2 = 2, Value3 = 3, Value4 = 4,
     Value5 = 5 }
 );
+/// The custom field's type.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UserUpdatedV3ObjectCustomAttrsItemType {
+    /// `"TEXT"`: Free text.
+    Text,
+    /// `"HREF"`: A web link.
+    Href,
+    /// `"ENUMERATION"`: One option from a list.
+    Enumeration,
+    /// `"PICTURE_ENUM"`: One picture option from a list.
+    PictureEnum,
+    /// `"GENERIC_USER"`: A reference to a person.
+    GenericUser,
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
+    Unknown(String),
+}
+::lark_runtime::string_enum_traits!(
+    UserUpdatedV3ObjectCustomAttrsItemType { Text = "TEXT", Href = "HREF", Enumeration =
+    "ENUMERATION", PictureEnum = "PICTURE_ENUM", GenericUser = "GENERIC_USER" }
+);
 /// For `GENERIC_USER`, the referenced person.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserUpdatedV3ObjectCustomAttrsItemValueGenericUser {
     /// The referenced person's user_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -81,7 +102,7 @@ pub struct UserUpdatedV3ObjectCustomAttrsItemValueGenericUser {
 }
 impl Validate for UserUpdatedV3ObjectCustomAttrsItemValueGenericUser {}
 /// The custom field's value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserUpdatedV3ObjectCustomAttrsItemValue {
     /// For `TEXT` the field's value; for `HREF` the link title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -114,11 +135,11 @@ impl Validate for UserUpdatedV3ObjectCustomAttrsItemValue {
     }
 }
 /// One custom field value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserUpdatedV3ObjectCustomAttrsItem {
-    /// The custom field's type: `TEXT`, `HREF`, `ENUMERATION`, `PICTURE_ENUM` or `GENERIC_USER`.
+    /// The custom field's type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<String>,
+    pub r#type: Option<UserUpdatedV3ObjectCustomAttrsItemType>,
     /// The custom field's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -128,11 +149,12 @@ pub struct UserUpdatedV3ObjectCustomAttrsItem {
 }
 impl Validate for UserUpdatedV3ObjectCustomAttrsItem {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("type"), &self.r#type);
         violations.check(&at.field("value"), &self.value);
     }
 }
 /// The user's information after the change.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserUpdatedV3Object {
     /// The user's open_id, their id within this app.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -265,8 +287,29 @@ pub enum UserUpdatedV3OldObjectEmployeeType {
     UserUpdatedV3OldObjectEmployeeType { Value1 = 1, Value2 = 2, Value3 = 3, Value4 = 4,
     Value5 = 5 }
 );
+/// The custom field's type.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UserUpdatedV3OldObjectCustomAttrsItemType {
+    /// `"TEXT"`: Free text.
+    Text,
+    /// `"HREF"`: A web link.
+    Href,
+    /// `"ENUMERATION"`: One option from a list.
+    Enumeration,
+    /// `"PICTURE_ENUM"`: One picture option from a list.
+    PictureEnum,
+    /// `"GENERIC_USER"`: A reference to a person.
+    GenericUser,
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
+    Unknown(String),
+}
+::lark_runtime::string_enum_traits!(
+    UserUpdatedV3OldObjectCustomAttrsItemType { Text = "TEXT", Href = "HREF", Enumeration
+    = "ENUMERATION", PictureEnum = "PICTURE_ENUM", GenericUser = "GENERIC_USER" }
+);
 /// For `GENERIC_USER`, the referenced person.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserUpdatedV3OldObjectCustomAttrsItemValueGenericUser {
     /// The referenced person's user_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -277,7 +320,7 @@ pub struct UserUpdatedV3OldObjectCustomAttrsItemValueGenericUser {
 }
 impl Validate for UserUpdatedV3OldObjectCustomAttrsItemValueGenericUser {}
 /// The custom field's value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserUpdatedV3OldObjectCustomAttrsItemValue {
     /// For `TEXT` the field's value; for `HREF` the link title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -310,11 +353,11 @@ impl Validate for UserUpdatedV3OldObjectCustomAttrsItemValue {
     }
 }
 /// One custom field value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserUpdatedV3OldObjectCustomAttrsItem {
-    /// The custom field's type: `TEXT`, `HREF`, `ENUMERATION`, `PICTURE_ENUM` or `GENERIC_USER`.
+    /// The custom field's type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<String>,
+    pub r#type: Option<UserUpdatedV3OldObjectCustomAttrsItemType>,
     /// The custom field's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -324,11 +367,12 @@ pub struct UserUpdatedV3OldObjectCustomAttrsItem {
 }
 impl Validate for UserUpdatedV3OldObjectCustomAttrsItem {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("type"), &self.r#type);
         violations.check(&at.field("value"), &self.value);
     }
 }
 /// The user's information before the change; only the fields that changed are present.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserUpdatedV3OldObject {
     /// The user's open_id, their id within this app.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -74,7 +74,7 @@ impl Endpoint for CreateRequest {
 impl Incoming for CreateRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "role_name")]
             role_name: Option<String>,
@@ -91,7 +91,7 @@ impl Incoming for CreateRequest {
 /// Response data of 创建角色 — Create a functional role.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponse {
     /// The new role's id, unique in the tenant; keep it, since updating or deleting the role needs it.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -90,7 +90,7 @@ impl Endpoint for UpdateRequest {
 impl Incoming for UpdateRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "role_name")]
             role_name: Option<String>,
@@ -108,7 +108,7 @@ impl Incoming for UpdateRequest {
 /// Response data of 修改角色名称 — Rename a functional role.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct UpdateResponse {}
 /// A documented error code of 修改角色名称 — Rename a functional role.
 ///

@@ -114,7 +114,7 @@ impl Endpoint for BatchDeleteRequest {
 impl Incoming for BatchDeleteRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "members")]
             members: Option<Vec<String>>,
@@ -133,7 +133,7 @@ impl Incoming for BatchDeleteRequest {
 /// Response data of 删除角色下的成员 — Remove several members from a functional role.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchDeleteResponse {
     /// The outcome for each user sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -144,7 +144,7 @@ impl Incoming for GetRequest {
 /// Response data of 查询角色下某个成员的管理范围 — Get one functional role member's management scope.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponse {
     /// The member and the departments they manage.
     #[serde(default, skip_serializing_if = "Option::is_none")]

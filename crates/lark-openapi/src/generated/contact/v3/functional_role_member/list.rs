@@ -161,7 +161,7 @@ impl Incoming for ListRequest {
 /// Response data of 查询角色下的所有成员信息 — List a functional role's members and their management scopes.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields, Page)]
 pub struct ListResponse {
     /// The role's members on this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]

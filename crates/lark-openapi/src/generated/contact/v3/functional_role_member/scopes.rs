@@ -159,7 +159,7 @@ impl Endpoint for ScopesRequest {
 impl Incoming for ScopesRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "members")]
             members: Option<Vec<String>>,
@@ -183,7 +183,7 @@ impl Incoming for ScopesRequest {
 /// Response data of 批量设置角色成员管理范围 — Set the departments that functional role members manage.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct ScopesResponse {
     /// The outcome for each user sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]

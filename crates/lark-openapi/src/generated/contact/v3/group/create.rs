@@ -115,6 +115,7 @@ impl Validate for CreateRequest {
         violations.check(&at.field("user_id_type"), &self.user_id_type);
         violations.check(&at.field("department_id_type"), &self.department_id_type);
         violations.check(&at.field("type"), &self.r#type);
+        violations.length(&at.field("group_id"), &self.group_id, None, Some(64));
     }
 }
 impl Endpoint for CreateRequest {
@@ -152,7 +153,7 @@ impl Endpoint for CreateRequest {
 impl Incoming for CreateRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "name")]
             name: Option<String>,
@@ -181,7 +182,7 @@ impl Incoming for CreateRequest {
 /// Response data of 创建用户组 — Create a user group in the contacts directory.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponse {
     /// The new group's id, used later to update, delete or query the group.
     #[serde(default, skip_serializing_if = "Option::is_none")]

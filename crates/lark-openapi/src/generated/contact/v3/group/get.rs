@@ -128,7 +128,7 @@ impl Incoming for GetRequest {
 /// Response data of 查询指定用户组 — Get one user group's basic information by its id.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponse {
     /// The group's details.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -170,7 +170,7 @@ pub enum GetResponseGroupType {
 }
 ::lark_runtime::int_enum_traits!(GetResponseGroupType { Value1 = 1, Value2 = 2 });
 /// The group's details.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseGroup {
     /// The group's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]

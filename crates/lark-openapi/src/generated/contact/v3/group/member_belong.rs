@@ -159,7 +159,7 @@ impl Incoming for MemberBelongRequest {
 /// Response data of 查询用户所属用户组 — List the user groups a user belongs to.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields, Page)]
 pub struct MemberBelongResponse {
     /// Ids of the groups the user belongs to; the group get endpoint gives each one's details.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -141,7 +141,7 @@ impl Endpoint for PatchRequest {
 impl Incoming for PatchRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "name")]
             name: Option<String>,
@@ -165,7 +165,7 @@ impl Incoming for PatchRequest {
 /// Response data of 更新用户组 — Update a user group's name or description.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchResponse {}
 /// A documented error code of 更新用户组 — Update a user group's name or description.
 ///

@@ -121,7 +121,7 @@ impl Incoming for SimplelistRequest {
 /// Response data of 查询用户组列表 — List the tenant's user groups.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields, Page)]
 pub struct SimplelistResponse {
     /// The groups on this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -184,7 +184,7 @@ pub enum SimplelistResponseGrouplistItemType {
     SimplelistResponseGrouplistItemType { Value1 = 1, Value2 = 2 }
 );
 /// One user group.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct SimplelistResponseGrouplistItem {
     /// The group's id, used to delete, update or query it.
     #[serde(default, skip_serializing_if = "Option::is_none")]

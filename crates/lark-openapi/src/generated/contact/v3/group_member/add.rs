@@ -126,7 +126,7 @@ impl Endpoint for AddRequest {
 impl Incoming for AddRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "member_type")]
             member_type: Option<AddRequestMemberType>,
@@ -150,7 +150,7 @@ impl Incoming for AddRequest {
 /// Response data of 添加用户组成员 — Add one user to a normal user group.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct AddResponse {}
 /// A documented error code of 添加用户组成员 — Add one user to a normal user group.
 ///

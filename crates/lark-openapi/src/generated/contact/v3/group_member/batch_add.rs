@@ -103,7 +103,7 @@ impl Endpoint for BatchAddRequest {
 impl Incoming for BatchAddRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "members")]
             members: Option<Vec<BatchAddRequestMembersItem>>,
@@ -121,7 +121,7 @@ impl Incoming for BatchAddRequest {
 /// Response data of 批量添加用户组成员 — Add several users to a normal user group at once.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchAddResponse {
     /// The outcome for each member sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -177,7 +177,7 @@ impl DocumentedError for BatchAddError {
 }
 ::lark_runtime::documented_error_traits!(BatchAddError);
 /// One member to add.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchAddRequestMembersItem {
     /// The id of the user to add, of the kind member_id_type names.
     ///
@@ -195,7 +195,7 @@ pub struct BatchAddRequestMembersItem {
 }
 impl Validate for BatchAddRequestMembersItem {}
 /// One member's outcome.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchAddResponseResultsItem {
     /// The member's id, of the kind sent for that member.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -99,7 +99,7 @@ impl Endpoint for BatchRemoveRequest {
 impl Incoming for BatchRemoveRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "members")]
             members: Option<Vec<BatchRemoveRequestMembersItem>>,
@@ -117,7 +117,7 @@ impl Incoming for BatchRemoveRequest {
 /// Response data of 批量移除用户组成员 — Remove several users from a normal user group at once.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchRemoveResponse {}
 /// A documented error code of 批量移除用户组成员 — Remove several users from a normal user group at once.
 ///
@@ -160,7 +160,7 @@ impl DocumentedError for BatchRemoveError {
 }
 ::lark_runtime::documented_error_traits!(BatchRemoveError);
 /// One member to remove.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchRemoveRequestMembersItem {
     /// The id of the user to remove, of the kind member_id_type names; the group_member simplelist endpoint lists them.
     ///

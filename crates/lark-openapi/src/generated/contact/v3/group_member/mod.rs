@@ -25,6 +25,7 @@ impl<'a> ContactV3GroupMemberApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn add(
         &self,
         request: add::AddRequest,
@@ -41,6 +42,7 @@ impl<'a> ContactV3GroupMemberApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn batch_add(
         &self,
         request: batch_add::BatchAddRequest,
@@ -57,6 +59,7 @@ impl<'a> ContactV3GroupMemberApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn batch_remove(
         &self,
         request: batch_remove::BatchRemoveRequest,
@@ -73,6 +76,7 @@ impl<'a> ContactV3GroupMemberApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn remove(
         &self,
         request: remove::RemoveRequest,
@@ -89,6 +93,7 @@ impl<'a> ContactV3GroupMemberApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn simplelist(
         &self,
         request: simplelist::SimplelistRequest,
@@ -101,6 +106,7 @@ impl<'a> ContactV3GroupMemberApi<'a> {
     /// Every item of every page of [`simplelist`](Self::simplelist), starting at `request`'s page.
     ///
     /// Follows the page tokens; stops on `has_more: false`, on a missing or empty token, and before asking for a token twice. A failed page ends the stream with its error.
+    #[inline]
     pub fn simplelist_stream(
         &self,
         request: simplelist::SimplelistRequest,

@@ -127,7 +127,7 @@ impl Endpoint for RemoveRequest {
 impl Incoming for RemoveRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "member_type")]
             member_type: Option<RemoveRequestMemberType>,
@@ -151,7 +151,7 @@ impl Incoming for RemoveRequest {
 /// Response data of 移除用户组成员 — Remove one user from a normal user group.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct RemoveResponse {}
 /// A documented error code of 移除用户组成员 — Remove one user from a normal user group.
 ///

@@ -161,7 +161,7 @@ impl Incoming for SimplelistRequest {
 /// Response data of 查询用户组成员列表 — List the members of a user group.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields, Page)]
 pub struct SimplelistResponse {
     /// The members on this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -245,17 +245,36 @@ pub enum SimplelistRequestMemberType {
 ::lark_runtime::string_enum_traits!(
     SimplelistRequestMemberType { User = "user", Department = "department" }
 );
+/// The member's kind.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SimplelistResponseMemberlistItemMemberType {
+    /// `"user"`: The member is a user.
+    User,
+    /// `"department"`: The member is a department.
+    Department,
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
+    Unknown(String),
+}
+::lark_runtime::string_enum_traits!(
+    SimplelistResponseMemberlistItemMemberType { User = "user", Department = "department"
+    }
+);
 /// One group member.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct SimplelistResponseMemberlistItem {
     /// The member's id, of the kind member_id_type asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_id: Option<String>,
-    /// The member's kind: user or department.
+    /// The member's kind.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub member_type: Option<String>,
+    pub member_type: Option<SimplelistResponseMemberlistItemMemberType>,
     /// The member id's kind; the page says it is meaningful only in requests and not returned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_id_type: Option<String>,
 }
-impl Validate for SimplelistResponseMemberlistItem {}
+impl Validate for SimplelistResponseMemberlistItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("member_type"), &self.member_type);
+    }
+}

@@ -140,7 +140,7 @@ impl Endpoint for CreateRequest {
 impl Incoming for CreateRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "name")]
             name: Option<String>,
@@ -172,7 +172,7 @@ impl Incoming for CreateRequest {
 /// Response data of 创建序列 — Create a job family.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponse {
     /// The created job family.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -232,7 +232,7 @@ impl DocumentedError for CreateError {
 }
 ::lark_runtime::documented_error_traits!(CreateError);
 /// The name in one language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestI18nNameItem {
     /// The language: `zh_cn`, `en_us` or `ja_jp`.
     ///
@@ -247,7 +247,7 @@ pub struct CreateRequestI18nNameItem {
 }
 impl Validate for CreateRequestI18nNameItem {}
 /// The description in one language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestI18nDescriptionItem {
     /// The language: `zh_cn`, `en_us` or `ja_jp`.
     ///
@@ -262,7 +262,7 @@ pub struct CreateRequestI18nDescriptionItem {
 }
 impl Validate for CreateRequestI18nDescriptionItem {}
 /// The name in one language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseJobFamilyI18nNameItem {
     /// The language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -273,7 +273,7 @@ pub struct CreateResponseJobFamilyI18nNameItem {
 }
 impl Validate for CreateResponseJobFamilyI18nNameItem {}
 /// The description in one language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseJobFamilyI18nDescriptionItem {
     /// The language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -284,7 +284,7 @@ pub struct CreateResponseJobFamilyI18nDescriptionItem {
 }
 impl Validate for CreateResponseJobFamilyI18nDescriptionItem {}
 /// The created job family.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseJobFamily {
     /// The job family's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -79,7 +79,7 @@ impl Incoming for DeleteRequest {
 /// Response data of 删除序列 — Delete a job family.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct DeleteResponse {}
 /// A documented error code of 删除序列 — Delete a job family.
 ///

@@ -156,7 +156,7 @@ impl Endpoint for UpdateRequest {
 impl Incoming for UpdateRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "name")]
             name: Option<String>,
@@ -189,7 +189,7 @@ impl Incoming for UpdateRequest {
 /// Response data of 更新序列 — Update a job family.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct UpdateResponse {
     /// The job family after the update.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -246,7 +246,7 @@ impl DocumentedError for UpdateError {
 }
 ::lark_runtime::documented_error_traits!(UpdateError);
 /// The name in one language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UpdateRequestI18nNameItem {
     /// The language: `zh_cn`, `en_us` or `ja_jp`.
     ///
@@ -261,7 +261,7 @@ pub struct UpdateRequestI18nNameItem {
 }
 impl Validate for UpdateRequestI18nNameItem {}
 /// The description in one language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UpdateRequestI18nDescriptionItem {
     /// The language: `zh_cn`, `en_us` or `ja_jp`.
     ///
@@ -276,7 +276,7 @@ pub struct UpdateRequestI18nDescriptionItem {
 }
 impl Validate for UpdateRequestI18nDescriptionItem {}
 /// The name in one language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UpdateResponseJobFamilyI18nNameItem {
     /// The language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -287,7 +287,7 @@ pub struct UpdateResponseJobFamilyI18nNameItem {
 }
 impl Validate for UpdateResponseJobFamilyI18nNameItem {}
 /// The description in one language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UpdateResponseJobFamilyI18nDescriptionItem {
     /// The language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -298,7 +298,7 @@ pub struct UpdateResponseJobFamilyI18nDescriptionItem {
 }
 impl Validate for UpdateResponseJobFamilyI18nDescriptionItem {}
 /// The job family after the update.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UpdateResponseJobFamily {
     /// The job family's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -85,7 +85,7 @@ impl Incoming for GetRequest {
 /// Response data of 获取单个职级信息 — Get one job level.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponse {
     /// The job level.
     #[serde(default, skip_serializing_if = "Option::is_none")]

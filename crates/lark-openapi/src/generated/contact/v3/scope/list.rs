@@ -147,7 +147,7 @@ impl Incoming for ListRequest {
 /// Response data of 获取通讯录授权范围 — Get the contacts scope the app may access.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponse {
     /// The departments in the scope, as `department_id_type` ids.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -104,7 +104,7 @@ impl Endpoint for BindDepartmentRequest {
 impl Incoming for BindDepartmentRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "unit_id")]
             unit_id: Option<String>,
@@ -127,7 +127,7 @@ impl Incoming for BindDepartmentRequest {
 /// Response data of 建立部门与单位的绑定关系 — Bind a department to a unit.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct BindDepartmentResponse {}
 /// A documented error code of 建立部门与单位的绑定关系 — Bind a department to a unit.
 ///

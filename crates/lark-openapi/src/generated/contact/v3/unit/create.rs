@@ -96,7 +96,7 @@ impl Endpoint for CreateRequest {
 impl Incoming for CreateRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "unit_id")]
             unit_id: Option<String>,
@@ -119,7 +119,7 @@ impl Incoming for CreateRequest {
 /// Response data of 创建单位 — Create a unit.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponse {
     /// The new unit's id, used to update, delete, query it or bind departments to it.
     #[serde(default, skip_serializing_if = "Option::is_none")]

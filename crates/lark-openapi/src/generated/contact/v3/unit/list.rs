@@ -102,7 +102,7 @@ impl Incoming for ListRequest {
 /// Response data of 获取单位列表 — List units.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields, Page)]
 pub struct ListResponse {
     /// The units on this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]

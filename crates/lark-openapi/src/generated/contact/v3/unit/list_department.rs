@@ -143,7 +143,7 @@ impl Incoming for ListDepartmentRequest {
 /// Response data of 获取单位绑定的部门列表 — List the departments bound to a unit.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields, Page)]
 pub struct ListDepartmentResponse {
     /// The departments bound to the unit on this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -183,7 +183,7 @@ impl DocumentedError for ListDepartmentError {
 }
 ::lark_runtime::documented_error_traits!(ListDepartmentError);
 /// One unit-department binding.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListDepartmentResponseDepartmentlistItem {
     /// The unit's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -85,7 +85,7 @@ impl Endpoint for PatchRequest {
 impl Incoming for PatchRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "name")]
             name: Option<String>,
@@ -103,7 +103,7 @@ impl Incoming for PatchRequest {
 /// Response data of 修改单位信息 — Update a unit.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchResponse {}
 /// A documented error code of 修改单位信息 — Update a unit.
 ///

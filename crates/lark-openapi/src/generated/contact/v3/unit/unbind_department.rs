@@ -103,7 +103,7 @@ impl Endpoint for UnbindDepartmentRequest {
 impl Incoming for UnbindDepartmentRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "unit_id")]
             unit_id: Option<String>,
@@ -126,7 +126,7 @@ impl Incoming for UnbindDepartmentRequest {
 /// Response data of 解除部门与单位的绑定关系 — Unbind a department from a unit.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct UnbindDepartmentResponse {}
 /// A documented error code of 解除部门与单位的绑定关系 — Unbind a department from a unit.
 ///

@@ -102,7 +102,7 @@ impl Endpoint for BasicBatchRequest {
 impl Incoming for BasicBatchRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "user_ids")]
             user_ids: Option<Vec<String>>,
@@ -120,7 +120,7 @@ impl Incoming for BasicBatchRequest {
 /// Response data of 通过 ID 获取用户姓名 — Get users' names.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct BasicBatchResponse {
     /// The users found.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -144,7 +144,7 @@ impl DocumentedError for BasicBatchError {
 }
 ::lark_runtime::documented_error_traits!(BasicBatchError);
 /// The user's name in other languages.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct BasicBatchResponseUsersItemI18nName {
     /// The Chinese name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -158,7 +158,7 @@ pub struct BasicBatchResponseUsersItemI18nName {
 }
 impl Validate for BasicBatchResponseUsersItemI18nName {}
 /// One user's names.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct BasicBatchResponseUsersItem {
     /// The user's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]

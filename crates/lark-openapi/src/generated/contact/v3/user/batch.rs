@@ -132,7 +132,7 @@ impl Incoming for BatchRequest {
 /// Response data of 批量获取用户信息 — Get several users.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchResponse {
     /// The users found; those outside the contact data scope are missing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -222,7 +222,7 @@ pub enum BatchResponseItemsItemCustomAttrsItemType {
     = "ENUMERATION", PictureEnum = "PICTURE_ENUM", GenericUser = "GENERIC_USER" }
 );
 /// For a GENERIC_USER field, the referenced person.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchResponseItemsItemCustomAttrsItemValueGenericUser {
     /// The referenced person's user id, in the kind `user_id_type` names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -233,7 +233,7 @@ pub struct BatchResponseItemsItemCustomAttrsItemValueGenericUser {
 }
 impl Validate for BatchResponseItemsItemCustomAttrsItemValueGenericUser {}
 /// The custom field's value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchResponseItemsItemCustomAttrsItemValue {
     /// For a TEXT field, its value; for an HREF field, the page title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -266,7 +266,7 @@ impl Validate for BatchResponseItemsItemCustomAttrsItemValue {
     }
 }
 /// One custom field of the user.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchResponseItemsItemCustomAttrsItem {
     /// The custom field's type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -285,7 +285,7 @@ impl Validate for BatchResponseItemsItemCustomAttrsItem {
     }
 }
 /// One user.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchResponseItemsItem {
     /// The user's union_id: the same user across the apps of one developer.
     #[serde(default, skip_serializing_if = "Option::is_none")]

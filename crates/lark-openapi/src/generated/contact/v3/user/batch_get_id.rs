@@ -125,7 +125,7 @@ impl Endpoint for BatchGetIdRequest {
 impl Incoming for BatchGetIdRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "emails")]
             emails: Option<Vec<String>>,
@@ -149,7 +149,7 @@ impl Incoming for BatchGetIdRequest {
 /// Response data of 通过手机号或邮箱获取用户 ID — Get user ids by mobile or email.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchGetIdResponse {
     /// One entry per email or mobile asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -160,7 +160,7 @@ pub struct BatchGetIdResponse {
 /// The reference page documents none of its own: every code is `Undocumented`.
 pub type BatchGetIdError = ::lark_runtime::UndocumentedError;
 /// The user matching one email or mobile.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchGetIdResponseUserListItem {
     /// The user's id, in the kind `user_id_type` names; absent when no user matched.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -449,7 +449,7 @@ impl Endpoint for CreateRequest {
 impl Incoming for CreateRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "user_id")]
             user_id: Option<String>,
@@ -545,7 +545,7 @@ impl Incoming for CreateRequest {
 /// Response data of 创建用户 — Create a user.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponse {
     /// The user created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -971,7 +971,7 @@ pub enum CreateRequestCustomAttrsItemValueGenericUserType {
     CreateRequestCustomAttrsItemValueGenericUserType { Value1 = 1 }
 );
 /// For a GENERIC_USER field, the person referenced.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestCustomAttrsItemValueGenericUser {
     /// The person's user id, in the kind `user_id_type` names.
     ///
@@ -988,7 +988,7 @@ impl Validate for CreateRequestCustomAttrsItemValueGenericUser {
     }
 }
 /// The value to set.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestCustomAttrsItemValue {
     /// Required for a TEXT field (its value) and an HREF field (the page title); at most 100 characters.
     ///
@@ -1021,7 +1021,7 @@ impl Validate for CreateRequestCustomAttrsItemValue {
     }
 }
 /// One custom field value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestCustomAttrsItem {
     /// The custom field's type.
     ///
@@ -1104,7 +1104,7 @@ pub enum CreateResponseUserCustomAttrsItemType {
     "ENUMERATION", PictureEnum = "PICTURE_ENUM", GenericUser = "GENERIC_USER" }
 );
 /// For a GENERIC_USER field, the referenced person.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseUserCustomAttrsItemValueGenericUser {
     /// The referenced person's user id, in the kind `user_id_type` names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1115,7 +1115,7 @@ pub struct CreateResponseUserCustomAttrsItemValueGenericUser {
 }
 impl Validate for CreateResponseUserCustomAttrsItemValueGenericUser {}
 /// The custom field's value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseUserCustomAttrsItemValue {
     /// For a TEXT field, its value; for an HREF field, the page title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1148,7 +1148,7 @@ impl Validate for CreateResponseUserCustomAttrsItemValue {
     }
 }
 /// One custom field of the user.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseUserCustomAttrsItem {
     /// The custom field's type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1167,7 +1167,7 @@ impl Validate for CreateResponseUserCustomAttrsItem {
     }
 }
 /// The user created.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseUser {
     /// The user's union_id: the same user across the apps of one developer.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -225,7 +225,7 @@ impl Endpoint for DeleteRequest {
 impl Incoming for DeleteRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "department_chat_acceptor_user_id")]
             department_chat_acceptor_user_id: Option<String>,
@@ -268,7 +268,7 @@ impl Incoming for DeleteRequest {
 /// Response data of 删除用户 — Delete a user.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct DeleteResponse {}
 /// A documented error code of 删除用户 — Delete a user.
 ///
@@ -322,7 +322,7 @@ pub enum DeleteRequestEmailAcceptorProcessingType {
     DeleteRequestEmailAcceptorProcessingType { Value1 = "1", Value2 = "2", Value3 = "3" }
 );
 /// What happens to the user's mail; by default it goes to the direct leader, or stays with the user when there is none.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct DeleteRequestEmailAcceptor {
     /// How the mail is handled.
     ///

@@ -124,7 +124,7 @@ impl Incoming for ListRequest {
 /// Response data of 获取用户列表 — List users of a department.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields, Page)]
 pub struct ListResponse {
     /// Type `boolean`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -164,7 +164,7 @@ impl DocumentedError for ListError {
 }
 ::lark_runtime::documented_error_traits!(ListError);
 /// ListResponseItemsItemAvatar
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItemAvatar {
     /// Type `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -181,7 +181,7 @@ pub struct ListResponseItemsItemAvatar {
 }
 impl Validate for ListResponseItemsItemAvatar {}
 /// ListResponseItemsItemStatus
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItemStatus {
     /// Type `boolean`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -195,7 +195,7 @@ pub struct ListResponseItemsItemStatus {
 }
 impl Validate for ListResponseItemsItemStatus {}
 /// ListResponseItemsItemOrdersItem
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItemOrdersItem {
     /// Type `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -209,7 +209,7 @@ pub struct ListResponseItemsItemOrdersItem {
 }
 impl Validate for ListResponseItemsItemOrdersItem {}
 /// ListResponseItemsItemCustomAttrsItemValueGenericUser
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItemCustomAttrsItemValueGenericUser {
     /// Type `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -220,7 +220,7 @@ pub struct ListResponseItemsItemCustomAttrsItemValueGenericUser {
 }
 impl Validate for ListResponseItemsItemCustomAttrsItemValueGenericUser {}
 /// ListResponseItemsItemCustomAttrsItemValue
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItemCustomAttrsItemValue {
     /// Type `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -250,7 +250,7 @@ impl Validate for ListResponseItemsItemCustomAttrsItemValue {
     }
 }
 /// ListResponseItemsItemCustomAttrsItem
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItemCustomAttrsItem {
     /// Type `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -268,7 +268,7 @@ impl Validate for ListResponseItemsItemCustomAttrsItem {
     }
 }
 /// ListResponseItemsItem
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItem {
     /// Type `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

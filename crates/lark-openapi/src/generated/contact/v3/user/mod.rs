@@ -39,6 +39,7 @@ impl<'a> ContactV3UserApi<'a> {
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn basic_batch(
         &self,
         request: basic_batch::BasicBatchRequest,
@@ -55,6 +56,7 @@ impl<'a> ContactV3UserApi<'a> {
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn batch(
         &self,
         request: batch::BatchRequest,
@@ -71,6 +73,7 @@ impl<'a> ContactV3UserApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn batch_get_id(
         &self,
         request: batch_get_id::BatchGetIdRequest,
@@ -87,6 +90,7 @@ impl<'a> ContactV3UserApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn create(
         &self,
         request: create::CreateRequest,
@@ -103,6 +107,7 @@ impl<'a> ContactV3UserApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn delete(
         &self,
         request: delete::DeleteRequest,
@@ -119,6 +124,7 @@ impl<'a> ContactV3UserApi<'a> {
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn find_by_department(
         &self,
         request: find_by_department::FindByDepartmentRequest,
@@ -131,6 +137,7 @@ impl<'a> ContactV3UserApi<'a> {
     /// Every item of every page of [`find_by_department`](Self::find_by_department), starting at `request`'s page.
     ///
     /// Follows the page tokens; stops on `has_more: false`, on a missing or empty token, and before asking for a token twice. A failed page ends the stream with its error.
+    #[inline]
     pub fn find_by_department_stream(
         &self,
         request: find_by_department::FindByDepartmentRequest,
@@ -147,6 +154,7 @@ impl<'a> ContactV3UserApi<'a> {
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn get(
         &self,
         request: get::GetRequest,
@@ -163,6 +171,7 @@ impl<'a> ContactV3UserApi<'a> {
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn list(
         &self,
         request: list::ListRequest,
@@ -175,6 +184,7 @@ impl<'a> ContactV3UserApi<'a> {
     /// Every item of every page of [`list`](Self::list), starting at `request`'s page.
     ///
     /// Follows the page tokens; stops on `has_more: false`, on a missing or empty token, and before asking for a token twice. A failed page ends the stream with its error.
+    #[inline]
     pub fn list_stream(
         &self,
         request: list::ListRequest,
@@ -188,6 +198,7 @@ impl<'a> ContactV3UserApi<'a> {
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn patch(
         &self,
         request: patch::PatchRequest,
@@ -204,6 +215,7 @@ impl<'a> ContactV3UserApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn resurrect(
         &self,
         request: resurrect::ResurrectRequest,
@@ -220,6 +232,7 @@ impl<'a> ContactV3UserApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn update(
         &self,
         request: update::UpdateRequest,
@@ -236,6 +249,7 @@ impl<'a> ContactV3UserApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn update_user_id(
         &self,
         request: update_user_id::UpdateUserIdRequest,

@@ -417,7 +417,7 @@ impl Endpoint for PatchRequest {
 impl Incoming for PatchRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "name")]
             name: Option<String>,
@@ -510,7 +510,7 @@ impl Incoming for PatchRequest {
 /// Response data of 修改用户部分信息 — Update part of a user.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchResponse {
     /// The user after the change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -921,7 +921,7 @@ pub enum PatchRequestCustomAttrsItemType {
     "ENUMERATION", PictureEnum = "PICTURE_ENUM", GenericUser = "GENERIC_USER" }
 );
 /// For a GENERIC_USER field, the person referenced.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchRequestCustomAttrsItemValueGenericUser {
     /// The person's user_id; always a user_id, whatever `user_id_type` says.
     ///
@@ -934,7 +934,7 @@ pub struct PatchRequestCustomAttrsItemValueGenericUser {
 }
 impl Validate for PatchRequestCustomAttrsItemValueGenericUser {}
 /// The value to set.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchRequestCustomAttrsItemValue {
     /// Required for a TEXT field (its value) and an HREF field (the page title); at most 100 characters.
     ///
@@ -966,7 +966,7 @@ impl Validate for PatchRequestCustomAttrsItemValue {
     }
 }
 /// One custom field value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchRequestCustomAttrsItem {
     /// The custom field's type.
     ///
@@ -1049,7 +1049,7 @@ pub enum PatchResponseUserCustomAttrsItemType {
     "ENUMERATION", PictureEnum = "PICTURE_ENUM", GenericUser = "GENERIC_USER" }
 );
 /// For a GENERIC_USER field, the referenced person.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchResponseUserCustomAttrsItemValueGenericUser {
     /// The referenced person's user id, in the kind `user_id_type` names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1060,7 +1060,7 @@ pub struct PatchResponseUserCustomAttrsItemValueGenericUser {
 }
 impl Validate for PatchResponseUserCustomAttrsItemValueGenericUser {}
 /// The custom field's value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchResponseUserCustomAttrsItemValue {
     /// For a TEXT field, its value; for an HREF field, the page title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1093,7 +1093,7 @@ impl Validate for PatchResponseUserCustomAttrsItemValue {
     }
 }
 /// One custom field of the user.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchResponseUserCustomAttrsItem {
     /// The custom field's type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1112,7 +1112,7 @@ impl Validate for PatchResponseUserCustomAttrsItem {
     }
 }
 /// The user after the change.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchResponseUser {
     /// The user's union_id: the same user across the apps of one developer.
     #[serde(default, skip_serializing_if = "Option::is_none")]

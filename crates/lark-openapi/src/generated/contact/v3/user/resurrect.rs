@@ -155,7 +155,7 @@ impl Endpoint for ResurrectRequest {
 impl Incoming for ResurrectRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "departments")]
             departments: Option<Vec<ResurrectRequestDepartmentsItem>>,
@@ -179,7 +179,7 @@ impl Incoming for ResurrectRequest {
 /// Response data of 恢复已删除用户 — Restore a deleted user.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct ResurrectResponse {}
 /// A documented error code of 恢复已删除用户 — Restore a deleted user.
 ///
@@ -244,7 +244,7 @@ impl DocumentedError for ResurrectError {
 }
 ::lark_runtime::documented_error_traits!(ResurrectError);
 /// One department of the user and its ordering.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ResurrectRequestDepartmentsItem {
     /// The department, in the kind `department_id_type` names.
     ///

@@ -370,7 +370,7 @@ impl Endpoint for UpdateRequest {
 impl Incoming for UpdateRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "name")]
             name: Option<String>,
@@ -451,7 +451,7 @@ impl Incoming for UpdateRequest {
 /// Response data of 更新用户所有信息 — Update all of a user (legacy).
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct UpdateResponse {
     /// The user after the update.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -764,7 +764,7 @@ pub enum UpdateRequestGender {
     UpdateRequestGender { Value0 = 0, Value1 = 1, Value2 = 2 }
 );
 /// For a GENERIC_USER field, the person referenced.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UpdateRequestCustomAttrsItemValueGenericUser {
     /// The person's user_id.
     ///
@@ -777,7 +777,7 @@ pub struct UpdateRequestCustomAttrsItemValueGenericUser {
 }
 impl Validate for UpdateRequestCustomAttrsItemValueGenericUser {}
 /// The value to set.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UpdateRequestCustomAttrsItemValue {
     /// Required for a TEXT field (its value) and an HREF field (the page title).
     ///
@@ -809,7 +809,7 @@ impl Validate for UpdateRequestCustomAttrsItemValue {
     }
 }
 /// One custom field value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UpdateRequestCustomAttrsItem {
     /// The custom field's type.
     ///
@@ -847,7 +847,7 @@ pub enum UpdateResponseUserGender {
     UpdateResponseUserGender { Value0 = 0, Value1 = 1, Value2 = 2 }
 );
 /// For a GENERIC_USER field, the referenced person.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UpdateResponseUserCustomAttrsItemValueGenericUser {
     /// The referenced person's user_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -858,7 +858,7 @@ pub struct UpdateResponseUserCustomAttrsItemValueGenericUser {
 }
 impl Validate for UpdateResponseUserCustomAttrsItemValueGenericUser {}
 /// The custom field's value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UpdateResponseUserCustomAttrsItemValue {
     /// For a TEXT field, its value; for an HREF field, the page title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -891,7 +891,7 @@ impl Validate for UpdateResponseUserCustomAttrsItemValue {
     }
 }
 /// One custom field of the user.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UpdateResponseUserCustomAttrsItem {
     /// The custom field's type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -909,7 +909,7 @@ impl Validate for UpdateResponseUserCustomAttrsItem {
     }
 }
 /// The user after the update.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UpdateResponseUser {
     /// The user's union_id: the same user across the apps of one developer.
     #[serde(default, skip_serializing_if = "Option::is_none")]

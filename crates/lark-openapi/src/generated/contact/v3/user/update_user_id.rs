@@ -108,7 +108,7 @@ impl Endpoint for UpdateUserIdRequest {
 impl Incoming for UpdateUserIdRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "new_user_id")]
             new_user_id: Option<String>,
@@ -127,7 +127,7 @@ impl Incoming for UpdateUserIdRequest {
 /// Response data of 更新用户 ID — Change a user's user_id.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct UpdateUserIdResponse {}
 /// A documented error code of 更新用户 ID — Change a user's user_id.
 ///

@@ -86,7 +86,7 @@ impl Incoming for GetProgressRequest {
 /// Response data of 查询批量消息整体进度 — Get the send and recall progress of a batch message.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct GetProgressResponse {
     /// How far sending has got.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -130,7 +130,7 @@ impl DocumentedError for GetProgressError {
 }
 ::lark_runtime::documented_error_traits!(GetProgressError);
 /// How far sending has got.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetProgressResponseBatchMessageSendProgress {
     /// How many valid recipients the request named, including valid users outside the bot's contact data range. 0 means the asynchronous task has not started yet (query again later) or no id named a valid user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -144,7 +144,7 @@ pub struct GetProgressResponseBatchMessageSendProgress {
 }
 impl Validate for GetProgressResponseBatchMessageSendProgress {}
 /// How far recalling has got.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetProgressResponseBatchMessageRecallProgress {
     /// Whether the batch message has ever been recalled.
     #[serde(default, skip_serializing_if = "Option::is_none")]

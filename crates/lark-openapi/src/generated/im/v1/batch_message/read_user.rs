@@ -86,7 +86,7 @@ impl Incoming for ReadUserRequest {
 /// Response data of 查询批量消息推送和阅读人数 — Count the recipients and readers of a batch message.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct ReadUserResponse {
     /// The push and read counts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -122,7 +122,7 @@ impl DocumentedError for ReadUserError {
 }
 ::lark_runtime::documented_error_traits!(ReadUserError);
 /// The push and read counts.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ReadUserResponseReadUser {
     /// How many users have read the message.
     #[serde(default, skip_serializing_if = "Option::is_none")]

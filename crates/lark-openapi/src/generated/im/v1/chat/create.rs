@@ -385,7 +385,7 @@ impl Endpoint for CreateRequest {
 impl Incoming for CreateRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "avatar")]
             avatar: Option<String>,
@@ -456,7 +456,7 @@ impl Incoming for CreateRequest {
 /// Response data of 创建群 — Create a group chat.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponse {
     /// The new chat's id; keep it, since sending messages, updating the chat and adding members all need it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -750,7 +750,7 @@ pub enum CreateRequestRestrictedModeSettingMessageHasPermissionSetting {
     "all_members", NotAnyone = "not_anyone" }
 );
 /// Restricted (confidential) mode settings; available to the enterprise flagship edition only.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestRestrictedModeSetting {
     /// Whether restricted mode is on. When true, the three permission settings must not all be all_members; when false, none may be not_anyone.
     ///
@@ -1125,7 +1125,7 @@ pub enum CreateResponseRestrictedModeSettingMessageHasPermissionSetting {
     "all_members", NotAnyone = "not_anyone" }
 );
 /// Restricted (confidential) mode settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseRestrictedModeSetting {
     /// Whether restricted mode is on.
     #[serde(default, skip_serializing_if = "Option::is_none")]

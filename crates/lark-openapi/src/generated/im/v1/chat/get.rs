@@ -106,7 +106,7 @@ impl Incoming for GetRequest {
 /// Response data of 获取群信息 — Get a chat's information.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponse {
     /// URL of the chat avatar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -463,7 +463,7 @@ pub enum GetResponseRestrictedModeSettingMessageHasPermissionSetting {
     "all_members", NotAnyone = "not_anyone" }
 );
 /// Restricted (confidential) mode settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseRestrictedModeSetting {
     /// Whether restricted mode is on.
     #[serde(default, skip_serializing_if = "Option::is_none")]

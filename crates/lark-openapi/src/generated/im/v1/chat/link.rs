@@ -97,7 +97,7 @@ impl Endpoint for LinkRequest {
 impl Incoming for LinkRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "validity_period")]
             validity_period: Option<LinkRequestValidityPeriod>,
@@ -115,7 +115,7 @@ impl Incoming for LinkRequest {
 /// Response data of 获取群分享链接 — Get a chat's share link.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct LinkResponse {
     /// The share link.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -141,7 +141,7 @@ impl Incoming for SearchRequest {
 /// Response data of 搜索对用户或机器人可见的群列表 — Search the chats visible to the user or bot.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields, Page)]
 pub struct SearchResponse {
     /// The chats on this page; get full details of one with the get-chat endpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -356,7 +356,7 @@ impl Endpoint for UpdateRequest {
 impl Incoming for UpdateRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "avatar")]
             avatar: Option<String>,
@@ -426,7 +426,7 @@ impl Incoming for UpdateRequest {
 /// Response data of 更新群信息 — Update a chat's information.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct UpdateResponse {}
 /// A documented error code of 更新群信息 — Update a chat's information.
 ///
@@ -678,7 +678,7 @@ pub enum UpdateRequestRestrictedModeSettingMessageHasPermissionSetting {
     "all_members", NotAnyone = "not_anyone" }
 );
 /// Restricted (confidential) mode settings; available to the enterprise flagship edition only.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UpdateRequestRestrictedModeSetting {
     /// Whether restricted mode is on. When true, the three permission settings must not all be all_members; when false, none may be not_anyone.
     ///

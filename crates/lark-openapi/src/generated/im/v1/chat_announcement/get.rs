@@ -106,7 +106,7 @@ impl Incoming for GetRequest {
 /// Response data of 获取群公告信息 — Get a chat's announcement.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponse {
     /// The announcement content, serialized as a legacy cloud doc (see the legacy doc data structure).
     #[serde(default, skip_serializing_if = "Option::is_none")]

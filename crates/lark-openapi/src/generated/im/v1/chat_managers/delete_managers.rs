@@ -116,7 +116,7 @@ impl Endpoint for DeleteManagersRequest {
 impl Incoming for DeleteManagersRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "manager_ids")]
             manager_ids: Option<Vec<String>>,
@@ -135,7 +135,7 @@ impl Incoming for DeleteManagersRequest {
 /// Response data of 删除群管理员 — Remove chat managers.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct DeleteManagersResponse {
     /// Ids of the chat's user managers, of the kind member_id_type names (open_id when member_id_type is app_id).
     #[serde(default, skip_serializing_if = "Option::is_none")]

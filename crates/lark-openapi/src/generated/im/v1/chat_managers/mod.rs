@@ -19,6 +19,7 @@ impl<'a> ImV1ChatManagersApi<'a> {
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn add_managers(
         &self,
         request: add_managers::AddManagersRequest,
@@ -35,6 +36,7 @@ impl<'a> ImV1ChatManagersApi<'a> {
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn delete_managers(
         &self,
         request: delete_managers::DeleteManagersRequest,

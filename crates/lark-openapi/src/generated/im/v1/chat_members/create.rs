@@ -129,7 +129,7 @@ impl Endpoint for CreateRequest {
 impl Incoming for CreateRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "id_list")]
             id_list: Option<Vec<String>>,
@@ -149,7 +149,7 @@ impl Incoming for CreateRequest {
 /// Response data of 将用户或机器人拉入群聊 — Add users or bots to a chat.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponse {
     /// Ids that were not added: with succeed_type 0 only resigned users, with 1 also invisible ids and ids of inactive apps.
     #[serde(default, skip_serializing_if = "Option::is_none")]

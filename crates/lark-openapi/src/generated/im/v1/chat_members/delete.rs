@@ -113,7 +113,7 @@ impl Endpoint for DeleteRequest {
 impl Incoming for DeleteRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "id_list")]
             id_list: Option<Vec<String>>,
@@ -132,7 +132,7 @@ impl Incoming for DeleteRequest {
 /// Response data of 将用户或机器人移出群聊 — Remove users or bots from a chat.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct DeleteResponse {
     /// Ids that could not be removed.
     #[serde(default, skip_serializing_if = "Option::is_none")]

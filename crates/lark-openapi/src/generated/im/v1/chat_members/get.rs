@@ -145,7 +145,7 @@ impl Incoming for GetRequest {
 /// Response data of 获取群成员列表 — List a chat's members.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields, Page)]
 pub struct GetResponse {
     /// The members on this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -220,7 +220,7 @@ pub enum GetRequestMemberIdType {
     }
 );
 /// One member of the chat.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseItemsItem {
     /// The kind of member_id, as member_id_type in the query (open_id, user_id or union_id).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -85,7 +85,7 @@ impl Incoming for IsInChatRequest {
 /// Response data of 判断用户或机器人是否在群里 — Check whether the user or bot is in a chat.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct IsInChatResponse {
     /// Whether the user or bot is in the chat.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -78,7 +78,7 @@ impl Incoming for MeJoinRequest {
 /// Response data of 用户或机器人主动加入群聊 — Join a chat as the calling user or bot.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct MeJoinResponse {}
 /// A documented error code of 用户或机器人主动加入群聊 — Join a chat as the calling user or bot.
 ///

@@ -25,6 +25,7 @@ impl<'a> ImV1ChatMembersApi<'a> {
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn create(
         &self,
         request: create::CreateRequest,
@@ -41,6 +42,7 @@ impl<'a> ImV1ChatMembersApi<'a> {
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn delete(
         &self,
         request: delete::DeleteRequest,
@@ -57,6 +59,7 @@ impl<'a> ImV1ChatMembersApi<'a> {
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn get(
         &self,
         request: get::GetRequest,
@@ -69,6 +72,7 @@ impl<'a> ImV1ChatMembersApi<'a> {
     /// Every item of every page of [`get`](Self::get), starting at `request`'s page.
     ///
     /// Follows the page tokens; stops on `has_more: false`, on a missing or empty token, and before asking for a token twice. A failed page ends the stream with its error.
+    #[inline]
     pub fn get_stream(
         &self,
         request: get::GetRequest,
@@ -82,6 +86,7 @@ impl<'a> ImV1ChatMembersApi<'a> {
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn is_in_chat(
         &self,
         request: is_in_chat::IsInChatRequest,
@@ -98,6 +103,7 @@ impl<'a> ImV1ChatMembersApi<'a> {
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn me_join(
         &self,
         request: me_join::MeJoinRequest,

@@ -131,7 +131,7 @@ impl Endpoint for PatchRequest {
 impl Incoming for PatchRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "update_fields")]
             update_fields: Option<Vec<PatchRequestUpdateFieldsItem>>,
@@ -153,7 +153,7 @@ impl Incoming for PatchRequest {
 /// Response data of 修改群菜单元信息 — Update a chat menu item.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchResponse {
     /// The menu item after the change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -241,7 +241,7 @@ pub enum PatchRequestChatMenuItemActionType {
     "REDIRECT_LINK" }
 );
 /// The menu item's new attributes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchRequestChatMenuItem {
     /// The menu's action type; it cannot change after creation, and a top-level menu with second-level menus must be NONE.
     ///
@@ -288,7 +288,7 @@ pub enum PatchResponseChatMenuItemActionType {
     "REDIRECT_LINK" }
 );
 /// The menu item after the change.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchResponseChatMenuItem {
     /// The menu's action type; NONE when a top-level menu has second-level menus.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -92,7 +92,7 @@ impl Endpoint for CreateRequest {
 impl Incoming for CreateRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "menu_tree")]
             menu_tree: Option<CreateRequestMenuTree>,
@@ -110,7 +110,7 @@ impl Incoming for CreateRequest {
 /// Response data of 添加群菜单 — Add menus to a chat.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponse {
     /// Every menu of the chat after the addition.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -191,7 +191,7 @@ pub enum CreateRequestMenuTreeChatMenuTopLevelsItemChatMenuItemActionType {
     "NONE", RedirectLink = "REDIRECT_LINK" }
 );
 /// The top-level menu's attributes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestMenuTreeChatMenuTopLevelsItemChatMenuItem {
     /// The menu's action type; it cannot change later, and a menu with second-level menus must be NONE.
     ///
@@ -236,7 +236,7 @@ pub enum CreateRequestMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActio
     NoneValue = "NONE", RedirectLink = "REDIRECT_LINK" }
 );
 /// The second-level menu's attributes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItem {
     /// The menu's action type; REDIRECT_LINK needs redirect_link.
     ///
@@ -270,7 +270,7 @@ impl Validate for CreateRequestMenuTreeChatMenuTopLevelsItemChildrenItemChatMenu
     }
 }
 /// One second-level menu.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestMenuTreeChatMenuTopLevelsItemChildrenItem {
     /// The second-level menu's attributes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -284,7 +284,7 @@ impl Validate for CreateRequestMenuTreeChatMenuTopLevelsItemChildrenItem {
     }
 }
 /// One top-level menu with its second-level menus.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestMenuTreeChatMenuTopLevelsItem {
     /// The top-level menu's attributes.
     pub chat_menu_item: CreateRequestMenuTreeChatMenuTopLevelsItemChatMenuItem,
@@ -299,7 +299,7 @@ impl Validate for CreateRequestMenuTreeChatMenuTopLevelsItem {
     }
 }
 /// The menus to append.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestMenuTree {
     /// The top-level menus to append; a chat holds at most 3.
     pub chat_menu_top_levels: Vec<CreateRequestMenuTreeChatMenuTopLevelsItem>,
@@ -325,7 +325,7 @@ pub enum CreateResponseMenuTreeChatMenuTopLevelsItemChatMenuItemActionType {
     "NONE", RedirectLink = "REDIRECT_LINK" }
 );
 /// The top-level menu's attributes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseMenuTreeChatMenuTopLevelsItemChatMenuItem {
     /// The menu's action type; NONE when it has second-level menus.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -368,7 +368,7 @@ pub enum CreateResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActi
     NoneValue = "NONE", RedirectLink = "REDIRECT_LINK" }
 );
 /// The second-level menu's attributes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItem {
     /// The menu's action type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -396,7 +396,7 @@ impl Validate for CreateResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMen
     }
 }
 /// One second-level menu.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseMenuTreeChatMenuTopLevelsItemChildrenItem {
     /// The second-level menu's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -413,7 +413,7 @@ impl Validate for CreateResponseMenuTreeChatMenuTopLevelsItemChildrenItem {
     }
 }
 /// One top-level menu.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseMenuTreeChatMenuTopLevelsItem {
     /// The top-level menu's id, needed to delete, change or sort it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -432,7 +432,7 @@ impl Validate for CreateResponseMenuTreeChatMenuTopLevelsItem {
     }
 }
 /// Every menu of the chat after the addition.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseMenuTree {
     /// The top-level menus.
     #[serde(default, skip_serializing_if = "Option::is_none")]

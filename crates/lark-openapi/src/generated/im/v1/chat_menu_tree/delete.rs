@@ -99,7 +99,7 @@ impl Endpoint for DeleteRequest {
 impl Incoming for DeleteRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "chat_menu_top_level_ids")]
             chat_menu_top_level_ids: Option<Vec<String>>,
@@ -117,7 +117,7 @@ impl Incoming for DeleteRequest {
 /// Response data of 删除群菜单 — Delete top-level chat menus.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct DeleteResponse {
     /// The menus left in the chat after the deletion.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -186,7 +186,7 @@ pub enum DeleteResponseMenuTreeChatMenuTopLevelsItemChatMenuItemActionType {
     "NONE", RedirectLink = "REDIRECT_LINK" }
 );
 /// The top-level menu's attributes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct DeleteResponseMenuTreeChatMenuTopLevelsItemChatMenuItem {
     /// The menu's action type; NONE when it has second-level menus.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -229,7 +229,7 @@ pub enum DeleteResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActi
     NoneValue = "NONE", RedirectLink = "REDIRECT_LINK" }
 );
 /// The second-level menu's attributes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct DeleteResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItem {
     /// The menu's action type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -257,7 +257,7 @@ impl Validate for DeleteResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMen
     }
 }
 /// One second-level menu.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct DeleteResponseMenuTreeChatMenuTopLevelsItemChildrenItem {
     /// The second-level menu's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -274,7 +274,7 @@ impl Validate for DeleteResponseMenuTreeChatMenuTopLevelsItemChildrenItem {
     }
 }
 /// One top-level menu.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct DeleteResponseMenuTreeChatMenuTopLevelsItem {
     /// The top-level menu's id, needed to delete, change or sort it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -293,7 +293,7 @@ impl Validate for DeleteResponseMenuTreeChatMenuTopLevelsItem {
     }
 }
 /// The menus left in the chat after the deletion.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct DeleteResponseMenuTree {
     /// The top-level menus.
     #[serde(default, skip_serializing_if = "Option::is_none")]

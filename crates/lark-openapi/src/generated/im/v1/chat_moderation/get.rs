@@ -130,7 +130,7 @@ impl Incoming for GetRequest {
 /// Response data of 获取群成员发言权限 — Get who may speak in a chat.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields, Page)]
 pub struct GetResponse {
     /// The speaking mode: all_members (every member), only_owner (owner and managers only) or moderator_list (listed members only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -188,7 +188,7 @@ impl DocumentedError for GetError {
 }
 ::lark_runtime::documented_error_traits!(GetError);
 /// One member allowed to speak.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseItemsItem {
     /// The kind of user_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]

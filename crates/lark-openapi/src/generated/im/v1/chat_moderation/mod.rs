@@ -19,6 +19,7 @@ impl<'a> ImV1ChatModerationApi<'a> {
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn get(
         &self,
         request: get::GetRequest,
@@ -31,6 +32,7 @@ impl<'a> ImV1ChatModerationApi<'a> {
     /// Every item of every page of [`get`](Self::get), starting at `request`'s page.
     ///
     /// Follows the page tokens; stops on `has_more: false`, on a missing or empty token, and before asking for a token twice. A failed page ends the stream with its error.
+    #[inline]
     pub fn get_stream(
         &self,
         request: get::GetRequest,
@@ -44,6 +46,7 @@ impl<'a> ImV1ChatModerationApi<'a> {
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn update(
         &self,
         request: update::UpdateRequest,

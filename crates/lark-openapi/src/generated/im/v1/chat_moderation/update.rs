@@ -146,7 +146,7 @@ impl Endpoint for UpdateRequest {
 impl Incoming for UpdateRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "moderation_setting")]
             moderation_setting: Option<UpdateRequestModerationSetting>,
@@ -171,7 +171,7 @@ impl Incoming for UpdateRequest {
 /// Response data of 更新群发言权限 — Update who may speak in a chat.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct UpdateResponse {}
 /// A documented error code of 更新群发言权限 — Update who may speak in a chat.
 ///

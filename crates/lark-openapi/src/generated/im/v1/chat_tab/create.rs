@@ -95,7 +95,7 @@ impl Endpoint for CreateRequest {
 impl Incoming for CreateRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "chat_tabs")]
             chat_tabs: Option<Vec<CreateRequestChatTabsItem>>,
@@ -113,7 +113,7 @@ impl Incoming for CreateRequest {
 /// Response data of 添加会话标签页 — Add tabs to a chat.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponse {
     /// The chat's tabs after the addition.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -217,7 +217,7 @@ pub enum CreateRequestChatTabsItemTabType {
     ImagesVideos = "images_videos", Task = "task" }
 );
 /// One tab to add.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestChatTabsItem {
     /// The tab's name, at most 60 characters.
     ///
@@ -278,7 +278,7 @@ pub enum CreateResponseChatTabsItemTabType {
     ImagesVideos = "images_videos", Task = "task" }
 );
 /// One chat tab.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseChatTabsItem {
     /// The tab's id; keep it to update, delete or sort the tab later.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -91,7 +91,7 @@ impl Endpoint for DeleteTabsRequest {
 impl Incoming for DeleteTabsRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "tab_ids")]
             tab_ids: Option<Vec<String>>,
@@ -109,7 +109,7 @@ impl Incoming for DeleteTabsRequest {
 /// Response data of 删除会话标签页 — Delete chat tabs.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct DeleteTabsResponse {
     /// The chat's tabs after the deletion.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -204,7 +204,7 @@ pub enum DeleteTabsResponseChatTabsItemTabType {
     ImagesVideos = "images_videos", Task = "task" }
 );
 /// One chat tab.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct DeleteTabsResponseChatTabsItem {
     /// The tab's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -80,7 +80,7 @@ impl Incoming for ListTabsRequest {
 /// Response data of 拉取会话标签页 — List a chat's tabs.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct ListTabsResponse {
     /// The chat's tabs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -163,7 +163,7 @@ pub enum ListTabsResponseChatTabsItemTabType {
     ImagesVideos = "images_videos", Task = "task" }
 );
 /// One chat tab.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListTabsResponseChatTabsItem {
     /// The tab's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]

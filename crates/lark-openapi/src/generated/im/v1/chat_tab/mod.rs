@@ -25,6 +25,7 @@ impl<'a> ImV1ChatTabApi<'a> {
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn create(
         &self,
         request: create::CreateRequest,
@@ -41,6 +42,7 @@ impl<'a> ImV1ChatTabApi<'a> {
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn delete_tabs(
         &self,
         request: delete_tabs::DeleteTabsRequest,
@@ -57,6 +59,7 @@ impl<'a> ImV1ChatTabApi<'a> {
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn list_tabs(
         &self,
         request: list_tabs::ListTabsRequest,
@@ -73,6 +76,7 @@ impl<'a> ImV1ChatTabApi<'a> {
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn sort_tabs(
         &self,
         request: sort_tabs::SortTabsRequest,
@@ -89,6 +93,7 @@ impl<'a> ImV1ChatTabApi<'a> {
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn update_tabs(
         &self,
         request: update_tabs::UpdateTabsRequest,

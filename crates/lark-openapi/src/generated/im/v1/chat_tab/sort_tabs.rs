@@ -91,7 +91,7 @@ impl Endpoint for SortTabsRequest {
 impl Incoming for SortTabsRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "tab_ids")]
             tab_ids: Option<Vec<String>>,
@@ -109,7 +109,7 @@ impl Incoming for SortTabsRequest {
 /// Response data of 会话标签页排序 — Reorder a chat's tabs.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct SortTabsResponse {
     /// The chat's tabs in their new order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -198,7 +198,7 @@ pub enum SortTabsResponseChatTabsItemTabType {
     ImagesVideos = "images_videos", Task = "task" }
 );
 /// One chat tab.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct SortTabsResponseChatTabsItem {
     /// The tab's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -95,7 +95,7 @@ impl Endpoint for UpdateTabsRequest {
 impl Incoming for UpdateTabsRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "chat_tabs")]
             chat_tabs: Option<Vec<UpdateTabsRequestChatTabsItem>>,
@@ -113,7 +113,7 @@ impl Incoming for UpdateTabsRequest {
 /// Response data of 更新会话标签页 — Update chat tabs.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct UpdateTabsResponse {
     /// The chat's tabs after the update.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -217,7 +217,7 @@ pub enum UpdateTabsRequestChatTabsItemTabType {
     ImagesVideos = "images_videos", Task = "task" }
 );
 /// One tab to update.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UpdateTabsRequestChatTabsItem {
     /// The tab's id, from adding or listing tabs.
     ///
@@ -283,7 +283,7 @@ pub enum UpdateTabsResponseChatTabsItemTabType {
     ImagesVideos = "images_videos", Task = "task" }
 );
 /// One chat tab.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UpdateTabsResponseChatTabsItem {
     /// The tab's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -78,7 +78,7 @@ impl Incoming for DeleteTopNoticeRequest {
 /// Response data of 撤销群置顶 — Remove a chat's pinned-to-top notice.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct DeleteTopNoticeResponse {}
 /// A documented error code of 撤销群置顶 — Remove a chat's pinned-to-top notice.
 ///

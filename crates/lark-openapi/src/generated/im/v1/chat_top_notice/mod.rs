@@ -19,6 +19,7 @@ impl<'a> ImV1ChatTopNoticeApi<'a> {
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn delete_top_notice(
         &self,
         request: delete_top_notice::DeleteTopNoticeRequest,
@@ -35,6 +36,7 @@ impl<'a> ImV1ChatTopNoticeApi<'a> {
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn put_top_notice(
         &self,
         request: put_top_notice::PutTopNoticeRequest,

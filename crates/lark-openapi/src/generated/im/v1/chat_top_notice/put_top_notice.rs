@@ -93,7 +93,7 @@ impl Endpoint for PutTopNoticeRequest {
 impl Incoming for PutTopNoticeRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "chat_top_notice")]
             chat_top_notice: Option<Vec<PutTopNoticeRequestChatTopNoticeItem>>,
@@ -111,7 +111,7 @@ impl Incoming for PutTopNoticeRequest {
 /// Response data of 更新群置顶 — Set a chat's pinned-to-top notice.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct PutTopNoticeResponse {}
 /// A documented error code of 更新群置顶 — Set a chat's pinned-to-top notice.
 ///
@@ -172,7 +172,7 @@ pub enum PutTopNoticeRequestChatTopNoticeItemActionType {
     PutTopNoticeRequestChatTopNoticeItemActionType { Value1 = "1", Value2 = "2" }
 );
 /// One top-notice setting.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PutTopNoticeRequestChatTopNoticeItem {
     /// What to show at the top.
     ///

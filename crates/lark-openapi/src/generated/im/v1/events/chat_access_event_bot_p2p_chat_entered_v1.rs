@@ -13,7 +13,7 @@ use ::lark_runtime::__private::prelude::*;
 /// 用户进入与机器人的会话 — A user opened the one-to-one chat with the bot.
 ///
 /// The body (`event`) of each `im.chat.access_event.bot_p2p_chat_entered_v1` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct ChatAccessEventBotP2pChatEnteredV1 {
     /// The one-to-one chat's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -13,7 +13,7 @@ use ::lark_runtime::__private::prelude::*;
 /// 群解散 — A chat was disbanded.
 ///
 /// The body (`event`) of each `im.chat.disbanded_v1` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct ChatDisbandedV1 {
     /// The chat's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -12,7 +12,7 @@ use ::lark_runtime::__private::prelude::*;
 /// 用户进群 — Users joined a chat.
 ///
 /// The body (`event`) of each `im.chat.member.user.added_v1` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct ChatMemberUserAddedV1 {
     /// The chat's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -12,7 +12,7 @@ use ::lark_runtime::__private::prelude::*;
 /// 撤销拉用户进群 — An invitation into a chat was withdrawn.
 ///
 /// The body (`event`) of each `im.chat.member.user.withdrawn_v1` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct ChatMemberUserWithdrawnV1 {
     /// The chat's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -13,7 +13,7 @@ use ::lark_runtime::__private::prelude::*;
 /// 群配置修改 — A chat's settings changed.
 ///
 /// The body (`event`) of each `im.chat.updated_v1` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct ChatUpdatedV1 {
     /// The chat's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -46,7 +46,7 @@ impl ::lark_runtime::events::Event for ChatUpdatedV1 {
     );
 }
 /// Changes to the list of members allowed to speak.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ChatUpdatedV1ModeratorList {
     /// Users added to the speaker list (the owner is always among them).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -12,7 +12,7 @@ use ::lark_runtime::__private::prelude::*;
 /// 消息已读 — A user read the bot's one-to-one messages.
 ///
 /// The body (`event`) of each `im.message.message_read_v1` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct MessageMessageReadV1 {
     /// Who read the messages, and when.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -30,7 +30,7 @@ impl ::lark_runtime::events::Event for MessageMessageReadV1 {
     );
 }
 /// Who read the messages, and when.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct MessageMessageReadV1Reader {
     /// Ids (open_id, union_id, user_id) of the user who read the messages; look the user up with the get-user endpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]

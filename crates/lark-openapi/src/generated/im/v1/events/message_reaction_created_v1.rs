@@ -12,7 +12,7 @@ use ::lark_runtime::__private::prelude::*;
 /// 新增消息表情回复 — A reaction was added to a message.
 ///
 /// The body (`event`) of each `im.message.reaction.created_v1` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct MessageReactionCreatedV1 {
     /// Id of the message; fetch its content with the get-message endpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -42,7 +42,7 @@ impl ::lark_runtime::events::Event for MessageReactionCreatedV1 {
     );
 }
 /// The reaction's resource.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct MessageReactionCreatedV1ReactionType {
     /// The emoji type; see the emoji list for what each value shows.
     #[serde(default, skip_serializing_if = "Option::is_none")]

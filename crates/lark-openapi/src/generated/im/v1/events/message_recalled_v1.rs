@@ -12,7 +12,7 @@ use ::lark_runtime::__private::prelude::*;
 /// 撤回消息 — A message was recalled.
 ///
 /// The body (`event`) of each `im.message.recalled_v1` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct MessageRecalledV1 {
     /// Id of the recalled message.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -13,7 +13,7 @@ use ::lark_runtime::__private::prelude::*;
 /// 接收消息 — The bot received a message.
 ///
 /// The body (`event`) of each `im.message.receive_v1` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct MessageReceiveV1 {
     /// Who sent the message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -31,7 +31,7 @@ impl ::lark_runtime::events::Event for MessageReceiveV1 {
     );
 }
 /// Who sent the message.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct MessageReceiveV1Sender {
     /// Ids (open_id, union_id, user_id) of the sender; look the user up with the get-user endpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -63,7 +63,7 @@ pub enum MessageReceiveV1MessageChatType {
     MessageReceiveV1MessageChatType { P2p = "p2p", Group = "group" }
 );
 /// One mentioned user.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct MessageReceiveV1MessageMentionsItem {
     /// The mention's placeholder, e.g. @_user_3 for the third user mentioned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -87,7 +87,7 @@ impl Validate for MessageReceiveV1MessageMentionsItem {
     }
 }
 /// The message received.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct MessageReceiveV1Message {
     /// The message's id, used to reply to or manage it.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -19,6 +19,7 @@ impl<'a> ImV1FileApi<'a> {
     /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn create(
         &self,
         request: create::CreateRequest,
@@ -38,6 +39,7 @@ impl<'a> ImV1FileApi<'a> {
     ///
     /// The answer is a file: read it with [`Download::bytes`](::lark_runtime::Download::bytes) or
     /// stream it with [`Download::write_to`](::lark_runtime::Download::write_to).
+    #[inline]
     pub async fn get(
         &self,
         request: get::GetRequest,

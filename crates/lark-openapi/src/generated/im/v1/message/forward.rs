@@ -136,7 +136,7 @@ impl Endpoint for ForwardRequest {
 impl Incoming for ForwardRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "receive_id")]
             receive_id: Option<String>,
@@ -156,7 +156,7 @@ impl Incoming for ForwardRequest {
 /// Response data of 转发消息 — Forward a message to a user, chat or thread.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct ForwardResponse {
     /// The id of the new, forwarded message, used by every later operation on it.
     #[serde(default, skip_serializing_if = "Option::is_none")]

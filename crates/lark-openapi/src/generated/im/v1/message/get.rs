@@ -129,7 +129,7 @@ impl Incoming for GetRequest {
 /// Response data of 获取指定消息的内容 — Get a message by its id.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponse {
     /// The message; for a merge_forward message, the merge-forward message and its N sub-messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]

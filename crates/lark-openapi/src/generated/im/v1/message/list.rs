@@ -215,7 +215,7 @@ impl Incoming for ListRequest {
 /// Response data of 获取会话历史消息 — List the message history of a chat or thread.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields, Page)]
 pub struct ListResponse {
     /// Whether more messages follow.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -148,7 +148,7 @@ impl Endpoint for MergeForwardRequest {
 impl Incoming for MergeForwardRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "receive_id")]
             receive_id: Option<String>,
@@ -170,7 +170,7 @@ impl Incoming for MergeForwardRequest {
 /// Response data of 合并转发消息 — Merge-forward several messages of one chat.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct MergeForwardResponse {
     /// The new merge-forward message (msg_type `merge_forward`, content `Merged and Forwarded Message`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -93,7 +93,7 @@ impl Endpoint for PatchRequest {
 impl Incoming for PatchRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "content")]
             content: Option<String>,
@@ -111,7 +111,7 @@ impl Incoming for PatchRequest {
 /// Response data of 更新已发送的消息卡片 — Update a card message that was already sent.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchResponse {}
 /// A documented error code of 更新已发送的消息卡片 — Update a card message that was already sent.
 ///

@@ -101,7 +101,7 @@ impl Endpoint for PushFollowUpRequest {
 impl Incoming for PushFollowUpRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "follow_ups")]
             follow_ups: Option<Vec<PushFollowUpRequestFollowUpsItem>>,
@@ -119,7 +119,7 @@ impl Incoming for PushFollowUpRequest {
 /// Response data of 添加跟随气泡 — Add follow-up bubbles under the latest message.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct PushFollowUpResponse {}
 /// A documented error code of 添加跟随气泡 — Add follow-up bubbles under the latest message.
 ///
@@ -208,7 +208,7 @@ pub enum PushFollowUpRequestFollowUpsItemI18nContentsItemLanguage {
     "de_de", FrFr = "fr_fr", ItIt = "it_it", RuRu = "ru_ru", MsMy = "ms_my" }
 );
 /// The bubble's text in one language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PushFollowUpRequestFollowUpsItemI18nContentsItem {
     /// The text for `language`.
     ///
@@ -226,7 +226,7 @@ impl Validate for PushFollowUpRequestFollowUpsItemI18nContentsItem {
     }
 }
 /// One bubble.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PushFollowUpRequestFollowUpsItem {
     /// The bubble's text.
     ///

@@ -144,7 +144,7 @@ impl Incoming for ReadUsersRequest {
 /// Response data of 消息发送者查询消息已读状态 — List who has read a message the bot sent.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields, Page)]
 pub struct ReadUsersResponse {
     /// The users who have read the message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -199,7 +199,7 @@ impl DocumentedError for ReadUsersError {
 }
 ::lark_runtime::documented_error_traits!(ReadUsersError);
 /// One reader.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ReadUsersResponseItemsItem {
     /// The kind of id `user_id` is.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -138,7 +138,7 @@ impl Endpoint for ReplyRequest {
 impl Incoming for ReplyRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "content")]
             content: Option<String>,
@@ -165,7 +165,7 @@ impl Incoming for ReplyRequest {
 /// Response data of 回复消息 — Reply to a message.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct ReplyResponse {
     /// The new reply's id, used by every later operation on it.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -112,7 +112,7 @@ impl Endpoint for UpdateRequest {
 impl Incoming for UpdateRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "msg_type")]
             msg_type: Option<UpdateRequestMsgType>,
@@ -133,7 +133,7 @@ impl Incoming for UpdateRequest {
 /// Response data of 编辑消息 — Edit a sent text or rich-text message.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct UpdateResponse {
     /// The message's id, used by every later operation on it.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -127,7 +127,7 @@ impl Endpoint for UrgentAppRequest {
 impl Incoming for UrgentAppRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "user_id_list")]
             user_id_list: Option<Vec<String>>,
@@ -146,7 +146,7 @@ impl Incoming for UrgentAppRequest {
 /// Response data of 发送应用内加急 — Buzz a message to users inside the Feishu app.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct UrgentAppResponse {
     /// The ids that could not be buzzed (e.g. not in the chat); the valid ones were buzzed.
     #[serde(default, skip_serializing_if = "Option::is_none")]

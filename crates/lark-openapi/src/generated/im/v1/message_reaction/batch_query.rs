@@ -137,7 +137,7 @@ impl Endpoint for BatchQueryRequest {
 impl Incoming for BatchQueryRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "queries")]
             queries: Option<Vec<BatchQueryRequestQueriesItem>>,
@@ -161,7 +161,7 @@ impl Incoming for BatchQueryRequest {
 /// Response data of 批量获取消息表情回复 — Read the reactions of several messages at once.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchQueryResponse {
     /// The reactions read, per message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -203,7 +203,7 @@ impl DocumentedError for BatchQueryError {
 }
 ::lark_runtime::documented_error_traits!(BatchQueryError);
 /// One message to query.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchQueryRequestQueriesItem {
     /// The message's id.
     ///
@@ -218,7 +218,7 @@ pub struct BatchQueryRequestQueriesItem {
 }
 impl Validate for BatchQueryRequestQueriesItem {}
 /// One reaction.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchQueryResponseSuccessMsgReactionDetailsItemMessageReactionItemsItem {
     /// The reaction's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -240,7 +240,7 @@ for BatchQueryResponseSuccessMsgReactionDetailsItemMessageReactionItemsItem {
     }
 }
 /// One message's page of reactions.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchQueryResponseSuccessMsgReactionDetailsItem {
     /// The message's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -264,7 +264,7 @@ impl Validate for BatchQueryResponseSuccessMsgReactionDetailsItem {
     }
 }
 /// The count for one emoji type.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchQueryResponseSuccessMsgReactionCountsItemReactionCountItem {
     /// The emoji type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -275,7 +275,7 @@ pub struct BatchQueryResponseSuccessMsgReactionCountsItemReactionCountItem {
 }
 impl Validate for BatchQueryResponseSuccessMsgReactionCountsItemReactionCountItem {}
 /// One message's counts.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchQueryResponseSuccessMsgReactionCountsItem {
     /// The message's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -309,7 +309,7 @@ pub enum BatchQueryResponseFailMsgReactionDetailsItemFailReason {
     InvalidPageToken = "invalid_page_token", NoPermission = "no_permission" }
 );
 /// One failed message.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchQueryResponseFailMsgReactionDetailsItem {
     /// The message's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -93,7 +93,7 @@ impl Endpoint for CreateRequest {
 impl Incoming for CreateRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "reaction_type")]
             reaction_type: Option<CreateRequestReactionType>,
@@ -111,7 +111,7 @@ impl Incoming for CreateRequest {
 /// Response data of 添加消息表情回复 — Add an emoji reaction to a message.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponse {
     /// The reaction's id; use it to remove the reaction.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -198,7 +198,7 @@ impl DocumentedError for CreateError {
 }
 ::lark_runtime::documented_error_traits!(CreateError);
 /// The emoji to add.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestReactionType {
     /// The emoji type, e.g. SMILE; see the emoji list for the supported values.
     ///
@@ -207,7 +207,7 @@ pub struct CreateRequestReactionType {
 }
 impl Validate for CreateRequestReactionType {}
 /// The reaction's emoji.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseReactionType {
     /// The emoji type; see the emoji list for the values.
     #[serde(default, skip_serializing_if = "Option::is_none")]

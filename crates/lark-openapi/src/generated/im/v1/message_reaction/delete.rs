@@ -103,7 +103,7 @@ impl Incoming for DeleteRequest {
 /// Response data of 删除消息表情回复 — Remove an emoji reaction from a message.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct DeleteResponse {
     /// The removed reaction's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -190,7 +190,7 @@ impl DocumentedError for DeleteError {
 }
 ::lark_runtime::documented_error_traits!(DeleteError);
 /// The reaction's emoji.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct DeleteResponseReactionType {
     /// The emoji type; see the emoji list for the values.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -23,7 +23,7 @@ pub struct GetRequest {
     #[serde(skip)]
     file_key: String,
     #[serde(skip)]
-    r#type: String,
+    r#type: GetRequestType,
 }
 /// Builder of [`GetRequest`]: set the fields, then [`build`](GetRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -31,7 +31,7 @@ pub struct GetRequest {
 pub struct GetRequestBuilder {
     message_id: Option<String>,
     file_key: Option<String>,
-    r#type: Option<String>,
+    r#type: Option<GetRequestType>,
 }
 impl GetRequestBuilder {
     /// The id of the message holding the resource.
@@ -48,11 +48,11 @@ impl GetRequestBuilder {
         self.file_key = Some(file_key.into());
         self
     }
-    /// The resource kind: `image` for images in image or rich-text messages, `file` for files, audio and video (not stickers).
+    /// The kind of resource to fetch.
     ///
     /// Example: `"image"`
-    pub fn r#type(mut self, r#type: impl Into<String>) -> Self {
-        self.r#type = Some(r#type.into());
+    pub fn r#type(mut self, r#type: GetRequestType) -> Self {
+        self.r#type = Some(r#type);
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
@@ -78,7 +78,11 @@ impl GetRequestBuilder {
         Ok(request)
     }
 }
-impl Validate for GetRequest {}
+impl Validate for GetRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("type"), &self.r#type);
+    }
+}
 impl Endpoint for GetRequest {
     type Data = GetResponse;
     type Error = GetError;
@@ -177,3 +181,15 @@ impl DocumentedError for GetError {
     ];
 }
 ::lark_runtime::documented_error_traits!(GetError);
+/// The kind of resource to fetch.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetRequestType {
+    /// `"image"`: An image, whether sent as an image message or inside a rich-text message.
+    Image,
+    /// `"file"`: A file, audio or video; stickers are not covered.
+    File,
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
+    Unknown(String),
+}
+::lark_runtime::string_enum_traits!(GetRequestType { Image = "image", File = "file" });

@@ -20,6 +20,7 @@ impl<'a> ImV1MessageResourceApi<'a> {
     ///
     /// The answer is a file: read it with [`Download::bytes`](::lark_runtime::Download::bytes) or
     /// stream it with [`Download::write_to`](::lark_runtime::Download::write_to).
+    #[inline]
     pub async fn get(
         &self,
         request: get::GetRequest,

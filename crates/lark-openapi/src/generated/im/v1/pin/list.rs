@@ -151,7 +151,7 @@ impl Incoming for ListRequest {
 /// Response data of 获取群内 Pin 消息 — List the pinned messages of a chat.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields, Page)]
 pub struct ListResponse {
     /// The pins on this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]

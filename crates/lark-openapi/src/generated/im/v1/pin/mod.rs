@@ -21,6 +21,7 @@ impl<'a> ImV1PinApi<'a> {
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn create(
         &self,
         request: create::CreateRequest,
@@ -37,6 +38,7 @@ impl<'a> ImV1PinApi<'a> {
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn delete(
         &self,
         request: delete::DeleteRequest,
@@ -53,6 +55,7 @@ impl<'a> ImV1PinApi<'a> {
     /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    #[inline]
     pub async fn list(
         &self,
         request: list::ListRequest,
@@ -65,6 +68,7 @@ impl<'a> ImV1PinApi<'a> {
     /// Every item of every page of [`list`](Self::list), starting at `request`'s page.
     ///
     /// Follows the page tokens; stops on `has_more: false`, on a missing or empty token, and before asking for a token twice. A failed page ends the stream with its error.
+    #[inline]
     pub fn list_stream(
         &self,
         request: list::ListRequest,

@@ -110,7 +110,7 @@ impl Endpoint for CreateRequest {
 impl Incoming for CreateRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "app_feed_card")]
             app_feed_card: Option<crate::im::v2::types::OpenAppFeedCard>,
@@ -131,7 +131,7 @@ impl Incoming for CreateRequest {
 /// Response data of 创建应用消息流卡片 — Create an app feed card in users' message lists.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponse {
     /// The cards that could not be created, one per failed user.
     #[serde(default, skip_serializing_if = "Option::is_none")]

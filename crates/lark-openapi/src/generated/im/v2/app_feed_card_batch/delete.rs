@@ -101,7 +101,7 @@ impl Endpoint for DeleteRequest {
 impl Incoming for DeleteRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "feed_cards")]
             feed_cards: Option<Vec<DeleteRequestFeedCardsItem>>,
@@ -119,7 +119,7 @@ impl Incoming for DeleteRequest {
 /// Response data of 删除应用消息流卡片 — Delete app feed cards from users' message lists.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct DeleteResponse {
     /// The cards that could not be deleted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -143,7 +143,7 @@ impl DocumentedError for DeleteError {
 }
 ::lark_runtime::documented_error_traits!(DeleteError);
 /// One card to delete.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct DeleteRequestFeedCardsItem {
     /// The card's business id.
     ///

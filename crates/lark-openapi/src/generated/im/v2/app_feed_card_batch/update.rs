@@ -102,7 +102,7 @@ impl Endpoint for UpdateRequest {
 impl Incoming for UpdateRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "feed_cards")]
             feed_cards: Option<Vec<UpdateRequestFeedCardsItem>>,
@@ -120,7 +120,7 @@ impl Incoming for UpdateRequest {
 /// Response data of 更新应用消息流卡片 — Update app feed cards in users' message lists.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct UpdateResponse {
     /// The cards that could not be updated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -176,7 +176,7 @@ pub enum UpdateRequestFeedCardsItemUpdateFieldsItem {
     "101", Value102 = "102", Value103 = "103" }
 );
 /// One card update for one user.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UpdateRequestFeedCardsItem {
     /// The card's new content; only the parts listed in `update_fields` are applied.
     pub app_feed_card: crate::im::v2::types::OpenAppFeedCard,

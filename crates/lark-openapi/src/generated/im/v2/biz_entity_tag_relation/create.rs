@@ -104,7 +104,7 @@ impl Endpoint for CreateRequest {
 impl Incoming for CreateRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "tag_biz_type")]
             tag_biz_type: Option<CreateRequestTagBizType>,
@@ -127,7 +127,7 @@ impl Incoming for CreateRequest {
 /// Response data of 绑定标签到群 — Bind tags to a chat.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponse {}
 /// A documented error code of 绑定标签到群 — Bind tags to a chat.
 ///

@@ -104,7 +104,7 @@ impl Incoming for GetRequest {
 /// Response data of 查询实体与标签的绑定关系 — Query which tags are bound to an entity.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponse {
     /// The bound tags, each with the time it was bound.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -138,7 +138,7 @@ pub enum GetRequestTagBizType {
 }
 ::lark_runtime::string_enum_traits!(GetRequestTagBizType { Chat = "chat" });
 /// One bound tag.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseTagInfoWithBindVersionsItem {
     /// The tag's content.
     #[serde(default, skip_serializing_if = "Option::is_none")]

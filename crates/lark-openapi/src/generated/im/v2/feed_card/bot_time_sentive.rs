@@ -120,7 +120,7 @@ impl Endpoint for BotTimeSentiveRequest {
 impl Incoming for BotTimeSentiveRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "time_sensitive")]
             time_sensitive: Option<bool>,
@@ -141,7 +141,7 @@ impl Incoming for BotTimeSentiveRequest {
 /// Response data of 机器人单聊即时提醒 — Pin a bot's one-on-one chat in users' message lists (instant reminder).
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct BotTimeSentiveResponse {
     /// The users it failed for, each with a reason.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -135,7 +135,7 @@ impl Endpoint for PatchRequest {
 impl Incoming for PatchRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "time_sensitive")]
             time_sensitive: Option<bool>,
@@ -157,7 +157,7 @@ impl Incoming for PatchRequest {
 /// Response data of 即时提醒 — Pin a group chat to the top of users' message lists (instant reminder).
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchResponse {
     /// The users it failed for, each with a reason.
     #[serde(default, skip_serializing_if = "Option::is_none")]

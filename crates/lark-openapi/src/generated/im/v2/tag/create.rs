@@ -74,7 +74,7 @@ impl Endpoint for CreateRequest {
 impl Incoming for CreateRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "create_tag")]
             create_tag: Option<CreateRequestCreateTag>,
@@ -91,7 +91,7 @@ impl Incoming for CreateRequest {
 /// Response data of 创建标签 — Create a tag.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponse {
     /// The id of the created tag.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -128,7 +128,7 @@ pub enum CreateRequestCreateTagTagType {
 }
 ::lark_runtime::string_enum_traits!(CreateRequestCreateTagTagType { Tenant = "tenant" });
 /// The name in one language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestCreateTagI18nNamesItem {
     /// The language, e.g. `zh_cn`.
     ///
@@ -142,7 +142,7 @@ pub struct CreateRequestCreateTagI18nNamesItem {
 }
 impl Validate for CreateRequestCreateTagI18nNamesItem {}
 /// The tag to create.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestCreateTag {
     /// The tag's type.
     ///
@@ -169,7 +169,7 @@ impl Validate for CreateRequestCreateTag {
     }
 }
 /// Why creating the tag failed, if it did.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseCreateTagFailReason {
     /// The id of the existing tag that has the same name.
     #[serde(default, skip_serializing_if = "Option::is_none")]

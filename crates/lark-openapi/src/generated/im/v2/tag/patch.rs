@@ -91,7 +91,7 @@ impl Endpoint for PatchRequest {
 impl Incoming for PatchRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "patch_tag")]
             patch_tag: Option<PatchRequestPatchTag>,
@@ -109,7 +109,7 @@ impl Incoming for PatchRequest {
 /// Response data of 修改标签 — Edit a tag.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchResponse {
     /// The tag after the edit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -136,7 +136,7 @@ impl DocumentedError for PatchError {
 }
 ::lark_runtime::documented_error_traits!(PatchError);
 /// The name in one language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchRequestPatchTagI18nNamesItem {
     /// The language, e.g. `zh_cn`.
     ///
@@ -150,7 +150,7 @@ pub struct PatchRequestPatchTagI18nNamesItem {
 }
 impl Validate for PatchRequestPatchTagI18nNamesItem {}
 /// The tag's new names.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchRequestPatchTag {
     /// The tag's id.
     ///
@@ -178,7 +178,7 @@ impl Validate for PatchRequestPatchTag {
     }
 }
 /// Why the edit failed, if it did.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchResponsePatchTagFailReason {
     /// The id of the existing tag that has the same name.
     #[serde(default, skip_serializing_if = "Option::is_none")]

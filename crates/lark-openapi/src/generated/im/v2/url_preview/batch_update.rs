@@ -96,7 +96,7 @@ impl Endpoint for BatchUpdateRequest {
 impl Incoming for BatchUpdateRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "preview_tokens")]
             preview_tokens: Option<Vec<String>>,
@@ -116,7 +116,7 @@ impl Incoming for BatchUpdateRequest {
 /// Response data of 更新 URL 预览 — Update URL previews.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchUpdateResponse {}
 /// A documented error code of 更新 URL 预览 — Update URL previews.
 ///
