@@ -9,11 +9,27 @@ pub fn doc(text: &str) -> TokenStream {
         let line = if line.is_empty() {
             String::new()
         } else {
-            format!(" {}", line.trim_end())
+            format!(" {}", linked_urls(line.trim_end()))
         };
         quote!(#[doc = #line])
     });
     quote!(#(#lines)*)
+}
+
+/// `line` with each bare address (a word starting `http://` or `https://`, as a page's error message may
+/// hold) written `<address>`, which rustdoc renders as a link instead of warning about it.
+fn linked_urls(line: &str) -> String {
+    let words: Vec<String> = line
+        .split(' ')
+        .map(|word| {
+            if !(word.starts_with("https://") || word.starts_with("http://")) {
+                return word.to_owned();
+            }
+            let address = word.trim_end_matches(['.', ',', ';', ')']);
+            format!("<{address}>{}", &word[address.len()..])
+        })
+        .collect();
+    words.join(" ")
 }
 
 /// Like [`doc`] but with a paragraph after it, when the paragraph is not empty.
@@ -112,5 +128,18 @@ fn type_words(schema: &lark_spec::model::Schema) -> String {
         },
         (None, Some(ty)) => format!("`{}`", ty.as_str()),
         (None, None) => "any".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::linked_urls;
+
+    #[test]
+    fn bare_addresses_become_links_and_others_stay() {
+        assert_eq!(
+            linked_urls("Contact support at https://example.com/help?id=1. Or `https://a.b` and <https://c.d>"),
+            "Contact support at <https://example.com/help?id=1>. Or `https://a.b` and <https://c.d>"
+        );
     }
 }

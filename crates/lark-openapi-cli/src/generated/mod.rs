@@ -2923,15 +2923,15 @@ pub static SERVICES: &[Service] = &[
     ),
     Service::new(
         "base",
-        "Bitable (Base) permissions: the custom roles of a base, with what each may see and edit.",
+        "Bitable (Base) advanced permissions: the custom roles of a base and what each may see and edit.",
         &[
             Resource::new(
                 "app_role",
-                "Custom roles of a base: create, list and update them, with their table, record, field, view and dashboard permissions.",
+                "Custom roles of a base: create, list and update them, with their permissions on tables, records, fields, views, dashboards and base-wide actions.",
                 &[
                     Endpoint::new(
                             "base.v2.app_role.create",
-                            "新增自定义角色",
+                            "新增自定义角色 — Create a custom role in a base's advanced permissions.",
                             Output::Data,
                         )
                         .fields(
@@ -2939,25 +2939,27 @@ pub static SERVICES: &[Service] = &[
                                 Field::new(At::Path, "app_token", Kind::Text)
                                     .required()
                                     .help(
-                                        "Type `string`; at most 100 characters.\n\nExample: `\"appbcbWCzen6D8dezhoCH2RpMAh\"`",
+                                        "The base's token: part of its URL for a feishu.cn/base link; for a base inside a wiki, the obj_token the wiki get-node endpoint gives when obj_type is bitable.\n\nExample: `\"appbcbWCzen6D8dezhoCH2RpMAh\"`",
                                     ),
                                 Field::new(At::Body, "role_name", Kind::Text)
                                     .required()
-                                    .help(
-                                        "Type `string`; at most 100 characters.\n\nExample: `\"普通用户\"`",
-                                    ),
+                                    .help("The role's name.\n\nExample: `\"普通用户\"`"),
                                 Field::new(At::Body, "table_roles", Kind::Json)
                                     .required()
-                                    .help("Type `array` of `object`; at most 100 items."),
+                                    .help(
+                                        "The role's permissions on the base's tables, one item per table.",
+                                    ),
                                 Field::new(At::Body, "block_roles", Kind::Json)
-                                    .help("Type `array` of `object`; at most 100 items."),
+                                    .help("The role's permissions on the base's dashboards."),
                                 Field::new(At::Body, "base_rule", Kind::Json)
-                                    .help("Type `map` of `int32`."),
+                                    .help(
+                                        "Base-wide action switches, by action: base_complex_edit (make copies of, download and print the base) and copy (copy its content). Left out, the role may do all of them. Only bases on advanced permissions v2 accept it.\n\nExample: `{\"base_complex_edit\":1,\"copy\":0}`",
+                                    ),
                             ],
                         ),
                     Endpoint::new(
                             "base.v2.app_role.list",
-                            "列出自定义角色",
+                            "列出自定义角色 — List the custom roles of a base's advanced permissions.",
                             Output::Data,
                         )
                         .fields(
@@ -2965,17 +2967,19 @@ pub static SERVICES: &[Service] = &[
                                 Field::new(At::Path, "app_token", Kind::Text)
                                     .required()
                                     .help(
-                                        "Type `string`; at most 100 characters.\n\nExample: `\"appbcbWCzen6D8dezhoCH2RpMAh\"`",
+                                        "The base's token: part of its URL for a feishu.cn/base link; for a base inside a wiki, the obj_token the wiki get-node endpoint gives when obj_type is bitable.\n\nExample: `\"appbcbWCzen6D8dezhoCH2RpMAh\"`",
                                     ),
                                 Field::new(At::Query, "page_size", Kind::Integer)
-                                    .help("Type `int32`.\n\nExample: `10`"),
+                                    .help("The most roles per page.\n\nExample: `10`"),
                                 Field::new(At::Query, "page_token", Kind::Text)
-                                    .help("Type `string`.\n\nExample: `\"roljRpwIUt\"`"),
+                                    .help(
+                                        "Token of the page to fetch: leave it out for the first page, then pass the page_token of the previous answer.\n\nExample: `\"roljRpwIUt\"`",
+                                    ),
                             ],
                         ),
                     Endpoint::new(
                             "base.v2.app_role.update",
-                            "更新自定义角色",
+                            "更新自定义角色 — Update a custom role of a base's advanced permissions.",
                             Output::Data,
                         )
                         .fields(
@@ -2983,25 +2987,31 @@ pub static SERVICES: &[Service] = &[
                                 Field::new(At::Path, "app_token", Kind::Text)
                                     .required()
                                     .help(
-                                        "Type `string`; at most 100 characters.\n\nExample: `\"appbcbWCzen6D8dezhoCH2RpMAh\"`",
+                                        "The base's token: part of its URL for a feishu.cn/base link; for a base inside a wiki, the obj_token the wiki get-node endpoint gives when obj_type is bitable.\n\nExample: `\"appbcbWCzen6D8dezhoCH2RpMAh\"`",
                                     ),
                                 Field::new(At::Path, "role_id", Kind::Text)
                                     .required()
                                     .help(
-                                        "Type `string`; at most 100 characters.\n\nExample: `\"roljRpwIUt\"`",
+                                        "The custom role's id, starting with rol (the role list endpoint gives it).\n\nExample: `\"roljRpwIUt\"`",
                                     ),
                                 Field::new(At::Body, "role_name", Kind::Text)
                                     .required()
                                     .help(
-                                        "Type `string`; at most 100 characters.\n\nExample: `\"自定义权限1\"`",
+                                        "The role's name.\n\nExample: `\"自定义权限1\"`",
                                     ),
                                 Field::new(At::Body, "table_roles", Kind::Json)
                                     .required()
-                                    .help("Type `array` of `object`; at most 100 items."),
+                                    .help(
+                                        "The role's permissions on the base's tables, one item per table; left out, they stay as they are.",
+                                    ),
                                 Field::new(At::Body, "block_roles", Kind::Json)
-                                    .help("Type `array` of `object`; at most 100 items."),
+                                    .help(
+                                        "The role's permissions on the base's dashboards; left out, they stay as they are, and an empty value resets every dashboard to the default, no access.",
+                                    ),
                                 Field::new(At::Body, "base_rule", Kind::Json)
-                                    .help("Type `map` of `int32`."),
+                                    .help(
+                                        "Base-wide action switches, by action: base_complex_edit (make copies of, download and print the base) and copy (copy its content). Left out, every switch stays as it is; an empty object resets them all to allowed. Only bases on advanced permissions v2 accept it.\n\nExample: `{\"base_complex_edit\":1,\"copy\":0}`",
+                                    ),
                             ],
                         ),
                 ],
@@ -3010,11 +3020,11 @@ pub static SERVICES: &[Service] = &[
     ),
     Service::new(
         "board",
-        "The `board` service.",
+        "Whiteboards in documents: read and change their theme, download them as images, list and create their nodes, and import PlantUML or Mermaid diagrams.",
         &[
             Resource::new(
                 "whiteboard",
-                "The `whiteboard` resource of `board`.",
+                "Whiteboards: get and change the theme, and download a thumbnail image.",
                 &[
                     Endpoint::new(
                             "board.v1.whiteboard.download_as_image",
@@ -3073,11 +3083,11 @@ pub static SERVICES: &[Service] = &[
             ),
             Resource::new(
                 "whiteboard_node",
-                "The `whiteboard_node` resource of `board`.",
+                "The nodes of a whiteboard (shapes, text, connectors, tables, mind maps and more): list and create them, or create them from PlantUML or Mermaid code.",
                 &[
                     Endpoint::new(
                             "board.v1.whiteboard_node.create",
-                            "创建节点",
+                            "创建节点 — Create nodes on a whiteboard.",
                             Output::Data,
                         )
                         .fields(
@@ -3085,20 +3095,20 @@ pub static SERVICES: &[Service] = &[
                                 Field::new(At::Path, "whiteboard_id", Kind::Text)
                                     .required()
                                     .help(
-                                        "Type `string`; at least 22 characters, at most 27 characters.\n\nExample: `\"Ru8nwrWFOhEmaFbEU2VbPRsHcxb\"`",
+                                        "The whiteboard's id, 22 to 27 characters: the token of a block of type 43 in the document block list.\n\nExample: `\"Ru8nwrWFOhEmaFbEU2VbPRsHcxb\"`",
                                     ),
                                 Field::new(At::Query, "client_token", Kind::Text)
                                     .help(
-                                        "Type `string`; at least 10 characters, at most 64 characters.\n\nExample: `\"fe599b60-450f-46ff-b2ef-9f6675625b9\"`",
+                                        "A key, 10 to 64 characters, that makes the call idempotent: the answer returns it, and repeating the call with it repeats the same update instead of starting a new one. Leave it out for a new request.\n\nExample: `\"fe599b60-450f-46ff-b2ef-9f6675625b9\"`",
                                     ),
                                 Field::new(At::Query, "user_id_type", Kind::Text)
                                     .choices(&["open_id", "union_id", "user_id"])
                                     .help(
-                                        "Type `UserIdType`.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                        "The kind of user id in the request and the answer; user_id needs the contact:user.employee_id:readonly scope.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
                                     ),
                                 Field::new(At::Body, "nodes", Kind::Json)
                                     .help(
-                                        "Type `array` of `object`; at least 1 items, at most 3000 items.",
+                                        "The nodes to create, 1 to 3000; a node may name as parent another node of the same list.",
                                     ),
                             ],
                         ),
@@ -3135,7 +3145,7 @@ pub static SERVICES: &[Service] = &[
                         ),
                     Endpoint::new(
                             "board.v1.whiteboard_node.list",
-                            "获取所有节点",
+                            "获取所有节点 — List every node of a whiteboard.",
                             Output::Data,
                         )
                         .fields(
@@ -3143,12 +3153,12 @@ pub static SERVICES: &[Service] = &[
                                 Field::new(At::Path, "whiteboard_id", Kind::Text)
                                     .required()
                                     .help(
-                                        "Type `string`; at least 22 characters, at most 27 characters.\n\nExample: `\"Ru8nwrWFOhEmaFbEU2VbPRsHcxb\"`",
+                                        "The whiteboard's id, 22 to 27 characters: the token of a block of type 43 in the document block list.\n\nExample: `\"Ru8nwrWFOhEmaFbEU2VbPRsHcxb\"`",
                                     ),
                                 Field::new(At::Query, "user_id_type", Kind::Text)
                                     .choices(&["open_id", "union_id", "user_id"])
                                     .help(
-                                        "Type `UserIdType`.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                        "The kind of user id in the answer; user_id needs the contact:user.employee_id:readonly scope.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
                                     ),
                             ],
                         ),
@@ -8884,15 +8894,15 @@ pub static SERVICES: &[Service] = &[
     ),
     Service::new(
         "mdm",
-        "Master data: countries and regions, and the data dimensions bound to users.",
+        "Master data: the country and region catalog, and the data dimensions granted to users of an app.",
         &[
             Resource::new(
                 "batch_country_region",
-                "Countries and regions by master-data code: get several at once.",
+                "Countries and regions by master data code: get up to 100 at once.",
                 &[
                     Endpoint::new(
                             "mdm.v3.batch_country_region.get",
-                            "根据主数据编码批量查询国家/地区",
+                            "根据主数据编码批量查询国家/地区 — Get countries and regions by their master data codes.",
                             Output::Data,
                         )
                         .fields(
@@ -8901,19 +8911,20 @@ pub static SERVICES: &[Service] = &[
                                     .list()
                                     .required()
                                     .help(
-                                        "Type `array` of `string`; at least 1 items, at most 100 items.\n\nExample: `[\"name\"]`",
+                                        "The fields of each country or region to return, such as name; 1 to 100.\n\nExample: `[\"name\"]`",
                                     ),
                                 Field::new(At::Query, "ids", Kind::Text)
                                     .list()
                                     .required()
                                     .help(
-                                        "Type `array` of `string`; at least 1 items, at most 100 items.\n\nExample: `[\"MDCT00000001\"]`",
+                                        "The master data codes of the countries and regions; 1 to 100.\n\nExample: `[\"MDCT00000001\"]`",
                                     ),
                                 Field::new(At::Query, "languages", Kind::Text)
                                     .list()
                                     .required()
+                                    .choices(&["zh-CN", "en-US", "ja-JP"])
                                     .help(
-                                        "Type `array` of `string`; at most 100 items.\n\nExample: `[\"en-US\"]`",
+                                        "The languages to return texts in (zh-CN, en-US, ja-JP); multilingual fields come back in each, and value in the first. At most 100.\n\nExample: `[\"en-US\"]`",
                                     ),
                             ],
                         ),
@@ -8925,7 +8936,7 @@ pub static SERVICES: &[Service] = &[
                 &[
                     Endpoint::new(
                             "mdm.v3.country_region.list",
-                            "分页批量查询国家/地区",
+                            "分页批量查询国家/地区 — List countries and regions, filtered and paged.",
                             Output::Data,
                         )
                         .fields(
@@ -8933,44 +8944,47 @@ pub static SERVICES: &[Service] = &[
                                 Field::new(At::Query, "languages", Kind::Text)
                                     .list()
                                     .required()
+                                    .choices(&["zh-CN", "en-US", "ja-JP"])
                                     .help(
-                                        "Type `array` of `string`; at most 100 items.\n\nExample: `[\"en-US\"]`",
+                                        "The languages to return texts in (zh-CN, en-US, ja-JP); multilingual fields come back in each, and value in the first. At most 100.\n\nExample: `[\"en-US\"]`",
                                     ),
                                 Field::new(At::Query, "fields", Kind::Text)
                                     .list()
                                     .required()
                                     .help(
-                                        "Type `array` of `string`; at least 1 items, at most 100 items.\n\nExample: `[\"name\"]`",
+                                        "The fields of each country or region to return, such as name; 1 to 100.\n\nExample: `[\"name\"]`",
                                     ),
                                 Field::new(At::Query, "limit", Kind::Integer)
                                     .help(
-                                        "Type `int32`; at least 1, at most 1000.\n\nExample: `10`",
+                                        "The most records per page, 1 to 1,000.\n\nExample: `10`",
                                     ),
                                 Field::new(At::Query, "offset", Kind::Integer)
                                     .help(
-                                        "Type `int32`; at least 0, at most 100000.\n\nExample: `0`",
+                                        "Where the page starts, 0 to 100,000.\n\nExample: `0`",
                                     ),
                                 Field::new(At::Query, "return_count", Kind::Boolean)
-                                    .help("Type `boolean`.\n\nExample: `true`"),
+                                    .help(
+                                        "Whether to return the total count.\n\nExample: `true`",
+                                    ),
                                 Field::new(At::Query, "page_token", Kind::Text)
                                     .help(
-                                        "Type `string`.\n\nExample: `\"eVQrYzJBNDNONlk4VFZBZVlSdzlKdFJ4bVVHVExENDNKVHoxaVdiVnViQT0=\"`",
+                                        "Token of the page to fetch: leave it out for the first page, then pass the next_page_token of the previous answer.\n\nExample: `\"eVQrYzJBNDNONlk4VFZBZVlSdzlKdFJ4bVVHVExENDNKVHoxaVdiVnViQT0=\"`",
                                     ),
                                 Field::new(At::Body, "filter", Kind::Json)
-                                    .help("Type `object`."),
+                                    .help("Conditions the records must meet."),
                                 Field::new(At::Body, "common", Kind::Json)
-                                    .help("Type `object`."),
+                                    .help("May be ignored; the page lists no fields for it."),
                             ],
                         ),
                 ],
             ),
             Resource::new(
                 "user_auth_data_relation",
-                "Data dimensions of users: bind and unbind them.",
+                "Data dimensions granted to users of an app: bind and unbind them.",
                 &[
                     Endpoint::new(
                             "mdm.v1.user_auth_data_relation.bind",
-                            "用户数据维度绑定",
+                            "用户数据维度绑定 — Bind a data dimension to users of an app.",
                             Output::Data,
                         )
                         .fields(
@@ -8978,35 +8992,35 @@ pub static SERVICES: &[Service] = &[
                                 Field::new(At::Query, "user_id_type", Kind::Text)
                                     .choices(&["open_id", "union_id", "user_id"])
                                     .help(
-                                        "Type `UserIdType`.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                        "The kind of user id used in authorized_user_ids.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
                                     ),
                                 Field::new(At::Body, "root_dimension_type", Kind::Text)
                                     .required()
                                     .help(
-                                        "Type `string`; at least 1 characters, at most 200 characters.\n\nExample: `\"gongsi\"`",
+                                        "The code of the data type (the root dimension).\n\nExample: `\"gongsi\"`",
                                     ),
                                 Field::new(At::Body, "sub_dimension_types", Kind::Text)
                                     .list()
                                     .required()
                                     .help(
-                                        "Type `array` of `string`; at least 1 items, at most 200 items.\n\nExample: `[\"code_dimension\"]`",
+                                        "The data codes under that type; 1 to 200.\n\nExample: `[\"code_dimension\"]`",
                                     ),
                                 Field::new(At::Body, "authorized_user_ids", Kind::Text)
                                     .list()
                                     .required()
                                     .help(
-                                        "Type `array` of `string`; at least 1 items, at most 200 items.\n\nExample: `[\"ou_7dab8a3d3cdcc9da365777c7ad535d62\"]`",
+                                        "The users to grant it to, of the kind user_id_type names; 1 to 200.\n\nExample: `[\"ou_7dab8a3d3cdcc9da365777c7ad535d62\"]`",
                                     ),
                                 Field::new(At::Body, "uams_app_id", Kind::Text)
                                     .required()
                                     .help(
-                                        "Type `string`; at least 1 characters, at most 200 characters.\n\nExample: `\"uams-tenant-test\"`",
+                                        "The app's id in the UAMS system.\n\nExample: `\"uams-tenant-test\"`",
                                     ),
                             ],
                         ),
                     Endpoint::new(
                             "mdm.v1.user_auth_data_relation.unbind",
-                            "用户数据维度解绑",
+                            "用户数据维度解绑 — Unbind a data dimension from users of an app.",
                             Output::Data,
                         )
                         .fields(
@@ -9014,29 +9028,29 @@ pub static SERVICES: &[Service] = &[
                                 Field::new(At::Query, "user_id_type", Kind::Text)
                                     .choices(&["open_id", "union_id", "user_id"])
                                     .help(
-                                        "Type `UserIdType`.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                        "The kind of user id used in authorized_user_ids.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
                                     ),
                                 Field::new(At::Body, "root_dimension_type", Kind::Text)
                                     .required()
                                     .help(
-                                        "Type `string`; at least 1 characters, at most 200 characters.\n\nExample: `\"gongsi\"`",
+                                        "The code of the data type (the root dimension).\n\nExample: `\"gongsi\"`",
                                     ),
                                 Field::new(At::Body, "sub_dimension_types", Kind::Text)
                                     .list()
                                     .required()
                                     .help(
-                                        "Type `array` of `string`; at least 1 items, at most 200 items.\n\nExample: `[\"zijie\"]`",
+                                        "The data codes under that type; 1 to 200.\n\nExample: `[\"zijie\"]`",
                                     ),
                                 Field::new(At::Body, "authorized_user_ids", Kind::Text)
                                     .list()
                                     .required()
                                     .help(
-                                        "Type `array` of `string`; at least 1 items, at most 200 items.\n\nExample: `[\"on_21f2db9bdbafadeb16cd77b76060d41d\"]`",
+                                        "The users to remove it from, of the kind user_id_type names; 1 to 200.\n\nExample: `[\"on_21f2db9bdbafadeb16cd77b76060d41d\"]`",
                                     ),
                                 Field::new(At::Body, "uams_app_id", Kind::Text)
                                     .required()
                                     .help(
-                                        "Type `string`; at least 1 characters, at most 200 characters.\n\nExample: `\"uams-tenant-test\"`",
+                                        "The app's id in the UAMS system.\n\nExample: `\"uams-tenant-test\"`",
                                     ),
                             ],
                         ),
@@ -9062,7 +9076,7 @@ pub static SERVICES: &[Service] = &[
                                 Field::new(At::Path, "minute_token", Kind::Text)
                                     .required()
                                     .help(
-                                        "The minute's token, usually the last segment of its URL (https://sample.feishu.cn/minutes/<token>).\n\nExample: `\"obcnq3b9jl72l83w4f149w9c\"`",
+                                        "The minute's token, usually the last segment of its URL (`https://sample.feishu.cn/minutes/<token>`).\n\nExample: `\"obcnq3b9jl72l83w4f149w9c\"`",
                                     ),
                             ],
                         ),
@@ -9076,7 +9090,7 @@ pub static SERVICES: &[Service] = &[
                                 Field::new(At::Path, "minute_token", Kind::Text)
                                     .required()
                                     .help(
-                                        "The minute's token, usually the last segment of its URL (https://sample.feishu.cn/minutes/<token>).\n\nExample: `\"obcnq3b9jl72l83w4f14xxxx\"`",
+                                        "The minute's token, usually the last segment of its URL (`https://sample.feishu.cn/minutes/<token>`).\n\nExample: `\"obcnq3b9jl72l83w4f14xxxx\"`",
                                     ),
                                 Field::new(At::Query, "user_id_type", Kind::Text)
                                     .choices(&["open_id", "union_id", "user_id"])
@@ -9129,7 +9143,7 @@ pub static SERVICES: &[Service] = &[
                                 Field::new(At::Path, "minute_token", Kind::Text)
                                     .required()
                                     .help(
-                                        "The minute's token, usually the last segment of its URL (https://sample.feishu.cn/minutes/<token>).\n\nExample: `\"obcnq3b9jl72l83w4f149w9c\"`",
+                                        "The minute's token, usually the last segment of its URL (`https://sample.feishu.cn/minutes/<token>`).\n\nExample: `\"obcnq3b9jl72l83w4f149w9c\"`",
                                     ),
                             ],
                         ),
@@ -9149,7 +9163,7 @@ pub static SERVICES: &[Service] = &[
                                 Field::new(At::Path, "minute_token", Kind::Text)
                                     .required()
                                     .help(
-                                        "The minute's token, usually the last segment of its URL (https://sample.feishu.cn/minutes/<token>).\n\nExample: `\"obcnq3b9jl72l83w4f14xxxx\"`",
+                                        "The minute's token, usually the last segment of its URL (`https://sample.feishu.cn/minutes/<token>`).\n\nExample: `\"obcnq3b9jl72l83w4f14xxxx\"`",
                                     ),
                                 Field::new(At::Query, "user_id_type", Kind::Text)
                                     .choices(&["open_id", "union_id", "user_id"])
@@ -9174,7 +9188,7 @@ pub static SERVICES: &[Service] = &[
                                 Field::new(At::Path, "minute_token", Kind::Text)
                                     .required()
                                     .help(
-                                        "The minute's token, usually the last segment of its URL (https://sample.feishu.cn/minutes/<token>).\n\nExample: `\"obcnq3b9jl72l83w4f149w9c\"`",
+                                        "The minute's token, usually the last segment of its URL (`https://sample.feishu.cn/minutes/<token>`).\n\nExample: `\"obcnq3b9jl72l83w4f149w9c\"`",
                                     ),
                                 Field::new(At::Query, "need_speaker", Kind::Boolean)
                                     .help(
@@ -9492,26 +9506,32 @@ pub static SERVICES: &[Service] = &[
     ),
     Service::new(
         "report",
-        "Work reports: report rules, their report boards, and the reports users submitted.",
+        "Work reports: report rules, their board views, and the reports users submitted.",
         &[
             Resource::new(
                 "rule",
-                "Report rules: look them up by name.",
+                "Report rules: look them up by name, with who reports, to whom and with which form.",
                 &[
-                    Endpoint::new("report.v1.rule.query", "查询规则", Output::Data)
+                    Endpoint::new(
+                            "report.v1.rule.query",
+                            "查询规则 — Look up report rules by name.",
+                            Output::Data,
+                        )
                         .fields(
                             &[
                                 Field::new(At::Query, "rule_name", Kind::Text)
                                     .required()
-                                    .help("Type `string`.\n\nExample: `\"工作月报\"`"),
+                                    .help(
+                                        "The name of the rules to find.\n\nExample: `\"工作月报\"`",
+                                    ),
                                 Field::new(At::Query, "include_deleted", Kind::Integer)
                                     .help(
-                                        "Type `int32`; at least 0, at most 1, one of `0`, `1`.\n\nExample: `0`",
+                                        "Whether deleted rules are included; by default they are not.\n\nExample: `0`\n\nDefault when left out: `0`",
                                     ),
                                 Field::new(At::Query, "user_id_type", Kind::Text)
                                     .choices(&["open_id", "union_id", "user_id"])
                                     .help(
-                                        "Type `UserIdType`.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                        "The kind of user id used in the answer.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
                                     ),
                             ],
                         ),
@@ -9519,11 +9539,11 @@ pub static SERVICES: &[Service] = &[
             ),
             Resource::new(
                 "rule_view",
-                "A rule's report board: remove it for given users.",
+                "A report rule's board view: remove it for given users or for all of them.",
                 &[
                     Endpoint::new(
                             "report.v1.rule_view.remove",
-                            "移除规则看板",
+                            "移除规则看板 — Remove a report rule's board view for some or all users.",
                             Output::Data,
                         )
                         .fields(
@@ -9531,17 +9551,17 @@ pub static SERVICES: &[Service] = &[
                                 Field::new(At::Path, "rule_id", Kind::Text)
                                     .required()
                                     .help(
-                                        "Type `string`; at least 1 characters.\n\nExample: `\"6894419345318182122\"`",
+                                        "The report rule's id (rule query gives it).\n\nExample: `\"6894419345318182122\"`",
                                     ),
                                 Field::new(At::Query, "user_id_type", Kind::Text)
                                     .choices(&["open_id", "union_id", "user_id"])
                                     .help(
-                                        "Type `UserIdType`.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                        "The kind of user id used in user_ids.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
                                     ),
                                 Field::new(At::Body, "user_ids", Kind::Text)
                                     .list()
                                     .help(
-                                        "Type `array` of `string`; at most 200 items.\n\nExample: `[\"ou_d6a5b5a55c77ca0b5b6c6ca0dd628c85\"]`",
+                                        "Users whose board view to remove, of the kind user_id_type names; empty, the view is removed for every user of the rule. At most 200.\n\nExample: `[\"ou_d6a5b5a55c77ca0b5b6c6ca0dd628c85\"]`",
                                     ),
                             ],
                         ),
@@ -9549,39 +9569,47 @@ pub static SERVICES: &[Service] = &[
             ),
             Resource::new(
                 "task",
-                "Submitted reports: query them by rule, author and time.",
+                "Submitted reports: query them by submission time, rule and reporter.",
                 &[
-                    Endpoint::new("report.v1.task.query", "查询任务", Output::Data)
+                    Endpoint::new(
+                            "report.v1.task.query",
+                            "查询任务 — Query submitted reports by time, rule and reporter.",
+                            Output::Data,
+                        )
                         .fields(
                             &[
                                 Field::new(At::Query, "user_id_type", Kind::Text)
                                     .choices(&["open_id", "union_id", "user_id"])
                                     .help(
-                                        "Type `UserIdType`.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                        "The kind of user id used in user_id and the answer.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
                                     ),
                                 Field::new(At::Body, "commit_start_time", Kind::Integer)
                                     .required()
-                                    .help("Type `int32`.\n\nExample: `1622427266`"),
+                                    .help(
+                                        "Start of the submission time span, a Unix timestamp in seconds.\n\nExample: `1622427266`",
+                                    ),
                                 Field::new(At::Body, "commit_end_time", Kind::Integer)
                                     .required()
-                                    .help("Type `int32`.\n\nExample: `1622427266`"),
+                                    .help(
+                                        "End of the submission time span, a Unix timestamp in seconds.\n\nExample: `1622427266`",
+                                    ),
                                 Field::new(At::Body, "rule_id", Kind::Text)
                                     .help(
-                                        "Type `string`.\n\nExample: `\"6894419345318182932\"`",
+                                        "Only reports of this rule.\n\nExample: `\"6894419345318182932\"`",
                                     ),
                                 Field::new(At::Body, "user_id", Kind::Text)
                                     .help(
-                                        "Type `string`.\n\nExample: `\"ou_133f0b6d0f097cf7d7ba00b38fffb110\"`",
+                                        "Only reports by this user, of the kind user_id_type names.\n\nExample: `\"ou_133f0b6d0f097cf7d7ba00b38fffb110\"`",
                                     ),
                                 Field::new(At::Body, "page_token", Kind::Text)
                                     .required()
                                     .help(
-                                        "Type `string`.\n\nExample: `\"6895699275733778451\"`",
+                                        "Token of the page to fetch: empty for the first page, then the page_token of the previous answer.\n\nExample: `\"6895699275733778451\"`",
                                     ),
                                 Field::new(At::Body, "page_size", Kind::Integer)
                                     .required()
                                     .help(
-                                        "Type `int32`; at least 0, at most 20.\n\nExample: `10`",
+                                        "The most reports per page, up to 20.\n\nExample: `10`",
                                     ),
                             ],
                         ),
@@ -9919,35 +9947,41 @@ pub static SERVICES: &[Service] = &[
     ),
     Service::new(
         "workplace",
-        "Workplace (the app portal): access statistics of workplaces, custom workplaces and their widgets.",
+        "Workplace (the app portal): daily visit statistics of the workplace, custom workplaces and their widgets.",
         &[
             Resource::new(
                 "custom_workplace_access_data",
-                "Access data of custom workplaces: search it by day.",
+                "Visit counts of custom workplaces: search them by day, for one workplace or all.",
                 &[
                     Endpoint::new(
                             "workplace.v1.custom_workplace_access_data.search",
-                            "获取定制工作台访问数据",
+                            "获取定制工作台访问数据 — Get daily visit counts of custom workplaces.",
                             Output::Data,
                         )
                         .fields(
                             &[
                                 Field::new(At::Query, "from_date", Kind::Text)
                                     .required()
-                                    .help("Type `string`.\n\nExample: `\"2023-03-01\"`"),
+                                    .help(
+                                        "First day of the data, as yyyy-MM-dd.\n\nExample: `\"2023-03-01\"`",
+                                    ),
                                 Field::new(At::Query, "to_date", Kind::Text)
                                     .required()
-                                    .help("Type `string`.\n\nExample: `\"2023-03-22\"`"),
+                                    .help(
+                                        "Last day of the data, as yyyy-MM-dd; not before from_date.\n\nExample: `\"2023-03-22\"`",
+                                    ),
                                 Field::new(At::Query, "page_size", Kind::Integer)
                                     .required()
                                     .help(
-                                        "Type `int32`; at least 1, at most 100.\n\nExample: `20`\n\nDefault when left out: `20`",
+                                        "How many items per page, 1 to 100.\n\nExample: `20`\n\nDefault when left out: `20`",
                                     ),
                                 Field::new(At::Query, "page_token", Kind::Text)
-                                    .help("Type `string`.\n\nExample: `\"ddowkdkl9w2d\"`"),
+                                    .help(
+                                        "Token of the page to fetch: leave it out for the first page, then pass the page_token of the previous answer.\n\nExample: `\"ddowkdkl9w2d\"`",
+                                    ),
                                 Field::new(At::Query, "custom_workplace_id", Kind::Text)
                                     .help(
-                                        "Type `string`.\n\nExample: `\"tpl_647184b585400013254c4ea6\"`",
+                                        "Only this custom workplace (its id is shown in the admin console's custom workplace settings); left out, every custom workplace.\n\nExample: `\"tpl_647184b585400013254c4ea6\"`",
                                     ),
                             ],
                         ),
@@ -9955,58 +9989,72 @@ pub static SERVICES: &[Service] = &[
             ),
             Resource::new(
                 "workplace_access_data",
-                "Access data of the workplace: search it by day.",
+                "Visit counts of the workplace, all and default: search them by day.",
                 &[
                     Endpoint::new(
                             "workplace.v1.workplace_access_data.search",
-                            "获取工作台访问数据",
+                            "获取工作台访问数据 — Get daily visit counts of the workplace, default and custom together.",
                             Output::Data,
                         )
                         .fields(
                             &[
                                 Field::new(At::Query, "from_date", Kind::Text)
                                     .required()
-                                    .help("Type `string`.\n\nExample: `\"2023-03-01\"`"),
+                                    .help(
+                                        "First day of the data, as yyyy-MM-dd.\n\nExample: `\"2023-03-01\"`",
+                                    ),
                                 Field::new(At::Query, "to_date", Kind::Text)
                                     .required()
-                                    .help("Type `string`.\n\nExample: `\"2023-03-22\"`"),
+                                    .help(
+                                        "Last day of the data, as yyyy-MM-dd; not before from_date.\n\nExample: `\"2023-03-22\"`",
+                                    ),
                                 Field::new(At::Query, "page_size", Kind::Integer)
                                     .required()
                                     .help(
-                                        "Type `int32`; at least 1, at most 200.\n\nExample: `20`\n\nDefault when left out: `20`",
+                                        "How many days per page, 1 to 200.\n\nExample: `20`\n\nDefault when left out: `20`",
                                     ),
                                 Field::new(At::Query, "page_token", Kind::Text)
-                                    .help("Type `string`.\n\nExample: `\"ddowkdkl9w2d\"`"),
+                                    .help(
+                                        "Token of the page to fetch: leave it out for the first page, then pass the page_token of the previous answer.\n\nExample: `\"ddowkdkl9w2d\"`",
+                                    ),
                             ],
                         ),
                 ],
             ),
             Resource::new(
                 "workplace_block_access_data",
-                "Access data of workplace widgets: search it by day.",
+                "Visit counts of custom workplace widgets: search them by day, for one widget or all.",
                 &[
                     Endpoint::new(
                             "workplace.v1.workplace_block_access_data.search",
-                            "获取定制工作台小组件访问数据",
+                            "获取定制工作台小组件访问数据 — Get daily visit counts of custom workplace widgets.",
                             Output::Data,
                         )
                         .fields(
                             &[
                                 Field::new(At::Query, "from_date", Kind::Text)
                                     .required()
-                                    .help("Type `string`.\n\nExample: `\"2023-02-01\"`"),
+                                    .help(
+                                        "First day of the data, as yyyy-MM-dd.\n\nExample: `\"2023-02-01\"`",
+                                    ),
                                 Field::new(At::Query, "to_date", Kind::Text)
                                     .required()
-                                    .help("Type `string`.\n\nExample: `\"2023-03-02\"`"),
+                                    .help(
+                                        "Last day of the data, as yyyy-MM-dd; not before from_date.\n\nExample: `\"2023-03-02\"`",
+                                    ),
                                 Field::new(At::Query, "page_size", Kind::Integer)
                                     .required()
                                     .help(
-                                        "Type `int32`; at least 1, at most 200.\n\nExample: `20`\n\nDefault when left out: `20`",
+                                        "How many items per page, 1 to 200.\n\nExample: `20`\n\nDefault when left out: `20`",
                                     ),
                                 Field::new(At::Query, "page_token", Kind::Text)
-                                    .help("Type `string`.\n\nExample: `\"ddowkdkl9w2d\"`"),
+                                    .help(
+                                        "Token of the page to fetch: leave it out for the first page, then pass the page_token of the previous answer.\n\nExample: `\"ddowkdkl9w2d\"`",
+                                    ),
                                 Field::new(At::Query, "block_id", Kind::Text)
-                                    .help("Type `string`.\n\nExample: `\"283438293839422334\"`"),
+                                    .help(
+                                        "Only this widget: its BlockID, shown under the widget's name in the custom workplace editor of the admin console.\n\nExample: `\"283438293839422334\"`",
+                                    ),
                             ],
                         ),
                 ],

@@ -16,11 +16,11 @@ pub mod auth;
 #[cfg(feature = "authen")]
 #[cfg_attr(docsrs, doc(cfg(feature = "authen")))]
 pub mod authen;
-/// Bitable (Base) permissions: the custom roles of a base, with what each may see and edit.
+/// Bitable (Base) advanced permissions: the custom roles of a base and what each may see and edit.
 #[cfg(feature = "base")]
 #[cfg_attr(docsrs, doc(cfg(feature = "base")))]
 pub mod base;
-/// The `board` service.
+/// Whiteboards in documents: read and change their theme, download them as images, list and create their nodes, and import PlantUML or Mermaid diagrams.
 #[cfg(feature = "board")]
 #[cfg_attr(docsrs, doc(cfg(feature = "board")))]
 pub mod board;
@@ -44,7 +44,7 @@ pub mod docs;
 #[cfg(feature = "ehr")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ehr")))]
 pub mod ehr;
-/// Online learning: events about users' course learning progress (registrations created, updated, deleted).
+/// Online learning: events about learners' course progress records (created, updated, deleted).
 #[cfg(feature = "elearning")]
 #[cfg_attr(docsrs, doc(cfg(feature = "elearning")))]
 pub mod elearning;
@@ -60,7 +60,7 @@ pub mod human_authentication;
 #[cfg(feature = "im")]
 #[cfg_attr(docsrs, doc(cfg(feature = "im")))]
 pub mod im;
-/// Master data: countries and regions, and the data dimensions bound to users.
+/// Master data: the country and region catalog, and the data dimensions granted to users of an app.
 #[cfg(feature = "mdm")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mdm")))]
 pub mod mdm;
@@ -84,7 +84,7 @@ pub mod passport;
 #[cfg(feature = "personal_settings")]
 #[cfg_attr(docsrs, doc(cfg(feature = "personal_settings")))]
 pub mod personal_settings;
-/// Work reports: report rules, their report boards, and the reports users submitted.
+/// Work reports: report rules, their board views, and the reports users submitted.
 #[cfg(feature = "report")]
 #[cfg_attr(docsrs, doc(cfg(feature = "report")))]
 pub mod report;
@@ -108,7 +108,7 @@ pub mod trust_party;
 #[cfg(feature = "verification")]
 #[cfg_attr(docsrs, doc(cfg(feature = "verification")))]
 pub mod verification;
-/// Workplace (the app portal): access statistics of workplaces, custom workplaces and their widgets.
+/// Workplace (the app portal): daily visit statistics of the workplace, custom workplaces and their widgets.
 #[cfg(feature = "workplace")]
 #[cfg_attr(docsrs, doc(cfg(feature = "workplace")))]
 pub mod workplace;
@@ -129,11 +129,11 @@ pub trait Api {
     #[cfg(feature = "authen")]
     #[cfg_attr(docsrs, doc(cfg(feature = "authen")))]
     fn authen(&self) -> authen::AuthenApi<'_>;
-    /// Bitable (Base) permissions: the custom roles of a base, with what each may see and edit.
+    /// Bitable (Base) advanced permissions: the custom roles of a base and what each may see and edit.
     #[cfg(feature = "base")]
     #[cfg_attr(docsrs, doc(cfg(feature = "base")))]
     fn base(&self) -> base::BaseApi<'_>;
-    /// The `board` service.
+    /// Whiteboards in documents: read and change their theme, download them as images, list and create their nodes, and import PlantUML or Mermaid diagrams.
     #[cfg(feature = "board")]
     #[cfg_attr(docsrs, doc(cfg(feature = "board")))]
     fn board(&self) -> board::BoardApi<'_>;
@@ -165,7 +165,7 @@ pub trait Api {
     #[cfg(feature = "im")]
     #[cfg_attr(docsrs, doc(cfg(feature = "im")))]
     fn im(&self) -> im::ImApi<'_>;
-    /// Master data: countries and regions, and the data dimensions bound to users.
+    /// Master data: the country and region catalog, and the data dimensions granted to users of an app.
     #[cfg(feature = "mdm")]
     #[cfg_attr(docsrs, doc(cfg(feature = "mdm")))]
     fn mdm(&self) -> mdm::MdmApi<'_>;
@@ -187,7 +187,7 @@ pub trait Api {
     #[cfg(feature = "personal_settings")]
     #[cfg_attr(docsrs, doc(cfg(feature = "personal_settings")))]
     fn personal_settings(&self) -> personal_settings::PersonalSettingsApi<'_>;
-    /// Work reports: report rules, their report boards, and the reports users submitted.
+    /// Work reports: report rules, their board views, and the reports users submitted.
     #[cfg(feature = "report")]
     #[cfg_attr(docsrs, doc(cfg(feature = "report")))]
     fn report(&self) -> report::ReportApi<'_>;
@@ -211,7 +211,7 @@ pub trait Api {
     #[cfg(feature = "verification")]
     #[cfg_attr(docsrs, doc(cfg(feature = "verification")))]
     fn verification(&self) -> verification::VerificationApi<'_>;
-    /// Workplace (the app portal): access statistics of workplaces, custom workplaces and their widgets.
+    /// Workplace (the app portal): daily visit statistics of the workplace, custom workplaces and their widgets.
     #[cfg(feature = "workplace")]
     #[cfg_attr(docsrs, doc(cfg(feature = "workplace")))]
     fn workplace(&self) -> workplace::WorkplaceApi<'_>;
@@ -243,13 +243,13 @@ impl Api for ::lark_runtime::Client {
     fn authen(&self) -> authen::AuthenApi<'_> {
         authen::AuthenApi { client: self }
     }
-    /// Bitable (Base) permissions: the custom roles of a base, with what each may see and edit.
+    /// Bitable (Base) advanced permissions: the custom roles of a base and what each may see and edit.
     #[cfg(feature = "base")]
     #[cfg_attr(docsrs, doc(cfg(feature = "base")))]
     fn base(&self) -> base::BaseApi<'_> {
         base::BaseApi { client: self }
     }
-    /// The `board` service.
+    /// Whiteboards in documents: read and change their theme, download them as images, list and create their nodes, and import PlantUML or Mermaid diagrams.
     #[cfg(feature = "board")]
     #[cfg_attr(docsrs, doc(cfg(feature = "board")))]
     fn board(&self) -> board::BoardApi<'_> {
@@ -303,7 +303,7 @@ impl Api for ::lark_runtime::Client {
     fn im(&self) -> im::ImApi<'_> {
         im::ImApi { client: self }
     }
-    /// Master data: countries and regions, and the data dimensions bound to users.
+    /// Master data: the country and region catalog, and the data dimensions granted to users of an app.
     #[cfg(feature = "mdm")]
     #[cfg_attr(docsrs, doc(cfg(feature = "mdm")))]
     fn mdm(&self) -> mdm::MdmApi<'_> {
@@ -343,7 +343,7 @@ impl Api for ::lark_runtime::Client {
             client: self,
         }
     }
-    /// Work reports: report rules, their report boards, and the reports users submitted.
+    /// Work reports: report rules, their board views, and the reports users submitted.
     #[cfg(feature = "report")]
     #[cfg_attr(docsrs, doc(cfg(feature = "report")))]
     fn report(&self) -> report::ReportApi<'_> {
@@ -387,7 +387,7 @@ impl Api for ::lark_runtime::Client {
             client: self,
         }
     }
-    /// Workplace (the app portal): access statistics of workplaces, custom workplaces and their widgets.
+    /// Workplace (the app portal): daily visit statistics of the workplace, custom workplaces and their widgets.
     #[cfg(feature = "workplace")]
     #[cfg_attr(docsrs, doc(cfg(feature = "workplace")))]
     fn workplace(&self) -> workplace::WorkplaceApi<'_> {

@@ -7,132 +7,132 @@ pub(crate) const CODE_1254000: ErrorFacts = ErrorFacts::new(
     1254000,
     200,
     "WrongRequestJson",
-    "",
+    "The request body is malformed; check it.",
     false,
 );
 pub(crate) const CODE_1254001: ErrorFacts = ErrorFacts::new(
     1254001,
     200,
     "WrongRequestBody",
-    "",
+    "The request body is wrong; check it.",
     false,
 );
 pub(crate) const CODE_1254002: ErrorFacts = ErrorFacts::new(
     1254002,
     200,
     "Fail",
-    "",
-    false,
+    "Has many causes: send less per call, space out concurrent calls, create wiki-hosted bases with the wiki node endpoint, check parameters such as page_token and table_id; when it happens only now and then it is a server timeout, so retry.",
+    true,
 );
 pub(crate) const CODE_1254003: ErrorFacts = ErrorFacts::new(
     1254003,
     200,
     "WrongBaseToken",
-    "",
+    "The app_token is wrong: take it from a feishu.cn/base URL, or for a wiki-hosted base from the wiki get-node endpoint's obj_token.",
     false,
 );
 pub(crate) const CODE_1254010: ErrorFacts = ErrorFacts::new(
     1254010,
     200,
     "ReqConvError",
-    "",
+    "The request is wrong; check it.",
     false,
 );
 pub(crate) const CODE_1254032: ErrorFacts = ErrorFacts::new(
     1254032,
     400,
     "InvalidRoleName",
-    "",
+    "The role name is invalid.",
     false,
 );
 pub(crate) const CODE_1254033: ErrorFacts = ErrorFacts::new(
     1254033,
     400,
     "RoleNameDuplicated",
-    "",
+    "Another custom role already has this name.",
     false,
 );
 pub(crate) const CODE_1254036: ErrorFacts = ErrorFacts::new(
     1254036,
     400,
     "Bitable is copying, please try again later.",
-    "",
+    "The base is still being copied (copying runs asynchronously) and cannot be changed meanwhile; retry once the copy is done.",
     true,
 );
 pub(crate) const CODE_1254040: ErrorFacts = ErrorFacts::new(
     1254040,
     200,
     "BaseTokenNotFound",
-    "",
+    "No base has this app_token: take it from a feishu.cn/base URL, or for a wiki-hosted base from the wiki get-node endpoint's obj_token.",
     false,
 );
 pub(crate) const CODE_1254047: ErrorFacts = ErrorFacts::new(
     1254047,
     404,
     "RoleIdNotFound",
-    "",
+    "No custom role has this role_id (ids start with rol; the role list endpoint gives them).",
     false,
 );
 pub(crate) const CODE_1254110: ErrorFacts = ErrorFacts::new(
     1254110,
     400,
     "RoleExceedLimit",
-    "",
+    "The base already has the most custom roles allowed, 30.",
     false,
 );
 pub(crate) const CODE_1254290: ErrorFacts = ErrorFacts::new(
     1254290,
     200,
     "TooManyRequest",
-    "",
-    false,
+    "Requests came too fast; retry later.",
+    true,
 );
 pub(crate) const CODE_1254301: ErrorFacts = ErrorFacts::new(
     1254301,
     400,
     "OperationTypeError",
-    "",
+    "The base does not have advanced permissions turned on, or cannot have them.",
     false,
 );
 pub(crate) const CODE_1254304: ErrorFacts = ErrorFacts::new(
     1254304,
     403,
     "Only Available For Business and Enterprise Editions",
-    "",
+    "Row and column permissions need the Business or Enterprise edition of Feishu.",
     false,
 );
 pub(crate) const CODE_1255001: ErrorFacts = ErrorFacts::new(
     1255001,
     200,
     "InternalError",
-    "",
-    false,
+    "An internal error; contact technical support if it persists.",
+    true,
 );
 pub(crate) const CODE_1255002: ErrorFacts = ErrorFacts::new(
     1255002,
     200,
     "Something went wrong. Please contact technical support at https://applink.feishu.cn/client/helpdesk/open?id=6626260912531570952",
-    "",
-    false,
+    "An internal error; contact technical support if it persists.",
+    true,
 );
 pub(crate) const CODE_1255003: ErrorFacts = ErrorFacts::new(
     1255003,
     200,
     "MarshalError",
-    "",
-    false,
+    "A serialization error on the server; contact technical support if it persists.",
+    true,
 );
 pub(crate) const CODE_1255004: ErrorFacts = ErrorFacts::new(
     1255004,
     200,
     "UmMarshalError",
-    "",
-    false,
+    "A deserialization error on the server; contact technical support if it persists.",
+    true,
 );
 pub(crate) const CODE_1255040: ErrorFacts = ErrorFacts::new(
     1255040,
     504,
     "Request timed out, please try again later",
-    "",
+    "The request timed out; retry it.",
     true,
 );

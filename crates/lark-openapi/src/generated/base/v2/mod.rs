@@ -4,7 +4,7 @@
 //! The `base` v2 API, by resource.
 /// Error facts shared by the endpoints of this version.
 pub(crate) mod errors;
-/// Custom roles of a base: create, list and update them, with their table, record, field, view and dashboard permissions.
+/// Custom roles of a base: create, list and update them, with their permissions on tables, records, fields, views, dashboards and base-wide actions.
 pub mod app_role;
 /// Endpoints below `base::v2`; reach it from a client through [`Api`](crate::Api).
 #[derive(Debug, Clone, Copy)]
@@ -12,7 +12,7 @@ pub struct BaseV2Api<'a> {
     pub(crate) client: &'a ::lark_runtime::Client,
 }
 impl<'a> BaseV2Api<'a> {
-    /// Custom roles of a base: create, list and update them, with their table, record, field, view and dashboard permissions.
+    /// Custom roles of a base: create, list and update them, with their permissions on tables, records, fields, views, dashboards and base-wide actions.
     pub fn app_role(&self) -> app_role::BaseV2AppRoleApi<'a> {
         app_role::BaseV2AppRoleApi {
             client: self.client,

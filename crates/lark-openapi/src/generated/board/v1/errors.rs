@@ -7,17 +7,10 @@ pub(crate) const CODE_2890001: ErrorFacts = ErrorFacts::new(
     2890001,
     400,
     "invalid format",
-    "",
-    false,
-);
-pub(crate) const CODE_2890001_2: ErrorFacts = ErrorFacts::new(
-    2890001,
-    400,
-    "invalid format",
     "A parameter is badly formed; check the format of what was sent, such as the JSON.",
     false,
 );
-pub(crate) const CODE_2890001_3: ErrorFacts = ErrorFacts::new(
+pub(crate) const CODE_2890001_2: ErrorFacts = ErrorFacts::new(
     2890001,
     400,
     "invalid format",
@@ -28,14 +21,14 @@ pub(crate) const CODE_2890002: ErrorFacts = ErrorFacts::new(
     2890002,
     400,
     "invalid arg",
-    "",
+    "A parameter is invalid; check the values sent, such as whether the theme is one of the named values.",
     false,
 );
 pub(crate) const CODE_2890002_2: ErrorFacts = ErrorFacts::new(
     2890002,
     400,
     "invalid arg",
-    "A parameter is invalid; check the values sent, such as whether the theme is one of the named values.",
+    "A parameter is invalid; check the values sent, such as whiteboard_id (the document block list gives it).",
     false,
 );
 pub(crate) const CODE_2890002_3: ErrorFacts = ErrorFacts::new(
@@ -56,31 +49,31 @@ pub(crate) const CODE_2890003: ErrorFacts = ErrorFacts::new(
     2890003,
     400,
     "record missing",
-    "",
+    "No such whiteboard or image: check whiteboard_id (the document block list gives it, as the token of a block of type 43).",
     false,
 );
 pub(crate) const CODE_2890003_2: ErrorFacts = ErrorFacts::new(
     2890003,
     400,
     "record missing",
-    "No such whiteboard or image: check whiteboard_id (the document block list gives it, as the token of a block of type 43).",
+    "No such whiteboard: check whiteboard_id (the document block list gives it, as the token of a block of type 43).",
     false,
 );
 pub(crate) const CODE_2890003_3: ErrorFacts = ErrorFacts::new(
     2890003,
     400,
     "record missing",
-    "No such whiteboard: check whiteboard_id (the document block list gives it, as the token of a block of type 43).",
+    "No such whiteboard: check whiteboard_id, or confirm through the document block list that the whiteboard exists.",
+    false,
+);
+pub(crate) const CODE_2890003_4: ErrorFacts = ErrorFacts::new(
+    2890003,
+    400,
+    "record missing",
+    "No such whiteboard: whiteboard_id is wrong or misspelled; the document block list gives the right one (the token of a block of type 43).",
     false,
 );
 pub(crate) const CODE_2890004: ErrorFacts = ErrorFacts::new(
-    2890004,
-    401,
-    "auth failed",
-    "",
-    false,
-);
-pub(crate) const CODE_2890004_2: ErrorFacts = ErrorFacts::new(
     2890004,
     401,
     "auth failed",
@@ -91,13 +84,6 @@ pub(crate) const CODE_2890005: ErrorFacts = ErrorFacts::new(
     2890005,
     403,
     "forbidden",
-    "",
-    false,
-);
-pub(crate) const CODE_2890005_2: ErrorFacts = ErrorFacts::new(
-    2890005,
-    403,
-    "forbidden",
     "The caller may not read this whiteboard; grant it access to the document first (see the cloud document FAQ on permissions).",
     false,
 );
@@ -105,7 +91,7 @@ pub(crate) const CODE_2890006: ErrorFacts = ErrorFacts::new(
     2890006,
     429,
     "too many request",
-    "",
+    "The rate limit was exceeded; call less often and retry later.",
     true,
 );
 pub(crate) const CODE_2890006_2: ErrorFacts = ErrorFacts::new(
@@ -116,13 +102,6 @@ pub(crate) const CODE_2890006_2: ErrorFacts = ErrorFacts::new(
     true,
 );
 pub(crate) const CODE_2891001: ErrorFacts = ErrorFacts::new(
-    2891001,
-    500,
-    "server internal error",
-    "",
-    true,
-);
-pub(crate) const CODE_2891001_2: ErrorFacts = ErrorFacts::new(
     2891001,
     500,
     "server internal error",

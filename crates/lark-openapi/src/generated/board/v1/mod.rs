@@ -6,9 +6,9 @@
 pub mod types;
 /// Error facts shared by the endpoints of this version.
 pub(crate) mod errors;
-/// The `whiteboard` resource.
+/// Whiteboards: get and change the theme, and download a thumbnail image.
 pub mod whiteboard;
-/// The `whiteboard_node` resource.
+/// The nodes of a whiteboard (shapes, text, connectors, tables, mind maps and more): list and create them, or create them from PlantUML or Mermaid code.
 pub mod whiteboard_node;
 /// Endpoints below `board::v1`; reach it from a client through [`Api`](crate::Api).
 #[derive(Debug, Clone, Copy)]
@@ -16,13 +16,13 @@ pub struct BoardV1Api<'a> {
     pub(crate) client: &'a ::lark_runtime::Client,
 }
 impl<'a> BoardV1Api<'a> {
-    /// The `whiteboard` resource.
+    /// Whiteboards: get and change the theme, and download a thumbnail image.
     pub fn whiteboard(&self) -> whiteboard::BoardV1WhiteboardApi<'a> {
         whiteboard::BoardV1WhiteboardApi {
             client: self.client,
         }
     }
-    /// The `whiteboard_node` resource.
+    /// The nodes of a whiteboard (shapes, text, connectors, tables, mind maps and more): list and create them, or create them from PlantUML or Mermaid code.
     pub fn whiteboard_node(&self) -> whiteboard_node::BoardV1WhiteboardNodeApi<'a> {
         whiteboard_node::BoardV1WhiteboardNodeApi {
             client: self.client,

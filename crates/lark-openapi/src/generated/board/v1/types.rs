@@ -3,26 +3,30 @@
 
 //! Named types shared by the `board` v1 endpoints.
 use ::lark_runtime::__private::prelude::*;
-/// StickyNote
+/// Properties of a sticky note node.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct StickyNote {
-    /// Type `string`.
+    /// Id of the user the note belongs to.
+    ///
+    /// Example: `"12345678"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-    /// Type `boolean`.
+    /// Whether the note shows who wrote it.
+    ///
+    /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_author_info: Option<bool>,
 }
 impl Validate for StickyNote {}
-/// UserIdType
+/// A kind of user id, chosen by a request's user_id_type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UserIdType {
-    /// `"open_id"`
+    /// `"open_id"`: The user's id within one app; it differs between apps.
     OpenId,
-    /// `"union_id"`
+    /// `"union_id"`: The user's id across the apps of one developer.
     UnionId,
-    /// `"user_id"`
+    /// `"user_id"`: The user's id within one tenant, the same in every app; needs the contact:user.employee_id:readonly scope.
     UserId,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),

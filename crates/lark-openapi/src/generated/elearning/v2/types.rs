@@ -3,16 +3,16 @@
 
 //! Named types shared by the `elearning` v2 endpoints.
 use ::lark_runtime::__private::prelude::*;
-/// EventUser
+/// A learner of a course: their ids and contact details.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct EventUser {
-    /// Type `UserId`.
+    /// The learner's ids.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<crate::elearning::v2::types::UserId>,
-    /// Type `string`.
+    /// The learner's email address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// Type `string`.
+    /// The learner's mobile number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
 }
@@ -21,16 +21,16 @@ impl Validate for EventUser {
         violations.check(&at.field("user_id"), &self.user_id);
     }
 }
-/// UserId
+/// A user's ids of each kind.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserId {
-    /// Type `string`.
+    /// The user's union_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
-    /// Type `string`.
+    /// The user's user_id; sent only when the app holds the contact:user.employee_id:readonly scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-    /// Type `string`.
+    /// The user's open_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_id: Option<String>,
 }

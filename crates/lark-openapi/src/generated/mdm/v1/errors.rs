@@ -7,34 +7,34 @@ pub(crate) const CODE_1640601: ErrorFacts = ErrorFacts::new(
     1640601,
     400,
     "请确认数据类型是否存在",
-    "",
+    "Check that the root dimension type given exists.",
     false,
 );
 pub(crate) const CODE_1640602: ErrorFacts = ErrorFacts::new(
     1640602,
     400,
     "请确认数据值是否存在",
-    "",
+    "Check that the data values given exist.",
     false,
 );
 pub(crate) const CODE_1640603: ErrorFacts = ErrorFacts::new(
     1640603,
     400,
     "请确认应用ID是否正确",
-    "",
+    "Check that uams_app_id is right.",
     false,
 );
 pub(crate) const CODE_1640604: ErrorFacts = ErrorFacts::new(
     1640604,
     400,
     "请查询当前租户是否开通此应用",
-    "",
+    "Check that the tenant has the uams_app_id app enabled, with its permissions.",
     false,
 );
 pub(crate) const CODE_1640605: ErrorFacts = ErrorFacts::new(
     1640605,
     400,
     "授权记录不存在",
-    "",
+    "Check that the users hold a grant of this dimension.",
     false,
 );

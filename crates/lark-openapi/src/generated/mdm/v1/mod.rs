@@ -6,7 +6,7 @@
 pub mod types;
 /// Error facts shared by the endpoints of this version.
 pub(crate) mod errors;
-/// Data dimensions of users: bind and unbind them.
+/// Data dimensions granted to users of an app: bind and unbind them.
 pub mod user_auth_data_relation;
 /// Endpoints below `mdm::v1`; reach it from a client through [`Api`](crate::Api).
 #[derive(Debug, Clone, Copy)]
@@ -14,7 +14,7 @@ pub struct MdmV1Api<'a> {
     pub(crate) client: &'a ::lark_runtime::Client,
 }
 impl<'a> MdmV1Api<'a> {
-    /// Data dimensions of users: bind and unbind them.
+    /// Data dimensions granted to users of an app: bind and unbind them.
     pub fn user_auth_data_relation(
         &self,
     ) -> user_auth_data_relation::MdmV1UserAuthDataRelationApi<'a> {

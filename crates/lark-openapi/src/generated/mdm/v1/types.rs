@@ -2,15 +2,15 @@
 // Do not edit by hand: edit the spec and run `cargo xtask codegen`.
 
 //! Named types shared by the `mdm` v1 endpoints.
-/// UserIdType
+/// Which kind of user id a request uses.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UserIdType {
-    /// `"open_id"`
+    /// `"open_id"`: The user's id within one app; it differs from app to app.
     OpenId,
-    /// `"union_id"`
+    /// `"union_id"`: The user's id across the apps of one developer.
     UnionId,
-    /// `"user_id"`
+    /// `"user_id"`: The user's id within the tenant, the same in every app; needs the contact:user.employee_id:readonly scope.
     UserId,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),

@@ -7,237 +7,237 @@ pub(crate) const CODE_1640101: ErrorFacts = ErrorFacts::new(
     1640101,
     500,
     "system error",
-    "",
+    "A system error on the server; contact Feishu technical support.",
     true,
 );
 pub(crate) const CODE_1640102: ErrorFacts = ErrorFacts::new(
     1640102,
     500,
     "invalid generic method",
-    "",
+    "A wrong request method inside the service on the server; contact Feishu technical support.",
     true,
 );
 pub(crate) const CODE_1640103: ErrorFacts = ErrorFacts::new(
     1640103,
     500,
     "call meta service error",
-    "",
+    "Calling the metadata service failed on the server; contact Feishu technical support.",
     true,
 );
 pub(crate) const CODE_1640104: ErrorFacts = ErrorFacts::new(
     1640104,
     500,
     "meta data not found",
-    "",
+    "The metadata was not found on the server; contact Feishu technical support.",
     true,
 );
 pub(crate) const CODE_1640105: ErrorFacts = ErrorFacts::new(
     1640105,
     500,
     "data source request invalid",
-    "",
+    "An invalid database request on the server; contact Feishu technical support.",
     true,
 );
 pub(crate) const CODE_1640106: ErrorFacts = ErrorFacts::new(
     1640106,
     500,
     "db error",
-    "",
+    "A database error on the server; contact Feishu technical support.",
     true,
 );
 pub(crate) const CODE_1640107: ErrorFacts = ErrorFacts::new(
     1640107,
     500,
     "func not supported yet",
-    "",
+    "The service does not support the method on the server; contact Feishu technical support.",
     true,
 );
 pub(crate) const CODE_1640108: ErrorFacts = ErrorFacts::new(
     1640108,
     500,
     "field type not supported yet",
-    "",
+    "The field type is not supported on the server; contact Feishu technical support.",
     true,
 );
 pub(crate) const CODE_1640109: ErrorFacts = ErrorFacts::new(
     1640109,
     500,
     "validator not found",
-    "",
+    "No validation rule was found on the server; contact Feishu technical support.",
     true,
 );
 pub(crate) const CODE_1640110: ErrorFacts = ErrorFacts::new(
     1640110,
     500,
     "transformer not found",
-    "",
+    "No transformation rule was found on the server; contact Feishu technical support.",
     true,
 );
 pub(crate) const CODE_1640111: ErrorFacts = ErrorFacts::new(
     1640111,
     500,
     "executor not found",
-    "",
+    "No executor was found on the server; contact Feishu technical support.",
     true,
 );
 pub(crate) const CODE_1640112: ErrorFacts = ErrorFacts::new(
     1640112,
     500,
     "invalid data source type",
-    "",
+    "A wrong database type on the server; contact Feishu technical support.",
     true,
 );
 pub(crate) const CODE_1640113: ErrorFacts = ErrorFacts::new(
     1640113,
     500,
     "data source not found",
-    "",
+    "The database was not found on the server; contact Feishu technical support.",
     true,
 );
 pub(crate) const CODE_1640114: ErrorFacts = ErrorFacts::new(
     1640114,
     500,
     "data source invalid",
-    "",
+    "The database is invalid on the server; contact Feishu technical support.",
     true,
 );
 pub(crate) const CODE_1640115: ErrorFacts = ErrorFacts::new(
     1640115,
     500,
     "meta setting not found",
-    "",
+    "The metadata configuration was not found on the server; contact Feishu technical support.",
     true,
 );
 pub(crate) const CODE_1640116: ErrorFacts = ErrorFacts::new(
     1640116,
     500,
     "generate page token error",
-    "",
+    "Making the page token failed on the server; contact Feishu technical support.",
     true,
 );
 pub(crate) const CODE_1640117: ErrorFacts = ErrorFacts::new(
     1640117,
     500,
     "record duplicate error",
-    "",
+    "Duplicate records on the server; contact Feishu technical support.",
     true,
 );
 pub(crate) const CODE_1640118: ErrorFacts = ErrorFacts::new(
     1640118,
     500,
     "generate idl error",
-    "",
+    "Generating the IDL failed on the server; contact Feishu technical support.",
     true,
 );
 pub(crate) const CODE_1640119: ErrorFacts = ErrorFacts::new(
     1640119,
     500,
     "producer not found error",
-    "",
+    "A message producer error on the server; contact Feishu technical support.",
     true,
 );
 pub(crate) const CODE_1640120: ErrorFacts = ErrorFacts::new(
     1640120,
     500,
     "custom func request error",
-    "",
+    "The custom executor's request failed on the server; contact Feishu technical support.",
     true,
 );
 pub(crate) const CODE_1640121: ErrorFacts = ErrorFacts::new(
     1640121,
     500,
     "custom func response error",
-    "",
+    "The custom executor's answer failed on the server; contact Feishu technical support.",
     true,
 );
 pub(crate) const CODE_1640201: ErrorFacts = ErrorFacts::new(
     1640201,
     400,
     "invalid params",
-    "",
+    "A parameter is invalid; check the parameters.",
     false,
 );
 pub(crate) const CODE_1640202: ErrorFacts = ErrorFacts::new(
     1640202,
     400,
     "param not found",
-    "",
+    "A parameter is empty; check that every parameter is filled in.",
     false,
 );
 pub(crate) const CODE_1640203: ErrorFacts = ErrorFacts::new(
     1640203,
     400,
     "object field not found",
-    "",
+    "A field asked for is not one that can be queried; check fields.",
     false,
 );
 pub(crate) const CODE_1640204: ErrorFacts = ErrorFacts::new(
     1640204,
     400,
     "language is invalid",
-    "",
+    "A language is not supported; send zh-CN, en-US or ja-JP.",
     false,
 );
 pub(crate) const CODE_1640205: ErrorFacts = ErrorFacts::new(
     1640205,
     400,
     "params is required",
-    "",
+    "A required parameter is missing.",
     false,
 );
 pub(crate) const CODE_1640206: ErrorFacts = ErrorFacts::new(
     1640206,
     400,
     "limit too large",
-    "",
+    "Too many records asked for; keep limit within 1,000.",
     false,
 );
 pub(crate) const CODE_1640207: ErrorFacts = ErrorFacts::new(
     1640207,
     400,
     "limit plus offset too large",
-    "",
+    "limit plus offset is too large; keep the sum within 10,000.",
     false,
 );
 pub(crate) const CODE_1640208: ErrorFacts = ErrorFacts::new(
     1640208,
     400,
     "page token invalid",
-    "",
+    "The page token is invalid; check it.",
     false,
 );
 pub(crate) const CODE_1640209: ErrorFacts = ErrorFacts::new(
     1640209,
     400,
     "record id not found",
-    "",
+    "No record matches; check the query parameters.",
     false,
 );
 pub(crate) const CODE_1640210: ErrorFacts = ErrorFacts::new(
     1640210,
     400,
     "sort by null is not allowed",
-    "",
+    "The sort parameter is wrong; check it.",
     false,
 );
 pub(crate) const CODE_1640211: ErrorFacts = ErrorFacts::new(
     1640211,
     400,
     "biz codes is empty",
-    "",
+    "The business codes are empty; check them.",
     false,
 );
 pub(crate) const CODE_1640212: ErrorFacts = ErrorFacts::new(
     1640212,
     400,
     "mdm codes is empty",
-    "",
+    "The master data codes are empty; check them.",
     false,
 );
 pub(crate) const CODE_1640213: ErrorFacts = ErrorFacts::new(
     1640213,
     400,
     "biz id is invalid",
-    "",
+    "A business code is invalid; check it.",
     false,
 );

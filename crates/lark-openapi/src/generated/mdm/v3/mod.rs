@@ -6,7 +6,7 @@
 pub mod types;
 /// Error facts shared by the endpoints of this version.
 pub(crate) mod errors;
-/// Countries and regions by master-data code: get several at once.
+/// Countries and regions by master data code: get up to 100 at once.
 pub mod batch_country_region;
 /// Countries and regions: list them, filtered and paged.
 pub mod country_region;
@@ -16,7 +16,7 @@ pub struct MdmV3Api<'a> {
     pub(crate) client: &'a ::lark_runtime::Client,
 }
 impl<'a> MdmV3Api<'a> {
-    /// Countries and regions by master-data code: get several at once.
+    /// Countries and regions by master data code: get up to 100 at once.
     pub fn batch_country_region(
         &self,
     ) -> batch_country_region::MdmV3BatchCountryRegionApi<'a> {

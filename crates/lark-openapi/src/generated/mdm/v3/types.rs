@@ -3,45 +3,104 @@
 
 //! Named types shared by the `mdm` v3 endpoints.
 use ::lark_runtime::__private::prelude::*;
-/// CountryRegionContinents
+/// A language the master data can return its texts in.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Language {
+    /// `"zh-CN"`: Chinese (Simplified).
+    ZhCn,
+    /// `"en-US"`: English.
+    EnUs,
+    /// `"ja-JP"`: Japanese.
+    JaJp,
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
+    Unknown(String),
+}
+::lark_runtime::string_enum_traits!(
+    Language { ZhCn = "zh-CN", EnUs = "en-US", JaJp = "ja-JP" }
+);
+/// Whether the entry is in force.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CountryRegionStatus {
+    /// `"0"`: Not in force.
+    Inactive,
+    /// `"1"`: In force.
+    Active,
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
+    Unknown(String),
+}
+::lark_runtime::string_enum_traits!(
+    CountryRegionStatus { Inactive = "0", Active = "1" }
+);
+/// The continent, as its code (the examples send codes; the pages also call it the text in the first requested language).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CountryRegionContinentsValue {
+    /// `"1"`: Asia.
+    Asia,
+    /// `"2"`: Europe.
+    Europe,
+    /// `"3"`: Africa.
+    Africa,
+    /// `"4"`: North America.
+    NorthAmerica,
+    /// `"5"`: South America.
+    SouthAmerica,
+    /// `"6"`: Oceania.
+    Oceania,
+    /// `"7"`: Antarctica.
+    Antarctica,
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
+    Unknown(String),
+}
+::lark_runtime::string_enum_traits!(
+    CountryRegionContinentsValue { Asia = "1", Europe = "2", Africa = "3", NorthAmerica =
+    "4", SouthAmerica = "5", Oceania = "6", Antarctica = "7" }
+);
+/// The continent the country or region belongs to.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CountryRegionContinents {
-    /// Type `string`.
+    /// The continent, as its code (the examples send codes; the pages also call it the text in the first requested language).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
-    /// Type `map` of `string`.
+    pub value: Option<CountryRegionContinentsValue>,
+    /// The continent's name in every requested language, by language code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub multilingual_name: Option<::std::collections::BTreeMap<String, String>>,
 }
-impl Validate for CountryRegionContinents {}
-/// CountryRegion
+impl Validate for CountryRegionContinents {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("value"), &self.value);
+    }
+}
+/// A country or region of the master data catalog.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CountryRegion {
-    /// Type `string`.
+    /// The three-letter code, as in ISO 3166-1 alpha-3.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alpha_3_code: Option<String>,
-    /// Type `string`.
+    /// The two-letter code, as in ISO 3166-1 alpha-2.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alpha_2_code: Option<String>,
-    /// Type `string`.
+    /// The numeric code, as in ISO 3166-1 numeric.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub numeric_code: Option<String>,
-    /// Type `I18nString`.
+    /// The country or region's short name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<crate::mdm::v3::types::I18nString>,
-    /// Type `string`.
+    /// The master data code: a permanent unique code the system assigns, MDCT followed by 8 digits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mdm_code: Option<String>,
-    /// Type `I18nString`.
+    /// The country or region's full name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub full_name: Option<crate::mdm::v3::types::I18nString>,
-    /// Type `string`.
+    /// The international dialling code, such as +376.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub global_code: Option<String>,
-    /// Type `string`.
+    /// Whether the entry is in force.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    /// Type `object`.
+    pub status: Option<CountryRegionStatus>,
+    /// The continent the country or region belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub continents: Option<CountryRegionContinents>,
 }
@@ -49,19 +108,20 @@ impl Validate for CountryRegion {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.check(&at.field("name"), &self.name);
         violations.check(&at.field("full_name"), &self.full_name);
+        violations.check(&at.field("status"), &self.status);
         violations.check(&at.field("continents"), &self.continents);
     }
 }
-/// I18nString
+/// A text in the languages the request asked for.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct I18nString {
-    /// Type `string`.
+    /// The text in the first language of the request's languages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
-    /// Type `map` of `string`.
+    /// The text in every requested language, by language code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub multilingual_value: Option<::std::collections::BTreeMap<String, String>>,
-    /// Type `string`.
+    /// The language value is actually in, such as zh-CN.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub return_language: Option<String>,
 }

@@ -7,20 +7,34 @@ pub(crate) const CODE_1430001: ErrorFacts = ErrorFacts::new(
     1430001,
     400,
     "tenant key  not exist",
-    "",
+    "Check the request's parameters.",
     false,
 );
 pub(crate) const CODE_1430002: ErrorFacts = ErrorFacts::new(
     1430002,
     400,
     "page size   invalid",
-    "",
+    "Check the request's parameters, page_size above all (0 to 20).",
+    false,
+);
+pub(crate) const CODE_1430002_2: ErrorFacts = ErrorFacts::new(
+    1430002,
+    400,
+    "page size   invalid",
+    "Check the request's parameters.",
     false,
 );
 pub(crate) const CODE_1430003: ErrorFacts = ErrorFacts::new(
     1430003,
     400,
     "rule  not exist",
-    "",
+    "Check the request's parameters, rule_id above all.",
+    false,
+);
+pub(crate) const CODE_1430003_2: ErrorFacts = ErrorFacts::new(
+    1430003,
+    400,
+    "rule  not exist",
+    "Check the request's parameters, the rule id above all.",
     false,
 );

@@ -6,11 +6,11 @@
 pub mod types;
 /// Error facts shared by the endpoints of this version.
 pub(crate) mod errors;
-/// Report rules: look them up by name.
+/// Report rules: look them up by name, with who reports, to whom and with which form.
 pub mod rule;
-/// A rule's report board: remove it for given users.
+/// A report rule's board view: remove it for given users or for all of them.
 pub mod rule_view;
-/// Submitted reports: query them by rule, author and time.
+/// Submitted reports: query them by submission time, rule and reporter.
 pub mod task;
 /// Endpoints below `report::v1`; reach it from a client through [`Api`](crate::Api).
 #[derive(Debug, Clone, Copy)]
@@ -18,19 +18,19 @@ pub struct ReportV1Api<'a> {
     pub(crate) client: &'a ::lark_runtime::Client,
 }
 impl<'a> ReportV1Api<'a> {
-    /// Report rules: look them up by name.
+    /// Report rules: look them up by name, with who reports, to whom and with which form.
     pub fn rule(&self) -> rule::ReportV1RuleApi<'a> {
         rule::ReportV1RuleApi {
             client: self.client,
         }
     }
-    /// A rule's report board: remove it for given users.
+    /// A report rule's board view: remove it for given users or for all of them.
     pub fn rule_view(&self) -> rule_view::ReportV1RuleViewApi<'a> {
         rule_view::ReportV1RuleViewApi {
             client: self.client,
         }
     }
-    /// Submitted reports: query them by rule, author and time.
+    /// Submitted reports: query them by submission time, rule and reporter.
     pub fn task(&self) -> task::ReportV1TaskApi<'a> {
         task::ReportV1TaskApi {
             client: self.client,

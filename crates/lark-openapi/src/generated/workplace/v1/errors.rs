@@ -7,90 +7,90 @@ pub(crate) const CODE_1621001: ErrorFacts = ErrorFacts::new(
     1621001,
     400,
     "invalid  time format",
-    "",
+    "Send dates as yyyy-MM-dd, e.g. 2023-05-22.",
     false,
 );
 pub(crate) const CODE_1621002: ErrorFacts = ErrorFacts::new(
     1621002,
     400,
     "from_date can't be greater than to_date",
-    "",
+    "from_date must not be later than to_date.",
     false,
 );
 pub(crate) const CODE_1621003: ErrorFacts = ErrorFacts::new(
     1621003,
     400,
     "internal service error",
-    "",
-    false,
+    "A back-end or network fault; send the request again.",
+    true,
 );
 pub(crate) const CODE_1621004: ErrorFacts = ErrorFacts::new(
     1621004,
     400,
     "invalid page_token",
-    "",
+    "Pass the page_token the previous answer returned.",
     false,
 );
 pub(crate) const CODE_1628001: ErrorFacts = ErrorFacts::new(
     1628001,
     400,
     "invalid  time format",
-    "",
+    "Send dates as yyyy-MM-dd, e.g. 2023-05-22.",
     false,
 );
 pub(crate) const CODE_1628002: ErrorFacts = ErrorFacts::new(
     1628002,
     400,
     "from_date can't be greater than to_date",
-    "",
+    "from_date must not be later than to_date.",
     false,
 );
 pub(crate) const CODE_1628003: ErrorFacts = ErrorFacts::new(
     1628003,
     400,
     "internal service error",
-    "",
-    false,
+    "A back-end or network fault; send the request again.",
+    true,
 );
 pub(crate) const CODE_1628004: ErrorFacts = ErrorFacts::new(
     1628004,
     400,
     "invalid page_token",
-    "",
+    "Pass the page_token the previous answer returned.",
     false,
 );
 pub(crate) const CODE_1629001: ErrorFacts = ErrorFacts::new(
     1629001,
     400,
     "invalid  time format",
-    "",
+    "Send dates as yyyy-MM-dd, e.g. 2023-05-22.",
     false,
 );
 pub(crate) const CODE_1629002: ErrorFacts = ErrorFacts::new(
     1629002,
     400,
     "from_date can't be greater than to_date",
-    "",
+    "from_date must not be later than to_date.",
     false,
 );
 pub(crate) const CODE_1629004: ErrorFacts = ErrorFacts::new(
     1629004,
     400,
     "internal service error",
-    "",
-    false,
+    "A back-end or network fault; send the request again.",
+    true,
 );
 pub(crate) const CODE_1629005: ErrorFacts = ErrorFacts::new(
     1629005,
     400,
     "invalid page_token",
-    "",
+    "Pass the page_token the previous answer returned.",
     false,
 );
 pub(crate) const CODE_1629006: ErrorFacts = ErrorFacts::new(
     1629006,
     400,
     "invalid page_size",
-    "",
+    "page_size must be a positive whole number.",
     false,
 );

@@ -6,11 +6,11 @@
 pub mod types;
 /// Error facts shared by the endpoints of this version.
 pub(crate) mod errors;
-/// Access data of custom workplaces: search it by day.
+/// Visit counts of custom workplaces: search them by day, for one workplace or all.
 pub mod custom_workplace_access_data;
-/// Access data of the workplace: search it by day.
+/// Visit counts of the workplace, all and default: search them by day.
 pub mod workplace_access_data;
-/// Access data of workplace widgets: search it by day.
+/// Visit counts of custom workplace widgets: search them by day, for one widget or all.
 pub mod workplace_block_access_data;
 /// Endpoints below `workplace::v1`; reach it from a client through [`Api`](crate::Api).
 #[derive(Debug, Clone, Copy)]
@@ -18,7 +18,7 @@ pub struct WorkplaceV1Api<'a> {
     pub(crate) client: &'a ::lark_runtime::Client,
 }
 impl<'a> WorkplaceV1Api<'a> {
-    /// Access data of custom workplaces: search it by day.
+    /// Visit counts of custom workplaces: search them by day, for one workplace or all.
     pub fn custom_workplace_access_data(
         &self,
     ) -> custom_workplace_access_data::WorkplaceV1CustomWorkplaceAccessDataApi<'a> {
@@ -26,7 +26,7 @@ impl<'a> WorkplaceV1Api<'a> {
             client: self.client,
         }
     }
-    /// Access data of the workplace: search it by day.
+    /// Visit counts of the workplace, all and default: search them by day.
     pub fn workplace_access_data(
         &self,
     ) -> workplace_access_data::WorkplaceV1WorkplaceAccessDataApi<'a> {
@@ -34,7 +34,7 @@ impl<'a> WorkplaceV1Api<'a> {
             client: self.client,
         }
     }
-    /// Access data of workplace widgets: search it by day.
+    /// Visit counts of custom workplace widgets: search them by day, for one widget or all.
     pub fn workplace_block_access_data(
         &self,
     ) -> workplace_block_access_data::WorkplaceV1WorkplaceBlockAccessDataApi<'a> {

@@ -3,13 +3,13 @@
 
 //! Named types shared by the `workplace` v1 endpoints.
 use ::lark_runtime::__private::prelude::*;
-/// AccessData
+/// Visit counts for one day.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct AccessData {
-    /// Type `int32`.
+    /// Page views: how many visits there were.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pv: Option<i32>,
-    /// Type `int32`.
+    /// Unique visitors: how many distinct users visited.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uv: Option<i32>,
 }

@@ -2,11 +2,11 @@
 // Do not edit by hand: run `cargo xtask codegen`.
 
 //! Endpoints of the `base::v2::app_role` resource.
-/// 新增自定义角色
+/// 新增自定义角色 — Create a custom role in a base's advanced permissions.
 pub mod create;
-/// 列出自定义角色
+/// 列出自定义角色 — List the custom roles of a base's advanced permissions.
 pub mod list;
-/// 更新自定义角色
+/// 更新自定义角色 — Update a custom role of a base's advanced permissions.
 pub mod update;
 /// Endpoints below `base::v2::app_role`; reach it from a client through [`Api`](crate::Api).
 #[derive(Debug, Clone, Copy)]
@@ -14,7 +14,7 @@ pub struct BaseV2AppRoleApi<'a> {
     pub(crate) client: &'a ::lark_runtime::Client,
 }
 impl<'a> BaseV2AppRoleApi<'a> {
-    /// 新增自定义角色
+    /// 新增自定义角色 — Create a custom role in a base's advanced permissions.
     ///
     /// `POST /open-apis/base/v2/apps/:app_token/roles`
     ///
@@ -31,7 +31,7 @@ impl<'a> BaseV2AppRoleApi<'a> {
     > {
         self.client.execute(&request).await
     }
-    /// 列出自定义角色
+    /// 列出自定义角色 — List the custom roles of a base's advanced permissions.
     ///
     /// `GET /open-apis/base/v2/apps/:app_token/roles`
     ///
@@ -58,7 +58,7 @@ impl<'a> BaseV2AppRoleApi<'a> {
     ) -> ::lark_runtime::pagination::Items<'a, list::ListRequest> {
         ::lark_runtime::pagination::stream(self.client, request)
     }
-    /// 更新自定义角色
+    /// 更新自定义角色 — Update a custom role of a base's advanced permissions.
     ///
     /// `PUT /open-apis/base/v2/apps/:app_token/roles/:role_id`
     ///

@@ -111,13 +111,13 @@ pub enum ThemeError {
 }
 impl DocumentedError for ThemeError {
     const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
-        (Self::InvalidFormat, crate::board::v1::errors::CODE_2890001_2),
+        (Self::InvalidFormat, crate::board::v1::errors::CODE_2890001),
         (Self::InvalidArg, crate::board::v1::errors::CODE_2890002_3),
-        (Self::RecordMissing, crate::board::v1::errors::CODE_2890003_3),
-        (Self::AuthFailed, crate::board::v1::errors::CODE_2890004_2),
-        (Self::Forbidden, crate::board::v1::errors::CODE_2890005_2),
+        (Self::RecordMissing, crate::board::v1::errors::CODE_2890003_2),
+        (Self::AuthFailed, crate::board::v1::errors::CODE_2890004),
+        (Self::Forbidden, crate::board::v1::errors::CODE_2890005),
         (Self::TooManyRequests, crate::board::v1::errors::CODE_2890006_2),
-        (Self::ServerInternalError, crate::board::v1::errors::CODE_2891001_2),
+        (Self::ServerInternalError, crate::board::v1::errors::CODE_2891001),
     ];
 }
 ::lark_runtime::documented_error_traits!(ThemeError);

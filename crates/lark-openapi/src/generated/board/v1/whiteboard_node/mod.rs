@@ -2,11 +2,11 @@
 // Do not edit by hand: run `cargo xtask codegen`.
 
 //! Endpoints of the `board::v1::whiteboard_node` resource.
-/// 创建节点
+/// 创建节点 — Create nodes on a whiteboard.
 pub mod create;
 /// 解析画板语法 — Import a PlantUML or Mermaid diagram into a whiteboard.
 pub mod create_plantuml;
-/// 获取所有节点
+/// 获取所有节点 — List every node of a whiteboard.
 pub mod list;
 /// Endpoints below `board::v1::whiteboard_node`; reach it from a client through [`Api`](crate::Api).
 #[derive(Debug, Clone, Copy)]
@@ -14,7 +14,7 @@ pub struct BoardV1WhiteboardNodeApi<'a> {
     pub(crate) client: &'a ::lark_runtime::Client,
 }
 impl<'a> BoardV1WhiteboardNodeApi<'a> {
-    /// 创建节点
+    /// 创建节点 — Create nodes on a whiteboard.
     ///
     /// `POST /open-apis/board/v1/whiteboards/:whiteboard_id/nodes`
     ///
@@ -48,7 +48,7 @@ impl<'a> BoardV1WhiteboardNodeApi<'a> {
     > {
         self.client.execute(&request).await
     }
-    /// 获取所有节点
+    /// 获取所有节点 — List every node of a whiteboard.
     ///
     /// `GET /open-apis/board/v1/whiteboards/:whiteboard_id/nodes`
     ///

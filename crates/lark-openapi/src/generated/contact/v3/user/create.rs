@@ -995,12 +995,12 @@ pub struct CreateRequestCustomAttrsItemValue {
     /// Example: `"DemoText"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-    /// Required for an HREF field: the default URL (e.g. a mini program on mobile, a web page on desktop), starting with http:// or https://.
+    /// Required for an HREF field: the default URL (e.g. a mini program on mobile, a web page on desktop), starting with <http://> or <https://>.
     ///
     /// Example: `"http://www.fs.cn"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// For an HREF field, the URL for desktop clients, starting with http:// or https://.
+    /// For an HREF field, the URL for desktop clients, starting with <http://> or <https://>.
     ///
     /// Example: `"http://www.fs.cn"`
     #[serde(default, skip_serializing_if = "Option::is_none")]

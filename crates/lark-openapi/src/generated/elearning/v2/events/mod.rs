@@ -2,9 +2,9 @@
 // Do not edit by hand: run `cargo xtask codegen`.
 
 //! Events of the `elearning::v2` API: the typed bodies of what the platform pushes, for `lark_runtime::events::EventDispatcher::on`.
-/// 课程学习进度新增事件
+/// 课程学习进度新增事件 — Pushed when a learner's progress record for a course is created.
 pub mod course_registration_created_v2;
-/// 课程学习进度删除事件
+/// 课程学习进度删除事件 — Pushed when a learner's progress record for a course is deleted.
 pub mod course_registration_deleted_v2;
-/// 课程学习进度更新事件
+/// 课程学习进度更新事件 — Pushed when a learner's progress in a course changes.
 pub mod course_registration_updated_v2;

@@ -2,9 +2,9 @@
 // Do not edit by hand: run `cargo xtask codegen`.
 
 //! Endpoints of the `mdm::v1::user_auth_data_relation` resource.
-/// 用户数据维度绑定
+/// 用户数据维度绑定 — Bind a data dimension to users of an app.
 pub mod bind;
-/// 用户数据维度解绑
+/// 用户数据维度解绑 — Unbind a data dimension from users of an app.
 pub mod unbind;
 /// Endpoints below `mdm::v1::user_auth_data_relation`; reach it from a client through [`Api`](crate::Api).
 #[derive(Debug, Clone, Copy)]
@@ -12,7 +12,7 @@ pub struct MdmV1UserAuthDataRelationApi<'a> {
     pub(crate) client: &'a ::lark_runtime::Client,
 }
 impl<'a> MdmV1UserAuthDataRelationApi<'a> {
-    /// 用户数据维度绑定
+    /// 用户数据维度绑定 — Bind a data dimension to users of an app.
     ///
     /// `POST /open-apis/mdm/v1/user_auth_data_relations/bind`
     ///
@@ -29,7 +29,7 @@ impl<'a> MdmV1UserAuthDataRelationApi<'a> {
     > {
         self.client.execute(&request).await
     }
-    /// 用户数据维度解绑
+    /// 用户数据维度解绑 — Unbind a data dimension from users of an app.
     ///
     /// `POST /open-apis/mdm/v1/user_auth_data_relations/unbind`
     ///

@@ -2,7 +2,7 @@
 // Do not edit by hand: run `cargo xtask codegen`.
 
 //! Endpoints of the `mdm::v3::batch_country_region` resource.
-/// 根据主数据编码批量查询国家/地区
+/// 根据主数据编码批量查询国家/地区 — Get countries and regions by their master data codes.
 pub mod get;
 /// Endpoints below `mdm::v3::batch_country_region`; reach it from a client through [`Api`](crate::Api).
 #[derive(Debug, Clone, Copy)]
@@ -10,7 +10,7 @@ pub struct MdmV3BatchCountryRegionApi<'a> {
     pub(crate) client: &'a ::lark_runtime::Client,
 }
 impl<'a> MdmV3BatchCountryRegionApi<'a> {
-    /// 根据主数据编码批量查询国家/地区
+    /// 根据主数据编码批量查询国家/地区 — Get countries and regions by their master data codes.
     ///
     /// `GET /open-apis/mdm/v3/batch_country_region`
     ///

@@ -2,7 +2,7 @@
 // Do not edit by hand: run `cargo xtask codegen`.
 
 //! Endpoints of the `mdm::v3::country_region` resource.
-/// 分页批量查询国家/地区
+/// 分页批量查询国家/地区 — List countries and regions, filtered and paged.
 pub mod list;
 /// Endpoints below `mdm::v3::country_region`; reach it from a client through [`Api`](crate::Api).
 #[derive(Debug, Clone, Copy)]
@@ -10,7 +10,7 @@ pub struct MdmV3CountryRegionApi<'a> {
     pub(crate) client: &'a ::lark_runtime::Client,
 }
 impl<'a> MdmV3CountryRegionApi<'a> {
-    /// 分页批量查询国家/地区
+    /// 分页批量查询国家/地区 — List countries and regions, filtered and paged.
     ///
     /// `GET /open-apis/mdm/v3/country_regions`
     ///

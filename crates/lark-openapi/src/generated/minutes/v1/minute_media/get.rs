@@ -25,7 +25,7 @@ pub struct GetRequestBuilder {
     minute_token: Option<String>,
 }
 impl GetRequestBuilder {
-    /// The minute's token, usually the last segment of its URL (https://sample.feishu.cn/minutes/<token>).
+    /// The minute's token, usually the last segment of its URL (`https://sample.feishu.cn/minutes/<token>`).
     ///
     /// Example: `"obcnq3b9jl72l83w4f149w9c"`
     pub fn minute_token(mut self, minute_token: impl Into<String>) -> Self {

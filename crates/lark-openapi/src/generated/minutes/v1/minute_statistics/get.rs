@@ -28,7 +28,7 @@ pub struct GetRequestBuilder {
     user_id_type: Option<crate::minutes::v1::types::UserIdType>,
 }
 impl GetRequestBuilder {
-    /// The minute's token, usually the last segment of its URL (https://sample.feishu.cn/minutes/<token>).
+    /// The minute's token, usually the last segment of its URL (`https://sample.feishu.cn/minutes/<token>`).
     ///
     /// Example: `"obcnq3b9jl72l83w4f14xxxx"`
     pub fn minute_token(mut self, minute_token: impl Into<String>) -> Self {

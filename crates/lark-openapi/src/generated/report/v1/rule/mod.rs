@@ -2,7 +2,7 @@
 // Do not edit by hand: run `cargo xtask codegen`.
 
 //! Endpoints of the `report::v1::rule` resource.
-/// 查询规则
+/// 查询规则 — Look up report rules by name.
 pub mod query;
 /// Endpoints below `report::v1::rule`; reach it from a client through [`Api`](crate::Api).
 #[derive(Debug, Clone, Copy)]
@@ -10,7 +10,7 @@ pub struct ReportV1RuleApi<'a> {
     pub(crate) client: &'a ::lark_runtime::Client,
 }
 impl<'a> ReportV1RuleApi<'a> {
-    /// 查询规则
+    /// 查询规则 — Look up report rules by name.
     ///
     /// `GET /open-apis/report/v1/rules/query`
     ///

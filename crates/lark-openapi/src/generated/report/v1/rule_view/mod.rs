@@ -2,7 +2,7 @@
 // Do not edit by hand: run `cargo xtask codegen`.
 
 //! Endpoints of the `report::v1::rule_view` resource.
-/// 移除规则看板
+/// 移除规则看板 — Remove a report rule's board view for some or all users.
 pub mod remove;
 /// Endpoints below `report::v1::rule_view`; reach it from a client through [`Api`](crate::Api).
 #[derive(Debug, Clone, Copy)]
@@ -10,7 +10,7 @@ pub struct ReportV1RuleViewApi<'a> {
     pub(crate) client: &'a ::lark_runtime::Client,
 }
 impl<'a> ReportV1RuleViewApi<'a> {
-    /// 移除规则看板
+    /// 移除规则看板 — Remove a report rule's board view for some or all users.
     ///
     /// `POST /open-apis/report/v1/rules/:rule_id/views/remove`
     ///

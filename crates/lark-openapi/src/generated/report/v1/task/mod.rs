@@ -2,7 +2,7 @@
 // Do not edit by hand: run `cargo xtask codegen`.
 
 //! Endpoints of the `report::v1::task` resource.
-/// 查询任务
+/// 查询任务 — Query submitted reports by time, rule and reporter.
 pub mod query;
 /// Endpoints below `report::v1::task`; reach it from a client through [`Api`](crate::Api).
 #[derive(Debug, Clone, Copy)]
@@ -10,7 +10,7 @@ pub struct ReportV1TaskApi<'a> {
     pub(crate) client: &'a ::lark_runtime::Client,
 }
 impl<'a> ReportV1TaskApi<'a> {
-    /// 查询任务
+    /// 查询任务 — Query submitted reports by time, rule and reporter.
     ///
     /// `POST /open-apis/report/v1/tasks/query`
     ///

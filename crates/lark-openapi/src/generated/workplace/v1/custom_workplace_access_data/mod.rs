@@ -2,7 +2,7 @@
 // Do not edit by hand: run `cargo xtask codegen`.
 
 //! Endpoints of the `workplace::v1::custom_workplace_access_data` resource.
-/// 获取定制工作台访问数据
+/// 获取定制工作台访问数据 — Get daily visit counts of custom workplaces.
 pub mod search;
 /// Endpoints below `workplace::v1::custom_workplace_access_data`; reach it from a client through [`Api`](crate::Api).
 #[derive(Debug, Clone, Copy)]
@@ -10,7 +10,7 @@ pub struct WorkplaceV1CustomWorkplaceAccessDataApi<'a> {
     pub(crate) client: &'a ::lark_runtime::Client,
 }
 impl<'a> WorkplaceV1CustomWorkplaceAccessDataApi<'a> {
-    /// 获取定制工作台访问数据
+    /// 获取定制工作台访问数据 — Get daily visit counts of custom workplaces.
     ///
     /// `POST /open-apis/workplace/v1/custom_workplace_access_data/search`
     ///

@@ -2,7 +2,7 @@
 // Do not edit by hand: run `cargo xtask codegen`.
 
 //! Endpoints of the `workplace::v1::workplace_block_access_data` resource.
-/// 获取定制工作台小组件访问数据
+/// 获取定制工作台小组件访问数据 — Get daily visit counts of custom workplace widgets.
 pub mod search;
 /// Endpoints below `workplace::v1::workplace_block_access_data`; reach it from a client through [`Api`](crate::Api).
 #[derive(Debug, Clone, Copy)]
@@ -10,7 +10,7 @@ pub struct WorkplaceV1WorkplaceBlockAccessDataApi<'a> {
     pub(crate) client: &'a ::lark_runtime::Client,
 }
 impl<'a> WorkplaceV1WorkplaceBlockAccessDataApi<'a> {
-    /// 获取定制工作台小组件访问数据
+    /// 获取定制工作台小组件访问数据 — Get daily visit counts of custom workplace widgets.
     ///
     /// `POST /open-apis/workplace/v1/workplace_block_access_data/search`
     ///
