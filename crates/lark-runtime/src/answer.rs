@@ -106,29 +106,10 @@ struct Success<'a> {
 }
 
 impl Success<'_> {
-    /// The failure of a successful answer whose payload does not fit the endpoint's type.
+    /// The failure of a successful answer whose payload does not fit the endpoint's type: it was
+    /// applied, and sending it again cannot help.
     fn undecodable(self, endpoint: &'static str, bytes: &[u8], reason: &serde_json::Error) -> Failed<Untyped> {
-        let Answer {
-            http_status,
-            content_type,
-            log_id,
-            attempts,
-            ..
-        } = self.answer;
-        Failed {
-            error: Error::Decode {
-                endpoint,
-                http_status,
-                content_type: content_type.and_then(|value| value.to_str().ok().map(str::to_owned)),
-                snippet: snippet(bytes),
-                reason: reason.to_string(),
-                log_id,
-                attempts,
-            },
-            retry: Retry::Never,
-            token_rejected: false,
-            may_have_applied: true,
-        }
+        undecodable(self.answer, bytes, endpoint, reason, (Retry::Never, true))
     }
 }
 
@@ -157,7 +138,12 @@ fn read_envelope<'a>(
     let mut head = match serde_json::from_slice::<WireEnvelope>(bytes) {
         Ok(head) => head,
         Err(_) if http_status == 429 => return Err(rate_limited(answer)),
-        Err(reason) => return Err(not_the_envelope(answer, bytes, endpoint, &reason)),
+        Err(reason) => {
+            // Not the envelope: a server's fault is retried (and may have been applied), anything else not.
+            let server_fault = http_status >= 500;
+            let next = (if server_fault { Retry::Backoff } else { Retry::Never }, server_fault);
+            return Err(undecodable(answer, bytes, endpoint, &reason, next));
+        }
     };
     crate::call::current_span().record("code", head.code);
     if http_status == 429 || head.code == RATE_LIMIT_CODE {
@@ -188,14 +174,14 @@ fn read_envelope<'a>(
     })
 }
 
-/// The failure of an answer that is not the platform's envelope: a server's fault is retried.
-fn not_the_envelope(
+/// The failure of an answer whose bytes cannot be read as expected, with what the call does next.
+fn undecodable(
     answer: Answer,
     bytes: &[u8],
     endpoint: &'static str,
     reason: &serde_json::Error,
+    (retry, may_have_applied): (Retry, bool),
 ) -> Failed<Untyped> {
-    let server_fault = answer.http_status >= 500;
     Failed {
         error: Error::Decode {
             endpoint,
@@ -208,8 +194,8 @@ fn not_the_envelope(
             log_id: answer.log_id,
             attempts: answer.attempts,
         },
-        retry: if server_fault { Retry::Backoff } else { Retry::Never },
+        retry,
         token_rejected: false,
-        may_have_applied: server_fault,
+        may_have_applied,
     }
 }
