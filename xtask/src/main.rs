@@ -1,8 +1,9 @@
-//! `cargo xtask`: project tasks that need more than cargo (`codegen`, `demo`, `fuzz`, `msrv`).
+//! `cargo xtask`: project tasks that need more than cargo (`codegen`, `demo`, `fuzz`, `msrv`, `package`).
 
 mod build_times;
 mod import;
 mod msrv;
+mod package;
 mod services;
 
 use std::path::{Path, PathBuf};
@@ -55,6 +56,9 @@ enum Task {
     /// Check that the `rust-version` every crate declares is the toolchain this run builds with (or one
     /// rustup has installed, which then checks the workspace).
     Msrv,
+    /// What `cargo publish` would upload, checked: the packages made once, unpacked into one workspace
+    /// and compiled together from their own contents (cheaper than `cargo package`'s one build each).
+    Package,
     /// Measure what the generated client costs: `cargo build -p lark-openapi` after
     /// `cargo clean -p lark-openapi` (dependencies built) for one service and for all, the time of
     /// `cargo xtask codegen --check`, and the generated lines per endpoint. Medians of `--runs` runs.
@@ -77,9 +81,9 @@ enum Task {
         /// The reference pages (default: ../shared/reference beside the workspace).
         #[arg(long, env = "LARK_REFERENCE", value_name = "DIR")]
         reference: Option<PathBuf>,
-        /// The specs folder.
-        #[arg(long, value_name = "DIR", default_value = SPECS_DIR)]
-        specs: PathBuf,
+        /// The specs folder (default: the workspace's specs/).
+        #[arg(long, value_name = "DIR")]
+        specs: Option<PathBuf>,
     },
     /// Regenerate the client crate's bindings from every spec under specs/.
     Codegen {
@@ -98,6 +102,7 @@ fn main() -> ExitCode {
         Task::Codegen { check, specs } => codegen(&workspace_root(), &specs, check),
         Task::Demo { bot } => demo(&workspace_root(), if bot { "bot" } else { "demo" }),
         Task::Msrv => msrv::check(&workspace_root()),
+        Task::Package => package::run(&workspace_root()),
         Task::BuildTimes { runs } => build_times::run(&workspace_root(), runs).map(|()| ExitCode::SUCCESS),
         Task::Import {
             pages,
@@ -113,7 +118,8 @@ fn main() -> ExitCode {
                 service,
                 check,
                 reference,
-                specs: root.join(specs),
+                // A folder given is read from where the command runs; the default is the workspace's.
+                specs: specs.unwrap_or_else(|| root.join(SPECS_DIR)),
             })
         }
         Task::Fuzz { target, seconds, dev } => fuzz(&workspace_root(), target.as_deref(), seconds, dev),
@@ -140,18 +146,39 @@ fn workspace_root() -> PathBuf {
 }
 
 /// Runs one of the emulator's demo examples. A separate build, so that xtask itself never depends on the
-/// generated client it regenerates.
+/// generated client it regenerates. Every example of the workspace is built with the workspace's features,
+/// as the test command builds them, so after `cargo test` nothing compiles again (`cargo run -p
+/// lark-emulator` would unify fewer features and build the client a second time).
 fn demo(root: &Path, example: &str) -> anyhow::Result<ExitCode> {
-    let status = cargo()
+    let built = cargo()
         .current_dir(root)
-        .args(["run", "--quiet", "--package", "lark-emulator", "--example", example])
+        .args(["build", "--quiet", "--workspace", "--examples"])
         .status()
         .context("cannot run cargo")?;
+    if !built.success() {
+        return Ok(ExitCode::FAILURE);
+    }
+    let binary = target_dir(root)
+        .join("debug/examples")
+        .join(format!("{example}{}", std::env::consts::EXE_SUFFIX));
+    let status = std::process::Command::new(&binary)
+        .current_dir(root)
+        .status()
+        .with_context(|| format!("cannot run {}", binary.display()))?;
     Ok(if status.success() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// The target directory cargo uses for the workspace (`CARGO_TARGET_DIR`, relative to the root, or
+/// `target`).
+fn target_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => root.join(dir),
+        None => root.join("target"),
+    }
 }
 
 /// The fuzz targets of `crates/lark-fuzz`.

@@ -9,6 +9,8 @@
 
 use std::collections::BTreeMap;
 
+use heck::ToSnakeCase;
+
 use lark_spec::SpecSet;
 use lark_spec::model::{EndpointSpec, ReasonsIn, Schema, TypeName, TypesSpec};
 use proc_macro2::TokenStream;
@@ -17,31 +19,43 @@ use quote::quote;
 use crate::docs::{field_doc_text, module_doc};
 use crate::layout::{GENERATED_MARKER, GeneratedFile};
 use crate::render;
+use crate::request::{self, Place};
 use crate::shapes::{FieldShape, Shapes};
 
 /// `src/generated/mod.rs` of the CLI crate.
 pub fn cli_files(set: &SpecSet) -> Result<Vec<GeneratedFile>, syn::Error> {
-    // service -> resource -> endpoints
-    let mut tree: BTreeMap<&str, BTreeMap<&str, Vec<&EndpointSpec>>> = BTreeMap::new();
+    // service -> resource -> version -> endpoints
+    let mut tree: BTreeMap<&str, BTreeMap<&str, BTreeMap<&str, Vec<&EndpointSpec>>>> = BTreeMap::new();
     for endpoint in &set.endpoints {
         let spec = &endpoint.spec;
         tree.entry(&spec.service)
             .or_default()
             .entry(&spec.resource)
             .or_default()
+            .entry(&spec.version)
+            .or_default()
             .push(spec);
     }
     let services = tree.iter().map(|(service, resources)| {
         let described = set.service(service);
-        let resources = resources.iter().map(|(resource, endpoints)| {
-            let rows = endpoints.iter().map(|spec| {
-                let types = set.types_of(&spec.service, &spec.version).map(|t| &t.spec);
-                endpoint_row(spec, types)
-            });
-            let about = described
-                .and_then(|d| d.resources.get(*resource).cloned())
-                .unwrap_or_else(|| format!("The `{resource}` resource of `{service}`."));
-            quote!(Resource::new(#resource, #about, &[#(#rows),*]))
+        // A resource that two versions of the service have (drive's `permission_public`) is one command
+        // per version, `permission-public-v1` and `permission-public-v2`: their methods would clash.
+        let resources = resources.iter().flat_map(|(resource, versions)| {
+            let several = versions.len() > 1;
+            versions.iter().map(move |(version, endpoints)| {
+                let rows = endpoints.iter().map(|spec| {
+                    let types = set.types_of(&spec.service, &spec.version).map(|t| &t.spec);
+                    endpoint_row(spec, types)
+                });
+                let about = described
+                    .and_then(|d| d.resources.get(*resource).cloned())
+                    .unwrap_or_else(|| format!("The `{resource}` resource of `{service}`."));
+                let (name, about) = match several {
+                    true => (format!("{resource}_{version}"), format!("{about} ({version})")),
+                    false => ((*resource).to_owned(), about),
+                };
+                quote!(Resource::new(#name, #about, &[#(#rows),*]))
+            })
         });
         let about = described.map_or_else(|| format!("The `{service}` service."), |d| d.description.clone());
         quote!(Service::new(#service, #about, &[#(#resources),*]))
@@ -68,14 +82,16 @@ fn endpoint_row(spec: &EndpointSpec, types: Option<&TypesSpec>) -> TokenStream {
     // The row names no Rust type, so the path given to the shapes is never printed.
     let types_path: syn::Path = syn::parse_quote!(types);
     let mut shapes = Shapes::new(types, &types_path);
-    let groups = [
-        (quote!(Path), &spec.request.path),
-        (quote!(Query), &spec.request.query),
-        (quote!(Body), &spec.request.body),
-    ];
     let mut fields = Vec::new();
-    for (at, group) in groups {
-        for field in shapes.fields("Request", group) {
+    for (place, group) in request::groups(spec) {
+        let at = match place {
+            Place::Path => quote!(Path),
+            Place::Query => quote!(Query),
+            Place::Body => quote!(Body),
+        };
+        for field in shapes.fields_named("Request", group, |wire_name| {
+            request::field_name(spec, place, wire_name)
+        }) {
             fields.push(field_row(&at, &field, &shapes));
         }
     }
@@ -130,7 +146,11 @@ fn field_row(at: &TokenStream, field: &FieldShape<'_>, shapes: &Shapes<'_>) -> T
         .collect();
     let choices = (!choices.is_empty()).then(|| quote!(.choices(&[#(#choices),*])));
     let help = field_doc_text(field.schema);
-    quote!(Field::new(At::#at, #name, Kind::#kind) #list #required #choices .help(#help))
+    // A flag named otherwise than its wire name (`query_type`, beside a body's `type`).
+    let flag = field.ident.to_string();
+    let flag = flag.trim_start_matches("r#");
+    let flag = (flag != name.to_snake_case()).then(|| quote!(.flag(#flag)));
+    quote!(Field::new(At::#at, #name, Kind::#kind) #list #required #choices #flag .help(#help))
 }
 
 /// The kind of a scalar's flag; `None` for objects, lists and maps (given as JSON).

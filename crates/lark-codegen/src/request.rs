@@ -10,10 +10,40 @@ use crate::shapes::{FieldShape, Shapes};
 
 /// Where a request field travels.
 #[derive(Clone, Copy, PartialEq)]
-enum Place {
+pub(crate) enum Place {
     Path,
     Query,
     Body,
+}
+
+/// A request's fields by place, in the order the struct holds them.
+pub(crate) fn groups(spec: &EndpointSpec) -> [(Place, &lark_spec::model::Fields); 3] {
+    [
+        (Place::Path, &spec.request.path),
+        (Place::Query, &spec.request.query),
+        (Place::Body, &spec.request.body),
+    ]
+}
+
+/// The Rust name of a request field: its wire name, unless a later place uses that name too (drive's
+/// `permission_member/create` has a `type` query parameter and a `type` body field). Then the earlier
+/// one carries its place (`query_type`), so the struct's fields, setters and CLI flags stay distinct.
+pub(crate) fn field_name(spec: &EndpointSpec, place: Place, wire_name: &str) -> String {
+    let later = match place {
+        Place::Path => [&spec.request.query, &spec.request.body].to_vec(),
+        Place::Query => [&spec.request.body].to_vec(),
+        Place::Body => Vec::new(),
+    };
+    let prefix = match place {
+        Place::Path => "path",
+        Place::Query => "query",
+        Place::Body => "",
+    };
+    if later.iter().any(|fields| fields.contains_key(wire_name)) {
+        format!("{prefix}_{wire_name}")
+    } else {
+        wire_name.to_owned()
+    }
 }
 
 /// Names of the endpoint's generated types.
@@ -39,14 +69,10 @@ pub(crate) fn request<'a>(
     } = names;
     let request_name = request.to_string();
     let mut fields: Vec<(Place, FieldShape<'a>)> = Vec::new();
-    for (place, group) in [
-        (Place::Path, &spec.request.path),
-        (Place::Query, &spec.request.query),
-        (Place::Body, &spec.request.body),
-    ] {
+    for (place, group) in groups(spec) {
         fields.extend(
             shapes
-                .fields(&request_name, group)
+                .fields_named(&request_name, group, |wire_name| field_name(spec, place, wire_name))
                 .into_iter()
                 .map(|field| (place, field)),
         );
@@ -192,6 +218,8 @@ fn incoming_impl(request: &Ident, fields: &[(Place, FieldShape<'_>)]) -> TokenSt
             quote!(builder.#ident = #read;)
         });
     let mut url_fields: Vec<TokenStream> = url_fields.collect();
+    // File parts are read without reporting into `violations` (a missing one is the builder's to say).
+    let violations_mutable = (body.is_some() || !url_fields.is_empty()).then(|| quote!(mut));
     url_fields.extend(file_reads);
     let mutable = (body.is_some() || !url_fields.is_empty()).then(|| quote!(mut));
     let builder_mutable = mutable.clone();
@@ -206,7 +234,7 @@ fn incoming_impl(request: &Ident, fields: &[(Place, FieldShape<'_>)]) -> TokenSt
                 #parameter: &::lark_runtime::IncomingRequest<'_>,
             ) -> ::std::result::Result<Self, ::lark_runtime::ValidationError> {
                 #body_item
-                let #mutable violations = ::lark_runtime::validate::Violations::default();
+                let #violations_mutable violations = ::lark_runtime::validate::Violations::default();
                 let #builder_mutable builder = Self::builder();
                 #(#url_fields)*
                 #body

@@ -73,15 +73,29 @@ impl<'a> Shapes<'a> {
 
     /// The fields of an object whose struct is called `owner`, defining their inline types.
     pub(crate) fn fields(&mut self, owner: &str, fields: &'a Fields) -> Vec<FieldShape<'a>> {
+        self.fields_named(owner, fields, str::to_owned)
+    }
+
+    /// [`fields`](Self::fields), each named in Rust (its member, and its inline types) by `rust_name`
+    /// of its wire name.
+    pub(crate) fn fields_named(
+        &mut self,
+        owner: &str,
+        fields: &'a Fields,
+        rust_name: impl Fn(&str) -> String,
+    ) -> Vec<FieldShape<'a>> {
         fields
             .iter()
-            .map(|(name, schema)| FieldShape {
-                wire_name: name,
-                ident: snake_ident(name),
-                value_type: self.rust_type(schema, &format!("{owner}{}", pascal(name))),
-                optional: !schema.required,
-                schema,
-                resolved: self.resolve(schema, 0).unwrap_or(schema),
+            .map(|(name, schema)| {
+                let rust_name = rust_name(name);
+                FieldShape {
+                    wire_name: name,
+                    ident: snake_ident(&rust_name),
+                    value_type: self.rust_type(schema, &format!("{owner}{}", pascal(&rust_name))),
+                    optional: !schema.required,
+                    schema,
+                    resolved: self.resolve(schema, 0).unwrap_or(schema),
+                }
             })
             .collect()
     }
@@ -113,6 +127,7 @@ impl<'a> Shapes<'a> {
             (Some(TypeName::Int64String), None) => quote!(::lark_runtime::StringI64),
             (Some(TypeName::Float64), None) => quote!(f64),
             (Some(TypeName::File), None) => quote!(::lark_runtime::UploadFile),
+            (Some(TypeName::Json), None) => quote!(::lark_runtime::JsonValue),
             (Some(TypeName::Array), None) => {
                 let item = match &schema.items {
                     Some(items) => self.rust_type(items, &format!("{name}Item")),
@@ -385,7 +400,7 @@ impl<'a> Shapes<'a> {
                     });
                 }
             }
-            TypeName::Boolean | TypeName::Object | TypeName::File => {}
+            TypeName::Boolean | TypeName::Object | TypeName::File | TypeName::Json => {}
         }
         (!statements.is_empty()).then(|| quote!(#(#statements)*))
     }

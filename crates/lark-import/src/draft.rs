@@ -124,11 +124,24 @@ fn write_request(yaml: &mut Yaml, page: &EndpointPage, shared: &SharedTypes, und
     if let Some(example) = &page.body_example {
         request.insert("body_example".to_owned(), Node::Value(example.clone()));
     }
+    // A multipart body has no JSON example to leave out: its page shows a form.
+    let left_out = page
+        .examples_left_out
+        .body
+        .as_ref()
+        .filter(|_| !crate::endpoint::has_file(&page.body));
     if request.is_empty() {
+        if let Some(why) = left_out {
+            yaml.blank();
+            yaml.comment(0, &format!("request.body_example left out: {why}."));
+        }
         return;
     }
     yaml.blank();
     write_node(yaml, 0, "request", &Node::Map(request));
+    if let Some(why) = left_out {
+        yaml.comment(1, &format!("body_example left out: {why}."));
+    }
 }
 
 fn write_response(yaml: &mut Yaml, page: &EndpointPage, shared: &SharedTypes, undecided: &mut Vec<Undecided>) {
@@ -151,9 +164,14 @@ fn write_response(yaml: &mut Yaml, page: &EndpointPage, shared: &SharedTypes, un
     if let Some(example) = &page.response_example {
         response.insert("example".to_owned(), Node::Value(example.clone()));
     }
+    let depth = usize::from(!response.is_empty());
     if !response.is_empty() {
         yaml.blank();
         write_node(yaml, 0, "response", &Node::Map(response));
+    }
+    if let Some(why) = &page.examples_left_out.response {
+        let key = if depth == 0 { "response.example" } else { "example" };
+        yaml.comment(depth, &format!("{key} left out: {why}."));
     }
     if let Some(items) = pagination_items(page, undecided) {
         yaml.blank();
@@ -220,11 +238,15 @@ pub fn field_map(fields: &[PageField], place: Place, shared: &SharedTypes, undec
 fn schema(field: &PageField, ty: &PageType, place: Place, shared: &SharedTypes, undecided: &mut Vec<Undecided>) -> Map {
     let mut out = Map::new();
     let word = |word: &str| Node::Word(word.to_owned());
+    let shared_name = match ty {
+        PageType::Object(Some(type_name)) => shared.shared_name(type_name, place, &field.children),
+        _ => None,
+    };
+    if let Some(name) = shared_name {
+        out.insert("ref".to_owned(), word(name));
+        return out;
+    }
     match ty {
-        PageType::Object(Some(type_name)) if shared.is_shared(type_name, place, &field.children) => {
-            out.insert("ref".to_owned(), word(&shared.rust_name(type_name)));
-            return out;
-        }
         PageType::Object(_) => {
             out.insert("type".to_owned(), word("object"));
             if field.children.is_empty() {
@@ -299,7 +321,20 @@ fn schema(field: &PageField, ty: &PageType, place: Place, shared: &SharedTypes, 
             }
         }
         if let Some(pattern) = &bounds.pattern {
-            out.insert("pattern".to_owned(), Node::Value(json!(anchored(pattern))));
+            let pattern = anchored(pattern);
+            match regex::Regex::new(&pattern) {
+                Ok(_) => {
+                    out.insert("pattern".to_owned(), Node::Value(json!(pattern)));
+                }
+                // Another engine's syntax (`[^[\]]`, an unescaped `[` in a class): the reviewer translates it.
+                Err(_) => undecided.push(Undecided::new(
+                    field.line,
+                    format!(
+                        "field `{}`: pattern `{pattern}` is not Rust regex syntax; left out",
+                        field.name
+                    ),
+                )),
+            }
         }
         if bounds.minimum.is_some() || bounds.maximum.is_some() {
             undecided.push(Undecided::new(
@@ -353,6 +388,7 @@ fn scalar_type(field: &PageField, ty: &PageType, undecided: &mut Vec<Undecided>)
         PageType::Boolean => "boolean",
         PageType::Float => "float64",
         PageType::File => "file",
+        PageType::Json => "json",
         PageType::Int64 => "int64",
         PageType::Int => {
             let wide = |number: i64| i32::try_from(number).is_err();
@@ -391,7 +427,11 @@ pub(crate) fn enum_values(field: &PageField, scalar: &str, undecided: &mut Vec<U
     let mut names: Vec<String> = Vec::new();
     let mut values = Vec::new();
     for value in &field.values {
-        let mut name = value.replace(['.', '-', '/'], "_").to_upper_camel_case();
+        let mut name = match value.strip_prefix('-') {
+            // `-1` beside `1`: the sign must not vanish into the name.
+            Some(digits) if digits.parse::<u64>().is_ok() => format!("ValueMinus{digits}"),
+            _ => value.replace(['.', '-', '/'], "_").to_upper_camel_case(),
+        };
         if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
             name = format!("Value{name}");
         }
@@ -509,22 +549,20 @@ fn write_errors(yaml: &mut Yaml, errors: &[ErrorRow], undecided: &mut Vec<Undeci
         yaml.word(2, "http_status", &row.http_status.to_string());
         yaml.word(2, "name", &name);
         yaml.value(2, "message", &json!(row.message));
-        yaml.word(
-            2,
-            "retryable",
-            if retryable(row.http_status, &row.message) {
-                "true"
-            } else {
-                "false"
-            },
-        );
+        yaml.word(2, "retryable", if retryable(row) { "true" } else { "false" });
     }
 }
 
-/// A variant name from the message's first English words: `param is invalid` → `ParamIsInvalid`.
+/// A variant name from an English message's first words: `param is invalid` → `ParamIsInvalid`. A
+/// message in Chinese gives none (its English words are ids or links, not what went wrong).
 fn error_name(message: &str) -> Option<String> {
+    if !message.trim_start().starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return None;
+    }
     let words: Vec<&str> = message
-        .split(|c: char| !c.is_ascii_alphanumeric())
+        .split_whitespace()
+        .take_while(|word| !word.contains("://"))
+        .flat_map(|word| word.split(|c: char| !c.is_ascii_alphanumeric()))
         .filter(|word| !word.is_empty())
         .take(6)
         .collect();
@@ -551,9 +589,29 @@ pub fn write_node(yaml: &mut Yaml, depth: usize, key: &str, node: &Node) {
 }
 
 /// Whether sending the same request again can succeed: server faults, the rate limit, and the codes
-/// whose message asks to try again later (approval's 1395001 comes with HTTP 400).
-fn retryable(http_status: u16, message: &str) -> bool {
-    http_status >= 500 || http_status == 429 || message.to_ascii_lowercase().contains("try again later")
+/// whose message or advice asks to try again later (approval's 1395001 comes with HTTP 400), unless the
+/// page says not to retry.
+fn retryable(row: &ErrorRow) -> bool {
+    let text = format!("{} {}", row.message, row.advice).to_ascii_lowercase();
+    let never = ["请勿重试", "不要重试", "无需重试", "不可重试", "do not retry"];
+    // A bare 重试 ("retry") is not enough: "reduce the content and retry" is the caller's to change.
+    let later = [
+        "try again later",
+        "retry later",
+        "稍后重试",
+        "稍后再试",
+        "请次日",
+        // A server fault whatever the status (200, 400 and 409 come with it too).
+        "internal error",
+        "internal server error",
+        "服务内部错误",
+        "服务器内部错误",
+        "系统繁忙",
+    ];
+    if never.iter().any(|word| text.contains(word)) {
+        return false;
+    }
+    row.http_status >= 500 || row.http_status == 429 || later.iter().any(|word| text.contains(word))
 }
 
 #[cfg(test)]
@@ -566,5 +624,48 @@ mod tests {
         assert_eq!(anchored("[a-z]+"), "^(?:[a-z]+)$");
         assert_eq!(anchored("^a|b$"), "^a|b$");
         assert_eq!(anchored("^cost\\$"), "^(?:^cost\\$)$");
+    }
+
+    #[test]
+    fn an_error_is_named_from_an_english_message_only() {
+        assert_eq!(error_name("param is invalid").as_deref(), Some("ParamIsInvalid"));
+        assert_eq!(error_name("请求参数错误，如提供的清单GUID不合法。"), None);
+        assert_eq!(
+            error_name("no permission, see https://open.feishu.cn/x").as_deref(),
+            Some("NoPermissionSee")
+        );
+    }
+
+    #[test]
+    fn a_retry_can_succeed_where_the_page_says_so_and_never_where_it_says_not_to() {
+        let row = |http_status, message: &str, advice: &str| ErrorRow {
+            line: 1,
+            http_status,
+            code: 1,
+            message: message.to_owned(),
+            advice: advice.to_owned(),
+        };
+        assert!(retryable(&row(500, "internal error", "")));
+        assert!(retryable(&row(400, "lock contention", "请稍后重试")));
+        assert!(!retryable(&row(500, "internal err", "请勿重试，联系技术支持")));
+        assert!(!retryable(&row(400, "param is invalid", "检查参数")));
+        assert!(!retryable(&row(400, "content too large", "请减少内容后重试")));
+        assert!(retryable(&row(200, "internal error.", "服务内部错误，请联系技术支持")));
+    }
+
+    #[test]
+    fn a_negative_value_keeps_its_sign_in_its_name() {
+        let field = PageField {
+            values: vec!["-1".to_owned(), "1".to_owned()],
+            ..PageField::bare()
+        };
+        let names = enum_values(&field, "int32", &mut Vec::new());
+        let names: Vec<&str> = names
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|v| v["name"].as_str())
+            .collect();
+        assert_eq!(names, ["ValueMinus1", "Value1"]);
     }
 }

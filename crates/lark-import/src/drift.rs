@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use lark_spec::model::{
-    AccessTokenKind, EndpointSpec, Envelope, EventSpec, Fields, ResponseKind, Schema, TypeName, TypesSpec,
+    AccessTokenKind, EndpointSpec, Envelope, EventSpec, Fields, Number, ResponseKind, Schema, TypeName, TypesSpec,
 };
 
 use crate::endpoint::{Answer, EndpointPage};
@@ -210,6 +210,7 @@ fn page_kind(field: &PageField, ty: &PageType, path: &str) -> (String, String) {
         PageType::Int | PageType::Int64 => ("integer".into(), path.into()),
         PageType::Float => ("number".into(), path.into()),
         PageType::File => ("file".into(), path.into()),
+        PageType::Json => ("json".into(), path.into()),
         PageType::Enum if field.values.iter().all(|value| value.parse::<i64>().is_ok()) && !field.values.is_empty() => {
             ("integer".into(), path.into())
         }
@@ -323,8 +324,8 @@ fn spec_kind(schema: &Schema, types: Option<&TypesSpec>, path: &str, depth: usiz
             .iter()
             .filter_map(|(bound, word)| bound.map(|bound| format!("{word} {bound}"))),
     );
-    bounds.extend(schema.minimum.map(|low| format!("≥ {}", low.as_f64())));
-    bounds.extend(schema.maximum.map(|high| format!("≤ {}", high.as_f64())));
+    bounds.extend(schema.minimum.map(|low| format!("≥ {}", exact(low))));
+    bounds.extend(schema.maximum.map(|high| format!("≤ {}", exact(high))));
     let bounds = bounds.join(", ");
     let kind = match schema.ty {
         Some(TypeName::String | TypeName::Int64String) => "string",
@@ -332,6 +333,7 @@ fn spec_kind(schema: &Schema, types: Option<&TypesSpec>, path: &str, depth: usiz
         Some(TypeName::Float64) => "number",
         Some(TypeName::Boolean) => "boolean",
         Some(TypeName::File) => "file",
+        Some(TypeName::Json) => "json",
         Some(TypeName::Object) => return ("object".into(), values, bounds, schema.fields.clone(), path.into()),
         Some(TypeName::Array) | Some(TypeName::Map) => {
             let (word, mark, inner) = if schema.ty == Some(TypeName::Array) {
@@ -413,4 +415,12 @@ fn rate_text(windows: impl Iterator<Item = (u32, u32)>, special: bool) -> String
     }
     words.sort();
     words.join(" and ")
+}
+
+/// A bound as written: a whole number exactly (an `i64` bound near its limit does not survive `f64`).
+fn exact(bound: Number) -> String {
+    match bound {
+        Number::Int(whole) => whole.to_string(),
+        Number::Float(number) => number.to_string(),
+    }
 }

@@ -46,6 +46,8 @@ pub struct ErrorRow {
     pub code: i64,
     /// The message the server sends.
     pub message: String,
+    /// The page's advice (`排查建议`), read only to tell whether a retry can succeed.
+    pub advice: String,
 }
 
 /// Everything the importer reads from an endpoint page.
@@ -85,8 +87,19 @@ pub struct EndpointPage {
     pub response_example: Option<Value>,
     /// `错误码`.
     pub errors: Vec<ErrorRow>,
+    /// Why the request's and the answer's examples are missing, when the page has one that is not JSON.
+    pub examples_left_out: ExamplesLeftOut,
     /// What the importer could not decide.
     pub undecided: Vec<Undecided>,
+}
+
+/// Why a page's example is not in the draft: it is not JSON (what the parser said, and the page line).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExamplesLeftOut {
+    /// The request body's example.
+    pub body: Option<String>,
+    /// The answer's example.
+    pub response: Option<String>,
 }
 
 impl EndpointPage {
@@ -137,16 +150,25 @@ impl EndpointPage {
             data: Vec::new(),
             response_example: None,
             errors: Vec::new(),
+            examples_left_out: ExamplesLeftOut::default(),
             undecided: Vec::new(),
         };
         if let Some(limit) = value_of(table, "接口频率限制") {
             facts.rate_limit = rate_facts(&limit, row_line(table, "接口频率限制"), &mut undecided);
         }
+        // Both limits hold: of two for one period, the stricter is the one to keep.
+        for window in prose_windows(page) {
+            let windows = &mut facts.rate_limit.windows;
+            match windows.iter_mut().find(|known| known.per_seconds == window.per_seconds) {
+                Some(known) => known.requests = known.requests.min(window.requests),
+                None => windows.push(window),
+            }
+        }
         facts.tokens = page.section("请求头").map(tokens).unwrap_or_default();
         facts.path_params = fields(page.section("路径参数"), &mut undecided);
         facts.query = fields(page.section("查询参数"), &mut undecided);
         facts.body = fields(page.section("请求体"), &mut undecided);
-        facts.body_example = json_example(page.section("请求体示例"), &mut undecided);
+        (facts.body_example, facts.examples_left_out.body) = json_example(page.section("请求体示例"), &mut undecided);
         facts.body = nested(
             std::mem::take(&mut facts.body),
             facts.body_example.as_ref(),
@@ -154,7 +176,8 @@ impl EndpointPage {
         );
         (facts.answer, facts.data) = answer(page, &mut undecided);
         if facts.answer != Answer::Binary {
-            facts.response_example = json_example(page.section("响应体示例"), &mut undecided);
+            (facts.response_example, facts.examples_left_out.response) =
+                json_example(page.section("响应体示例"), &mut undecided);
         }
         let data_example = facts.response_example.as_ref().and_then(|example| example.get("data"));
         facts.data = nested(std::mem::take(&mut facts.data), data_example, &mut undecided);
@@ -224,13 +247,15 @@ fn scopes(cell: &str) -> Vec<String> {
         .split('(')
         .skip(1)
         .filter_map(|piece| piece.split_once(')').map(|(scope, _)| scope));
-    let candidates: Vec<&str> = match cell.contains('`') {
-        true => backticked.collect(),
-        false => parenthesized.collect(),
+    // Some pages write the scope bare: `app_engine:approval:read`, no backticks, no link.
+    let candidates: Vec<&str> = match (cell.contains('`'), cell.contains('(')) {
+        (true, _) => backticked.collect(),
+        (false, true) => parenthesized.collect(),
+        (false, false) => cell.split_whitespace().collect(),
     };
     let mut scopes: Vec<String> = Vec::new();
     for scope in candidates.into_iter().map(str::trim) {
-        let looks_like_scope = scope.contains(':') && !scope.contains(' ');
+        let looks_like_scope = scope.contains(':') && !scope.contains(' ') && !scope.contains("://");
         if looks_like_scope && !scopes.iter().any(|known| known == scope) {
             scopes.push(scope.to_owned());
         }
@@ -266,6 +291,29 @@ fn rate_facts(cell: &str, line: usize, undecided: &mut Vec<Undecided>) -> RateFa
     facts
 }
 
+/// A per-app limit the page states in prose (docx's tips): `单个应用调用频率上限为每秒 3 次` is 3 a
+/// second. Limits per document or per user are not the client's to keep: they are left to the prose.
+fn prose_windows(page: &Page) -> Vec<Window> {
+    const PER_APP: &str = "单个应用调用频率上限为每秒";
+    let mut windows = Vec::new();
+    for section in &page.sections {
+        for (_, rest) in section
+            .text
+            .match_indices(PER_APP)
+            .map(|(at, _)| section.text.split_at(at + PER_APP.len()))
+        {
+            let digits: String = rest.trim_start().chars().take_while(char::is_ascii_digit).collect();
+            if let Ok(requests) = digits.parse() {
+                windows.push(Window {
+                    requests,
+                    per_seconds: 1,
+                });
+            }
+        }
+    }
+    windows
+}
+
 fn tokens(section: &Section) -> Vec<&'static str> {
     let Some(row) = section
         .tables
@@ -296,29 +344,44 @@ fn fields(section: Option<&Section>, undecided: &mut Vec<Undecided>) -> Vec<Page
     field_tree(&table.rows, required, undecided)
 }
 
-fn json_example(section: Option<&Section>, undecided: &mut Vec<Undecided>) -> Option<Value> {
-    let block = section?.code_blocks.first()?;
+/// A section's first code block as JSON; or why it is left out, when it is there but not JSON.
+fn json_example(section: Option<&Section>, undecided: &mut Vec<Undecided>) -> (Option<Value>, Option<String>) {
+    let Some(block) = section.and_then(|section| section.code_blocks.first()) else {
+        return (None, None);
+    };
     let text = block.text.trim();
     if text.is_empty() || text == "{}" && block.language.is_empty() {
-        return None;
+        return (None, None);
     }
     match serde_json::from_str(text) {
-        Ok(value) => Some(value),
+        Ok(value) => (Some(value), None),
         Err(error) => {
-            undecided.push(Undecided::new(
-                block.line + error.line(),
-                format!("the example is not JSON: {error}"),
-            ));
-            None
+            let line = block.line + error.line();
+            let why = format!("the example is not JSON: {error}");
+            undecided.push(Undecided::new(line, why.clone()));
+            (None, Some(format!("{why} (page line {line})")))
         }
     }
 }
 
 /// The answer's shape and payload fields.
 fn answer(page: &Page, undecided: &mut Vec<Undecided>) -> (Answer, Vec<PageField>) {
+    // An answer streamed as Server-Sent Events (aily's `app_knowledge/ask`) is not one JSON document:
+    // the client hands its bytes over as it does a download's.
+    if page
+        .sections
+        .iter()
+        .any(|section| section.text.to_ascii_lowercase().contains("server-sent events"))
+    {
+        return (Answer::Binary, Vec::new());
+    }
     let Some(table) = page.section("响应体").and_then(|section| section.tables.first()) else {
-        let prose = page.section("响应").map(|section| section.text.as_str()).unwrap_or("");
-        if !prose.contains("二进制") {
+        // The words can stand under `## 响应` or, on download pages, under its `### 响应头`.
+        let prose = ["响应", "响应头"]
+            .iter()
+            .filter_map(|heading| page.section(heading))
+            .any(|section| section.text.contains("二进制"));
+        if !prose {
             let line = page.section("响应").map_or(0, |section| section.line);
             undecided.push(Undecided::new(
                 line,
@@ -350,12 +413,10 @@ fn answer(page: &Page, undecided: &mut Vec<Undecided>) -> (Answer, Vec<PageField
     }
 }
 
+/// The rows of every table of `错误码`: a page can continue its list in a second table.
 fn errors(section: &Section, undecided: &mut Vec<Undecided>) -> Vec<ErrorRow> {
-    let Some(table) = section.tables.first() else {
-        return Vec::new();
-    };
     let mut rows = Vec::new();
-    for row in &table.rows {
+    for row in section.tables.iter().flat_map(|table| &table.rows) {
         let (Some(status), Some(code), Some(message)) = (row.cells.first(), row.cells.get(1), row.cells.get(2)) else {
             undecided.push(Undecided::new(row.line, "an error row with fewer than three cells"));
             continue;
@@ -366,6 +427,11 @@ fn errors(section: &Section, undecided: &mut Vec<Undecided>) -> Vec<ErrorRow> {
                 http_status,
                 code,
                 message: crate::fields::clean(message),
+                advice: row
+                    .cells
+                    .get(3)
+                    .map(|advice| crate::fields::clean(advice))
+                    .unwrap_or_default(),
             }),
             _ => undecided.push(Undecided::new(
                 row.line,
@@ -379,4 +445,23 @@ fn errors(section: &Section, undecided: &mut Vec<Undecided>) -> Vec<ErrorRow> {
 /// Whether a field tree holds a file anywhere at its top level.
 pub fn has_file(fields: &[PageField]) -> bool {
     fields.iter().any(|field| field.ty == PageType::File)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_are_read_in_backticks_in_links_and_bare() {
+        assert_eq!(
+            scopes("`im:message` `im:message:send`"),
+            ["im:message", "im:message:send"]
+        );
+        assert_eq!(
+            scopes("[获取](https://x) (contact:user:readonly)"),
+            ["contact:user:readonly"]
+        );
+        assert_eq!(scopes("app_engine:approval:read"), ["app_engine:approval:read"]);
+        assert!(scopes("无").is_empty());
+    }
 }

@@ -24,6 +24,8 @@ pub struct EventPage {
     pub payload: Vec<PageField>,
     /// The delivery example.
     pub example: Option<Value>,
+    /// Why the page's example is not in the draft, when it is there but not JSON.
+    pub example_left_out: Option<String>,
     /// What the importer could not decide.
     pub undecided: Vec<Undecided>,
 }
@@ -53,26 +55,33 @@ impl EventPage {
         } else {
             "1.0"
         };
-        let payload = top
+        let mut payload = top
             .into_iter()
             .find(|field| field.name == "event")
             .map(|field| field.children)
             .unwrap_or_default();
-        let example = page
+        let block = page
             .sections
             .iter()
             .flat_map(|section| &section.code_blocks)
-            .find(|block| block.language == "json")
-            .and_then(|block| match serde_json::from_str(&block.text) {
-                Ok(value) => Some(value),
-                Err(error) => {
-                    undecided.push(Undecided::new(
-                        block.line + error.line(),
-                        format!("the example is not JSON: {error}"),
-                    ));
-                    None
-                }
-            });
+            .find(|block| block.language == "json");
+        let (example, example_left_out) = match block.map(|block| (block, serde_json::from_str::<Value>(&block.text))) {
+            None => (None, None),
+            Some((_, Ok(value))) => (Some(value), None),
+            Some((block, Err(error))) => {
+                let line = block.line + error.line();
+                let why = format!("the example is not JSON: {error}");
+                undecided.push(Undecided::new(line, why.clone()));
+                (
+                    None,
+                    Some(format!("the page's example is not JSON: {error} (page line {line})")),
+                )
+            }
+        };
+        // Millisecond times typed `int`: the example shows when they need 64 bits.
+        if let Some(event) = example.as_ref().and_then(|example| example.get("event")) {
+            crate::fields::widen_ints_by_example(&mut payload, event, &mut undecided);
+        }
         Some(EventPage {
             event_type,
             title: page.front.title.clone(),
@@ -80,6 +89,7 @@ impl EventPage {
             schema,
             payload,
             example,
+            example_left_out,
             undecided,
         })
     }
@@ -140,6 +150,10 @@ pub fn event_yaml(
     if let Some(example) = &page.example {
         yaml.blank();
         yaml.value(0, "example", example);
+    }
+    if let Some(why) = &page.example_left_out {
+        yaml.blank();
+        yaml.value(0, "example_left_out", &json!(why));
     }
     yaml.finish()
 }

@@ -27,6 +27,8 @@ pub enum PageType {
     Array(Box<PageType>),
     /// An object: a lower-case type name (`message`, `app.table.record`), or `-` for none.
     Object(Option<String>),
+    /// `union`: any JSON value (a bitable cell).
+    Json,
 }
 
 /// Bounds from `数据校验规则`.
@@ -359,8 +361,8 @@ pub fn parse_type(cell: &str) -> Option<PageType> {
         "file" | "binary" => PageType::File,
         // `/-` is how a few event pages type the `event` row.
         "-" | "/-" | "" | "object" => PageType::Object(None),
-        "list" | "List" => PageType::Array(Box::new(PageType::Object(None))),
-        "union" | "json" | "any" => return None,
+        "list" | "List" | "array" | "Array" => PageType::Array(Box::new(PageType::Object(None))),
+        "union" | "json" | "any" => PageType::Json,
         name if is_type_name(name) => PageType::Object(Some(name.to_owned())),
         _ => return None,
     };
@@ -684,7 +686,7 @@ mod tests {
     #[test]
     fn what_cannot_be_read_is_reported_with_its_line() {
         let rows = rows(&[
-            "| `a` | `union` | x |",
+            "| `a` | `set<int>` | x |",
             "| &nbsp;&nbsp;└ `b` | `string` | x |",
             "| `c` | `int` | x<br>**数据校验规则**：<br>- 取值规则：奇数 |",
         ]);

@@ -1,6 +1,8 @@
 //! Objects several pages of a service share: one named type in the service's `types.yaml`, by the
-//! page's type name, for the shape that most places naming it give it (two at least). A place that gives
-//! the name another shape (a request's required flags, an answer with more fields) keeps its own object. Id-kind query parameters
+//! page's type name, for the shape that most places naming it give it (two at least). The next most
+//! common shape, when two places give it and they are all requests (or all answers), is a second type
+//! with `Input` (or `Output`) after the name: a request's required flags make its object differ from the
+//! answer's, and docx repeats both hundreds of times. A place with any other shape keeps its own object. Id-kind query parameters
 //! (`user_id_type`, `department_id_type`, any `…_id_type`) mean the same on every page of a service, so
 //! one with the same named values on two pages (or matching the service's type of that name) is shared too.
 
@@ -16,8 +18,8 @@ use crate::fields::{Bounds, PageField, PageType};
 /// The type names of a service that become named types, and their schemas.
 #[derive(Debug, Clone, Default)]
 pub struct SharedTypes {
-    /// Page type name → Rust name and the shared shape (examples aside), for the shared ones.
-    names: BTreeMap<String, (String, Map)>,
+    /// Page type name → the Rust name and shape (examples aside) of each of its shared types.
+    names: BTreeMap<String, Vec<(String, Map)>>,
     /// Rust name → the type's schema, for `types.yaml`.
     pub types: BTreeMap<String, Map>,
     /// Id-kind query parameter → its shared values (sorted) and the Rust name of their type.
@@ -53,29 +55,39 @@ impl Occurrences {
     }
 
     /// For each name, the shape most of its places give it (examples aside), shared when two places or
-    /// more give it; `existing` is the service's `types.yaml`, whose names may not be redefined.
+    /// more give it, and the next one of one side (below the module's docs); `existing` is the service's
+    /// `types.yaml`, whose names may not be redefined.
     pub fn decide(&self, existing: Option<&TypesSpec>) -> SharedTypes {
-        let taken: Vec<String> = existing
+        let mut taken: Vec<String> = existing
             .map(|types| types.types.keys().cloned().collect())
             .unwrap_or_default();
+        taken.extend(lark_spec::RESERVED_TYPE_NAMES.iter().map(|name| (*name).to_owned()));
+        // A variant's name must not be another page type's name either.
+        let plain: Vec<String> = self.shapes.keys().map(|name| rust_name_of(name)).collect();
         let mut shared = SharedTypes::default();
-        let mut chosen: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut chosen: Vec<(&str, String, usize)> = Vec::new();
         for (type_name, places) in &self.shapes {
-            let rust_name = type_name.replace('.', "_").to_upper_camel_case();
-            let free = !taken.contains(&rust_name) && !lark_spec::RESERVED_TYPE_NAMES.contains(&rust_name.as_str());
-            if let (true, Some((index, shape))) = (free, most_common_shape(places)) {
-                shared.names.insert(type_name.clone(), (rust_name, shape));
-                chosen.insert(type_name, index);
+            let base = rust_name_of(type_name);
+            for (index, shape, suffix) in shared_shapes(places) {
+                let rust_name = format!("{base}{suffix}");
+                let free = !taken.contains(&rust_name) && (suffix.is_empty() || !plain.contains(&rust_name));
+                if free {
+                    shared
+                        .names
+                        .entry(type_name.clone())
+                        .or_default()
+                        .push((rust_name.clone(), shape));
+                    chosen.push((type_name, rust_name, index));
+                }
             }
         }
         // The shared types' own fields refer to the other shared types.
-        for (type_name, index) in chosen {
+        for (type_name, rust_name, index) in chosen {
             let (place, _, fields) = &self.shapes[type_name][index];
             let schema = field_map(fields, *place, &shared, &mut Vec::new());
             let mut object = Map::new();
             object.insert("type".to_owned(), Node::Word("object".to_owned()));
             object.insert("fields".to_owned(), Node::Map(schema));
-            let rust_name = shared.rust_name(type_name);
             shared.types.insert(rust_name, object);
         }
         self.decide_id_kinds(existing, &mut shared);
@@ -118,19 +130,47 @@ impl Occurrences {
     }
 }
 
-/// The shape (examples aside) most places give, with the index of its first place, when two places or
-/// more give it; the earliest such shape on a tie.
-fn most_common_shape(places: &[(Place, Map, Vec<PageField>)]) -> Option<(usize, Map)> {
+/// The shapes of a name that are shared, each with the index of its first place and the suffix of its
+/// type's name: the one most places give (two at least; on a tie an answer's, then the earliest), with no
+/// suffix; then the most common other one that two places give, all requests (`Input`) or all answers
+/// (`Output`).
+fn shared_shapes(places: &[(Place, Map, Vec<PageField>)]) -> Vec<(usize, Map, &'static str)> {
     let shapes: Vec<Map> = places.iter().map(|(_, shape, _)| without_examples(shape)).collect();
-    let count = |shape: &Map| shapes.iter().filter(|other| *other == shape).count();
-    let mut best: Option<(usize, usize)> = None;
-    for (index, shape) in shapes.iter().enumerate() {
-        let places = count(shape);
-        if places >= 2 && best.is_none_or(|(_, most)| places > most) {
-            best = Some((index, places));
+    // On a tie the answers' shape wins: the plain name goes to what the server sends.
+    let most_common = |skip: Option<&Map>| {
+        let mut best: Option<(usize, (usize, bool))> = None;
+        for (index, shape) in shapes.iter().enumerate() {
+            let rank = (
+                shapes.iter().filter(|other| *other == shape).count(),
+                places[index].0 == Place::Answer,
+            );
+            if rank.0 >= 2 && Some(shape) != skip && best.is_none_or(|(_, most)| rank > most) {
+                best = Some((index, rank));
+            }
+        }
+        best.map(|(index, _)| index)
+    };
+    let Some(first) = most_common(None) else {
+        return Vec::new();
+    };
+    let mut shared = vec![(first, shapes[first].clone(), "")];
+    if let Some(second) = most_common(Some(&shapes[first])) {
+        let sides: Vec<bool> = (0..places.len())
+            .filter(|index| shapes[*index] == shapes[second])
+            .map(|index| places[index].0 == Place::Answer)
+            .collect();
+        match (sides.iter().all(|answer| !answer), sides.iter().all(|answer| *answer)) {
+            (true, _) => shared.push((second, shapes[second].clone(), "Input")),
+            (_, true) => shared.push((second, shapes[second].clone(), "Output")),
+            _ => {}
         }
     }
-    best.map(|(index, _)| (index, shapes[index].clone()))
+    shared
+}
+
+/// The Rust name of a page's type name (`text_style` → `TextStyle`).
+fn rust_name_of(type_name: &str) -> String {
+    type_name.replace('.', "_").to_upper_camel_case()
 }
 
 /// A query parameter naming which kind of id other parameters or the answer use.
@@ -179,19 +219,14 @@ fn without_examples(map: &Map) -> Map {
 }
 
 impl SharedTypes {
-    /// Whether an object named `type_name` with these fields, at `place`, is the shared type of that name.
-    pub fn is_shared(&self, type_name: &str, place: Place, fields: &[PageField]) -> bool {
-        self.names.get(type_name).is_some_and(|(_, shape)| {
-            without_examples(&field_map(fields, place, &SharedTypes::default(), &mut Vec::new())) == *shape
-        })
-    }
-
-    /// The Rust name of a shared type.
-    pub fn rust_name(&self, type_name: &str) -> String {
-        self.names
-            .get(type_name)
-            .map(|(name, _)| name.clone())
-            .unwrap_or_default()
+    /// The shared type an object named `type_name` with these fields, at `place`, is, if any.
+    pub fn shared_name(&self, type_name: &str, place: Place, fields: &[PageField]) -> Option<&str> {
+        let variants = self.names.get(type_name)?;
+        let shape = without_examples(&field_map(fields, place, &SharedTypes::default(), &mut Vec::new()));
+        variants
+            .iter()
+            .find(|(_, shared)| *shared == shape)
+            .map(|(name, _)| name.as_str())
     }
 
     /// The shared type of an id-kind query parameter, when it has the shared values.

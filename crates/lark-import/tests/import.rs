@@ -58,7 +58,8 @@ fn an_endpoint_page_becomes_a_spec_with_every_fact() {
         .iter()
         .map(|w| (w.requests, w.per.seconds()))
         .collect();
-    assert_eq!(windows, [(1000, 60), (50, 1)]);
+    // The table's two windows; of 50 a second and the tip's 20 a second, the stricter holds.
+    assert_eq!(windows, [(1000, 60), (20, 1)]);
     assert!(create.request.path["shelf_id"].required);
     let id_type = &create.request.query["id_type"];
     let values: Vec<String> = id_type
@@ -82,12 +83,14 @@ fn an_endpoint_page_becomes_a_spec_with_every_fact() {
         (None, Some(5)),
         "a lower bound of 0 is no bound"
     );
-    let part = parts.items.as_deref().unwrap();
+    assert_eq!(parts.items.as_deref().unwrap().reference.as_deref(), Some("PartInput"));
+    let part = &set.types_of("demo", "v1").unwrap().spec.types["PartInput"];
     assert!(part.fields.as_ref().unwrap()["kind"].required);
     assert_eq!(part.fields.as_ref().unwrap()["size"].ty, Some(TypeName::Float64));
     assert!(create.request.body_example.is_some());
     let codes: Vec<(i64, bool)> = create.errors.iter().map(|e| (e.code, e.retryable)).collect();
-    assert_eq!(codes, [(1990001, false), (1990002, true)]);
+    // The second table continues the list (its header says nothing).
+    assert_eq!(codes, [(1990001, false), (1990002, true), (1990003, true)]);
     assert_eq!(create.errors[0].name, "ParamIsInvalid");
     let draft = import
         .drafts
@@ -109,11 +112,14 @@ fn an_endpoint_page_becomes_a_spec_with_every_fact() {
 fn objects_shared_by_pages_become_one_named_type() {
     let (_, set) = drafted();
     let types = set.types_of("demo", "v1").expect("a types.yaml");
-    // `thing` has one shape in both answers, and so has `part`, which the request gives another shape
-    // (required-keyed): the answers share `Part`, the request keeps its own object.
+    // `thing` has one shape in both answers, and so has `part`, which the request's two places give
+    // another shape (required-keyed): the answers share `Part`, the request's places `PartInput`.
     // `user_id_type` has the same values on two pages; `id_type` is not an id-kind name.
     let names: Vec<&String> = types.spec.types.keys().collect();
-    assert_eq!(names, ["Part", "Thing", "UserIdType"]);
+    assert_eq!(names, ["Part", "PartInput", "Thing", "UserIdType"]);
+    let input_kind = &types.spec.types["PartInput"].fields.as_ref().unwrap()["kind"];
+    assert!(input_kind.required, "the request's shape keeps its required flag");
+    assert!(!types.spec.types["Part"].fields.as_ref().unwrap()["kind"].required);
     let thing_fields = types.spec.types["Thing"].fields.as_ref().unwrap();
     assert_eq!(
         thing_fields["parts"].items.as_ref().unwrap().reference.as_deref(),
@@ -143,11 +149,8 @@ fn objects_shared_by_pages_become_one_named_type() {
     assert_eq!(create.request.query["id_type"].reference, None);
     assert!(create.request.query["id_type"].values.is_some());
     let request_parts = create.request.body["parts"].items.as_ref().unwrap();
-    assert_eq!(
-        request_parts.reference, None,
-        "the request's own shape of `part` stays inline"
-    );
-    assert!(request_parts.fields.is_some());
+    assert_eq!(request_parts.reference.as_deref(), Some("PartInput"));
+    assert_eq!(create.request.body["spare"].reference.as_deref(), Some("PartInput"));
 }
 
 #[test]

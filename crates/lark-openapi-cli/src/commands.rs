@@ -147,11 +147,11 @@ fn endpoint_command(row: &'static Endpoint, entry: &EndpointEntry) -> Command {
 
 /// The flags of one field: one, or for JSON a text flag and a file flag.
 fn field_args(field: &'static Field) -> Vec<Arg> {
-    let flag = field.name.to_kebab_case();
+    let flag = field.flag.to_kebab_case();
     let (short_help, long_help) = helps(field.help);
-    let arg = Arg::new(field.name).help(short_help).long_help(long_help);
+    let arg = Arg::new(field.flag).help(short_help).long_help(long_help);
     if field.kind == Kind::Json {
-        let file = file_flag(field.name);
+        let file = file_flag(field.flag);
         let text = arg
             .long(format!("{flag}-json"))
             .value_name("JSON")
@@ -166,7 +166,7 @@ fn field_args(field: &'static Field) -> Vec<Arg> {
             ));
         return vec![text, from_file];
     }
-    let arg = arg.long(flag).value_name(field.name.to_shouty_snake_case());
+    let arg = arg.long(flag).value_name(field.flag.to_shouty_snake_case());
     let arg = match field.kind {
         Kind::Text if !field.choices.is_empty() => arg.value_parser(PossibleValuesParser::new(field.choices)),
         Kind::Integer | Kind::IntegerText => arg.value_parser(value_parser!(i64)),

@@ -17,7 +17,7 @@ pub async fn parts(fields: &[Field], matches: &ArgMatches) -> Result<RequestPart
     let mut body = Map::new();
     for field in fields {
         if field.kind == Kind::File {
-            if let Some(path) = matches.get_one::<PathBuf>(field.name) {
+            if let Some(path) = matches.get_one::<PathBuf>(field.flag) {
                 let file = UploadFile::from_path(path)
                     .await
                     .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
@@ -57,19 +57,19 @@ fn values(field: &Field, matches: &ArgMatches) -> Result<Vec<Value>, String> {
     fn all<T: Clone + Send + Sync + 'static>(matches: &ArgMatches, id: &str) -> Vec<T> {
         matches.get_many::<T>(id).into_iter().flatten().cloned().collect()
     }
-    let flag = format!("--{}", heck::ToKebabCase::to_kebab_case(field.name));
+    let flag = format!("--{}", heck::ToKebabCase::to_kebab_case(field.flag));
     Ok(match field.kind {
-        Kind::Text => all::<String>(matches, field.name)
+        Kind::Text => all::<String>(matches, field.flag)
             .into_iter()
             .map(Value::from)
             .collect(),
-        Kind::Integer => all::<i64>(matches, field.name).into_iter().map(Value::from).collect(),
-        Kind::IntegerText => all::<i64>(matches, field.name)
+        Kind::Integer => all::<i64>(matches, field.flag).into_iter().map(Value::from).collect(),
+        Kind::IntegerText => all::<i64>(matches, field.flag)
             .into_iter()
             .map(|n| Value::from(n.to_string()))
             .collect(),
-        Kind::Boolean => all::<bool>(matches, field.name).into_iter().map(Value::from).collect(),
-        Kind::Number => all::<f64>(matches, field.name)
+        Kind::Boolean => all::<bool>(matches, field.flag).into_iter().map(Value::from).collect(),
+        Kind::Number => all::<f64>(matches, field.flag)
             .into_iter()
             .map(|x| {
                 serde_json::Number::from_f64(x)
@@ -84,9 +84,9 @@ fn values(field: &Field, matches: &ArgMatches) -> Result<Vec<Value>, String> {
 
 /// A JSON field, from `--<name>-json TEXT` or the file of `--<name>-file PATH` (`-` for standard input).
 fn json(field: &Field, matches: &ArgMatches, flag: &str) -> Result<Option<Value>, String> {
-    let (source, text) = if let Some(text) = matches.get_one::<String>(field.name) {
+    let (source, text) = if let Some(text) = matches.get_one::<String>(field.flag) {
         (format!("{flag}-json"), text.clone())
-    } else if let Some(path) = matches.get_one::<PathBuf>(&file_flag(field.name)) {
+    } else if let Some(path) = matches.get_one::<PathBuf>(&file_flag(field.flag)) {
         let text = crate::input::read_text(path)
             .map_err(|error| format!("{flag}-file: cannot read {}: {error}", path.display()))?;
         (format!("{flag}-file {}", path.display()), text)

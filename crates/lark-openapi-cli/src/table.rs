@@ -96,8 +96,11 @@ pub enum Output {
 pub struct Field {
     /// Where the request carries it.
     pub at: At,
-    /// The wire name, e.g. `record_ids`; the flag is its kebab case.
+    /// The wire name, e.g. `record_ids`.
     pub name: &'static str,
+    /// The flag's name, whose kebab case is the flag (`--record-ids`): the wire name, unless another
+    /// place of the request uses it too (`query_type` beside a body's `type`).
+    pub flag: &'static str,
     /// What a value is.
     pub kind: Kind,
     /// Whether it takes several values (`--name a b c`).
@@ -116,6 +119,7 @@ impl Field {
         Self {
             at,
             name,
+            flag: name,
             kind,
             list: false,
             required: false,
@@ -137,6 +141,11 @@ impl Field {
     /// The same field, limited to these values.
     pub const fn choices(self, choices: &'static [&'static str]) -> Self {
         Self { choices, ..self }
+    }
+
+    /// The same field, under another flag than its wire name.
+    pub const fn flag(self, flag: &'static str) -> Self {
+        Self { flag, ..self }
     }
 
     /// The same field, with this help.

@@ -89,6 +89,11 @@ pub use user_token::{MemoryTokenStore, UserToken, UserTokenProvider, UserTokenSt
 pub use validate::{Validate, ValidationError, Violation, ViolationKind};
 pub use wire::StringI64;
 
+/// Any JSON value: the type of the fields the reference pages type `union` (a bitable record's cells,
+/// by field name, hold text, numbers, lists of people and more). It is `serde_json`'s, whose `json!`
+/// macro makes one.
+pub type JsonValue = serde_json::Value;
+
 /// Re-exports for generated code, so that a crate using generated types needs no direct dependency on
 /// them. Not part of the public API.
 #[doc(hidden)]

@@ -465,6 +465,9 @@ pub enum TypeName {
     Map,
     /// A file uploaded as a part of a multipart/form-data body.
     File,
+    /// Any JSON value: what a page types `union` (a bitable cell holds text, a number, a list of
+    /// people…). Generated as `serde_json::Value`; examples of any shape fit it.
+    Json,
 }
 
 impl TypeName {
@@ -491,6 +494,7 @@ impl TypeName {
             Self::Object => "object",
             Self::Map => "map",
             Self::File => "file",
+            Self::Json => "json",
         }
     }
 }

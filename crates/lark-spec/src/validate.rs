@@ -134,7 +134,31 @@ pub(crate) fn types(spec: &TypesSpec) -> Vec<Problem> {
         }
         check.schema(&path, schema, Place::Other);
     }
+    check.generated_names(spec, &root);
     check.problems
+}
+
+/// Every type the generator defines for a schema of the types module: its own name, then those of its
+/// inline objects and enums (`<Owner><Field>`, `<Name>Item`, `<Name>Value`, unless it gives `name`).
+fn generated_names(name: String, schema: &Schema, path: FieldPath, named: bool, out: &mut Vec<(String, FieldPath)>) {
+    use heck::ToUpperCamelCase;
+    if schema.reference.is_some() {
+        return;
+    }
+    let name = schema.name.clone().unwrap_or(name);
+    if named || schema.values.is_some() || schema.fields.is_some() {
+        out.push((name.clone(), path.clone()));
+    }
+    for (field, inner) in schema.fields.iter().flat_map(|fields| fields.iter()) {
+        let hint = format!("{name}{}", field.to_upper_camel_case());
+        generated_names(hint, inner, path.key("fields").key(field), false, out);
+    }
+    if let Some(items) = &schema.items {
+        generated_names(format!("{name}Item"), items, path.key("items"), false, out);
+    }
+    if let Some(values) = &schema.map_values {
+        generated_names(format!("{name}Value"), values, path.key("values"), false, out);
+    }
 }
 
 /// Every problem of an event spec; `types` are the named types of its service version.
@@ -205,6 +229,22 @@ fn event_example_fits(spec: &EventSpec, example: &serde_json::Value) -> Result<(
 impl Checker<'_> {
     fn push(&mut self, path: &FieldPath, message: impl Into<String>) {
         self.problems.push(Problem::new(path.clone(), message));
+    }
+
+    /// Two types of the module with one name would not compile: the later one is reported.
+    fn generated_names(&mut self, spec: &TypesSpec, root: &FieldPath) {
+        let mut names = Vec::new();
+        for (name, schema) in spec.types.iter() {
+            generated_names(name.clone(), schema, root.key("types").key(name), true, &mut names);
+        }
+        for (index, (name, path)) in names.iter().enumerate() {
+            if let Some((_, first)) = names[..index].iter().find(|(earlier, _)| earlier == name) {
+                self.push(
+                    path,
+                    format!("generates the type `{name}`, which `{first}` generates too; give one of them a `name`"),
+                );
+            }
+        }
     }
 
     fn module_name(&mut self, path: &FieldPath, value: &str) {
@@ -356,7 +396,10 @@ impl Checker<'_> {
         }
         for (name, schema) in body.iter() {
             let scalar = schema.reference.is_none()
-                && !matches!(schema.ty, Some(TypeName::Array | TypeName::Object | TypeName::Map));
+                && !matches!(
+                    schema.ty,
+                    Some(TypeName::Array | TypeName::Object | TypeName::Map | TypeName::Json)
+                );
             if !scalar {
                 self.push(
                     &FieldPath::root().key("request").key("body").key(name),
@@ -553,10 +596,10 @@ impl Checker<'_> {
     fn fields(&mut self, path: &FieldPath, fields: &crate::model::Fields, place: Place) {
         for (name, schema) in fields.iter() {
             let field_path = path.key(name);
-            if !is_field_identifier(name) {
+            if !is_field_name(name) {
                 self.push(
                     &field_path,
-                    format!("`{name}` is not a valid field name (letters, digits and `_`)"),
+                    format!("`{name}` is not a valid field name (letters, digits, `_`, and `-` after the first)"),
                 );
             }
             if schema
@@ -635,7 +678,7 @@ impl Checker<'_> {
             TypeName::Int32 | TypeName::Int64 => &["minimum", "maximum", "enum"],
             TypeName::Int64String | TypeName::Float64 => &["minimum", "maximum"],
             TypeName::Array => &["min_items", "max_items"],
-            TypeName::Boolean | TypeName::Object | TypeName::Map | TypeName::File => &[],
+            TypeName::Boolean | TypeName::Object | TypeName::Map | TypeName::File | TypeName::Json => &[],
         };
         if ty == TypeName::File && place != Place::BodyField {
             self.push(
@@ -816,6 +859,8 @@ impl Checker<'_> {
         let Some(ty) = schema.ty else { return };
         let number = match ty {
             TypeName::File => return out.push(here("a file has no example".to_owned())),
+            // Any value fits.
+            TypeName::Json => return,
             TypeName::String => {
                 let Some(text) = value.as_str() else {
                     return out.push(here(format!("expected a string, got {value}")));
@@ -977,6 +1022,13 @@ fn is_field_identifier(value: &str) -> bool {
     let mut chars = value.chars();
     chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// A field's wire name: an identifier, or one with `-` inside (`zh-CN`), which the Rust name writes `_`.
+fn is_field_name(value: &str) -> bool {
+    let mut chars = value.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 fn is_pascal_identifier(value: &str) -> bool {

@@ -150,6 +150,19 @@ fn unknown_types_list_what_exists() {
 }
 
 #[test]
+fn two_types_of_a_module_with_one_generated_name_are_reported() {
+    // `Member.type` is an inline enum, generated as `MemberType`: the name of another type of the file.
+    let types = "service: fixture\nversion: v1\ntypes:\n  Member:\n    type: object\n    fields:\n      type:\n        type: string\n        enum: [{ value: user, name: User }]\n  MemberType:\n    type: string\n    enum: [{ value: open_id, name: OpenId }]\n";
+    let found = problems(&[("fixture/v1/types.yaml", types)]);
+    assert_eq!(
+        found,
+        [
+            "fixture/v1/types.yaml:10:3: types.MemberType: generates the type `MemberType`, which `types.Member.fields.type` generates too; give one of them a `name`"
+        ]
+    );
+}
+
+#[test]
 fn examples_must_satisfy_their_own_constraints() {
     let found = endpoint(
         "request:\n  body:\n    ids:\n      type: array\n      max_items: 1\n      items: { type: string, pattern: '^[0-9]+$' }\n      example: [\"1\", \"x\"]\n    kind:\n      type: string\n      enum: [{ value: a, name: A }]\n      example: b\n",
@@ -297,7 +310,7 @@ fn event_specs_are_read_as_events_and_checked_where_they_stand() {
     assert_eq!(
         event("payload:\n  id: { type: strin }\n"),
         [
-            "fixture/v1/events/thing_changed.yaml:9:15: payload.id.type: unknown variant `strin`, expected one of `string`, `boolean`, `int32`, `int64`, `int64_string`, `float64`, `array`, `object`, `map`, `file`"
+            "fixture/v1/events/thing_changed.yaml:9:15: payload.id.type: unknown variant `strin`, expected one of `string`, `boolean`, `int32`, `int64`, `int64_string`, `float64`, `array`, `object`, `map`, `file`, `json`"
         ]
     );
     let wrong_type = event(

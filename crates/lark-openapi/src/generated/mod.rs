@@ -2,6 +2,26 @@
 // Do not edit by hand: run `cargo xtask codegen`.
 
 //! Generated bindings, one module per service, and the [`Api`] trait that reaches them from a client.
+/// Smart access control: users and their face photos, access records, devices, permission groups and visitors.
+#[cfg(feature = "acs")]
+#[cfg_attr(docsrs, doc(cfg(feature = "acs")))]
+pub mod acs;
+/// Administration: badges and their grant lists, activity and usage statistics, behaviour audit logs and enterprise email password resets.
+#[cfg(feature = "admin")]
+#[cfg_attr(docsrs, doc(cfg(feature = "admin")))]
+pub mod admin;
+/// Feishu Aily (intelligent partner) apps: hold sessions, send messages and start runs with an assistant, run skills, and manage and query the apps' data knowledge.
+#[cfg(feature = "aily")]
+#[cfg_attr(docsrs, doc(cfg(feature = "aily")))]
+pub mod aily;
+/// Feishu aPaaS (low-code platform): applications, their objects and records, flows, functions, permissions, audit logs, human tasks, seats and data platform workspaces.
+#[cfg(feature = "apaas")]
+#[cfg_attr(docsrs, doc(cfg(feature = "apaas")))]
+pub mod apaas;
+/// Apps of the tenant: read and manage apps, their versions, availability, contacts range, collaborators, feedback, usage data and scopes, and configure and publish self-built apps.
+#[cfg(feature = "application")]
+#[cfg_attr(docsrs, doc(cfg(feature = "application")))]
+pub mod application;
 /// Approvals: define approval processes, start and follow instances, act on tasks, comment, and sync third-party approvals into the approval center.
 #[cfg(feature = "approval")]
 #[cfg_attr(docsrs, doc(cfg(feature = "approval")))]
@@ -16,10 +36,18 @@ pub mod auth;
 #[cfg(feature = "authen")]
 #[cfg_attr(docsrs, doc(cfg(feature = "authen")))]
 pub mod authen;
+/// Feishu dictionary (the older baike API, superseded by lingo): entities and their drafts, classifications and images.
+#[cfg(feature = "baike")]
+#[cfg_attr(docsrs, doc(cfg(feature = "baike")))]
+pub mod baike;
 /// Bitable (Base) advanced permissions: the custom roles of a base and what each may see and edit.
 #[cfg(feature = "base")]
 #[cfg_attr(docsrs, doc(cfg(feature = "base")))]
 pub mod base;
+/// Bases (Bitable): manage bases and their tables, fields, records, views, forms, dashboards, workflows and advanced-permission roles.
+#[cfg(feature = "bitable")]
+#[cfg_attr(docsrs, doc(cfg(feature = "bitable")))]
+pub mod bitable;
 /// Whiteboards in documents: read and change their theme, download them as images, list and create their nodes, and import PlantUML or Mermaid diagrams.
 #[cfg(feature = "board")]
 #[cfg_attr(docsrs, doc(cfg(feature = "board")))]
@@ -32,14 +60,38 @@ pub mod bot;
 #[cfg(feature = "calendar")]
 #[cfg_attr(docsrs, doc(cfg(feature = "calendar")))]
 pub mod calendar;
+/// Card entities (CardKit): create cards from card JSON or templates, then update them in full, in part or by streaming text.
+#[cfg(feature = "cardkit")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cardkit")))]
+pub mod cardkit;
+/// Basic compensation in Feishu People: salary archives, plans, items and indicators, lump-sum and recurring payments, and social insurance and housing provident fund.
+#[cfg(feature = "compensation")]
+#[cfg_attr(docsrs, doc(cfg(feature = "compensation")))]
+pub mod compensation;
 /// The contacts directory: users, departments, user groups, roles, units and the tenant's job catalogue.
 #[cfg(feature = "contact")]
 #[cfg_attr(docsrs, doc(cfg(feature = "contact")))]
 pub mod contact;
+/// The `directory` service.
+#[cfg(feature = "directory")]
+#[cfg_attr(docsrs, doc(cfg(feature = "directory")))]
+pub mod directory;
 /// Cloud documents: read a document's content in a portable format.
 #[cfg(feature = "docs")]
 #[cfg_attr(docsrs, doc(cfg(feature = "docs")))]
 pub mod docs;
+/// Document AI: recognize cards, certificates, licenses and invoices in images and files, parse résumés and extract contract fields.
+#[cfg(feature = "document_ai")]
+#[cfg_attr(docsrs, doc(cfg(feature = "document_ai")))]
+pub mod document_ai;
+/// Docx documents and chat announcements: create documents, read their information and plain text, convert Markdown or HTML into blocks, and read, create, update and delete their blocks.
+#[cfg(feature = "docx")]
+#[cfg_attr(docsrs, doc(cfg(feature = "docx")))]
+pub mod docx;
+/// Drive (cloud space): manage files and folders, uploads and downloads, comments, versions, imports and exports, permissions and event subscriptions of cloud documents.
+#[cfg(feature = "drive")]
+#[cfg_attr(docsrs, doc(cfg(feature = "drive")))]
+pub mod drive;
 /// Feishu People (Standard): the employee roster and the files attached to it.
 #[cfg(feature = "ehr")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ehr")))]
@@ -52,6 +104,14 @@ pub mod elearning;
 #[cfg(feature = "event")]
 #[cfg_attr(docsrs, doc(cfg(feature = "event")))]
 pub mod event;
+/// Help desk: agents, their schedules and skills, tickets and their messages and custom fields, the knowledge base (FAQs and categories), push notifications, bot messages and event subscriptions.
+#[cfg(feature = "helpdesk")]
+#[cfg_attr(docsrs, doc(cfg(feature = "helpdesk")))]
+pub mod helpdesk;
+/// Recruiting: talents, interviews and interview feedback in Feishu Hire.
+#[cfg(feature = "hire")]
+#[cfg_attr(docsrs, doc(cfg(feature = "hire")))]
+pub mod hire;
 /// Real-name verification: record users' identities for liveness checks (a billed feature).
 #[cfg(feature = "human_authentication")]
 #[cfg_attr(docsrs, doc(cfg(feature = "human_authentication")))]
@@ -60,6 +120,14 @@ pub mod human_authentication;
 #[cfg(feature = "im")]
 #[cfg_attr(docsrs, doc(cfg(feature = "im")))]
 pub mod im;
+/// Feishu dictionary (lingo, the successor of baike): entities and their drafts, glossaries, classifications and images.
+#[cfg(feature = "lingo")]
+#[cfg_attr(docsrs, doc(cfg(feature = "lingo")))]
+pub mod lingo;
+/// Feishu Mail: manage mail groups, public mailboxes and user mailboxes, and read, send and organize their emails, drafts, threads, folders, labels, contacts, rules and templates.
+#[cfg(feature = "mail")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mail")))]
+pub mod mail;
 /// Master data: the country and region catalog, and the data dimensions granted to users of an app.
 #[cfg(feature = "mdm")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mdm")))]
@@ -68,6 +136,14 @@ pub mod mdm;
 #[cfg(feature = "minutes")]
 #[cfg_attr(docsrs, doc(cfg(feature = "minutes")))]
 pub mod minutes;
+/// Moments, the company's social feed: read posts, and receive events on posts, comments, reactions and post statistics.
+#[cfg(feature = "moments")]
+#[cfg_attr(docsrs, doc(cfg(feature = "moments")))]
+pub mod moments;
+/// OKR: read users' OKRs and reviews, manage OKR periods, and write progress records with their images.
+#[cfg(feature = "okr")]
+#[cfg_attr(docsrs, doc(cfg(feature = "okr")))]
+pub mod okr;
 /// Optical character recognition: read the text in images.
 #[cfg(feature = "optical_char_recognition")]
 #[cfg_attr(docsrs, doc(cfg(feature = "optical_char_recognition")))]
@@ -80,6 +156,14 @@ pub mod p2p_chat_create;
 #[cfg(feature = "passport")]
 #[cfg_attr(docsrs, doc(cfg(feature = "passport")))]
 pub mod passport;
+/// Payroll: accounting items, pay groups, payment activities and details, cost allocation reports and external payroll data.
+#[cfg(feature = "payroll")]
+#[cfg_attr(docsrs, doc(cfg(feature = "payroll")))]
+pub mod payroll;
+/// The `performance` service.
+#[cfg(feature = "performance")]
+#[cfg_attr(docsrs, doc(cfg(feature = "performance")))]
+pub mod performance;
 /// Personal settings: the tenant's system statuses that users' profiles show, such as on a business trip.
 #[cfg(feature = "personal_settings")]
 #[cfg_attr(docsrs, doc(cfg(feature = "personal_settings")))]
@@ -88,10 +172,30 @@ pub mod personal_settings;
 #[cfg(feature = "report")]
 #[cfg_attr(docsrs, doc(cfg(feature = "report")))]
 pub mod report;
+/// Search: find the apps, messages and cloud documents a user can see, and feed your own data into Feishu search through data sources, schemas and data items.
+#[cfg(feature = "search")]
+#[cfg_attr(docsrs, doc(cfg(feature = "search")))]
+pub mod search;
+/// Security and compliance: data residency and user migration, OpenAPI audit logs, and device management.
+#[cfg(feature = "security_and_compliance")]
+#[cfg_attr(docsrs, doc(cfg(feature = "security_and_compliance")))]
+pub mod security_and_compliance;
+/// Spreadsheets: create and update spreadsheets, read their sheets, find, replace and move cells, and manage filters, filter views and floating images.
+#[cfg(feature = "sheets")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sheets")))]
+pub mod sheets;
+/// Miaoda (Spark) apps: create, list, update and publish apps, set who may use them, and work with their database tables, views, custom enums and file storage.
+#[cfg(feature = "spark")]
+#[cfg_attr(docsrs, doc(cfg(feature = "spark")))]
+pub mod spark;
 /// Speech recognition: turn spoken audio into text.
 #[cfg(feature = "speech_to_text")]
 #[cfg_attr(docsrs, doc(cfg(feature = "speech_to_text")))]
 pub mod speech_to_text;
+/// Tasks: manage tasks and subtasks, their members, reminders, dependencies, comments and attachments, tasklists with their sections, custom fields and activity subscriptions.
+#[cfg(feature = "task")]
+#[cfg_attr(docsrs, doc(cfg(feature = "task")))]
+pub mod task;
 /// The tenant (organization): its details and its product seats.
 #[cfg(feature = "tenant")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tenant")))]
@@ -104,10 +208,18 @@ pub mod translation;
 #[cfg(feature = "trust_party")]
 #[cfg_attr(docsrs, doc(cfg(feature = "trust_party")))]
 pub mod trust_party;
+/// Video conferencing: book and manage meetings, recordings and notes, meeting rooms and their settings, usage reports, exports and device alerts.
+#[cfg(feature = "vc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "vc")))]
+pub mod vc;
 /// Organization verification: whether the tenant's legal entity is verified.
 #[cfg(feature = "verification")]
 #[cfg_attr(docsrs, doc(cfg(feature = "verification")))]
 pub mod verification;
+/// Wiki (knowledge base): manage wiki spaces, their members and settings, and the nodes of their page trees.
+#[cfg(feature = "wiki")]
+#[cfg_attr(docsrs, doc(cfg(feature = "wiki")))]
+pub mod wiki;
 /// Workplace (the app portal): daily visit statistics of the workplace, custom workplaces and their widgets.
 #[cfg(feature = "workplace")]
 #[cfg_attr(docsrs, doc(cfg(feature = "workplace")))]
@@ -115,6 +227,26 @@ pub mod workplace;
 /// Typed endpoints on a [`Client`](::lark_runtime::Client), grouped like the official SDKs:
 /// `client.attendance().v1().user_flow().batch_del(request)`.
 pub trait Api {
+    /// Smart access control: users and their face photos, access records, devices, permission groups and visitors.
+    #[cfg(feature = "acs")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "acs")))]
+    fn acs(&self) -> acs::AcsApi<'_>;
+    /// Administration: badges and their grant lists, activity and usage statistics, behaviour audit logs and enterprise email password resets.
+    #[cfg(feature = "admin")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "admin")))]
+    fn admin(&self) -> admin::AdminApi<'_>;
+    /// Feishu Aily (intelligent partner) apps: hold sessions, send messages and start runs with an assistant, run skills, and manage and query the apps' data knowledge.
+    #[cfg(feature = "aily")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "aily")))]
+    fn aily(&self) -> aily::AilyApi<'_>;
+    /// Feishu aPaaS (low-code platform): applications, their objects and records, flows, functions, permissions, audit logs, human tasks, seats and data platform workspaces.
+    #[cfg(feature = "apaas")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "apaas")))]
+    fn apaas(&self) -> apaas::ApaasApi<'_>;
+    /// Apps of the tenant: read and manage apps, their versions, availability, contacts range, collaborators, feedback, usage data and scopes, and configure and publish self-built apps.
+    #[cfg(feature = "application")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "application")))]
+    fn application(&self) -> application::ApplicationApi<'_>;
     /// Approvals: define approval processes, start and follow instances, act on tasks, comment, and sync third-party approvals into the approval center.
     #[cfg(feature = "approval")]
     #[cfg_attr(docsrs, doc(cfg(feature = "approval")))]
@@ -129,10 +261,18 @@ pub trait Api {
     #[cfg(feature = "authen")]
     #[cfg_attr(docsrs, doc(cfg(feature = "authen")))]
     fn authen(&self) -> authen::AuthenApi<'_>;
+    /// Feishu dictionary (the older baike API, superseded by lingo): entities and their drafts, classifications and images.
+    #[cfg(feature = "baike")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "baike")))]
+    fn baike(&self) -> baike::BaikeApi<'_>;
     /// Bitable (Base) advanced permissions: the custom roles of a base and what each may see and edit.
     #[cfg(feature = "base")]
     #[cfg_attr(docsrs, doc(cfg(feature = "base")))]
     fn base(&self) -> base::BaseApi<'_>;
+    /// Bases (Bitable): manage bases and their tables, fields, records, views, forms, dashboards, workflows and advanced-permission roles.
+    #[cfg(feature = "bitable")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "bitable")))]
+    fn bitable(&self) -> bitable::BitableApi<'_>;
     /// Whiteboards in documents: read and change their theme, download them as images, list and create their nodes, and import PlantUML or Mermaid diagrams.
     #[cfg(feature = "board")]
     #[cfg_attr(docsrs, doc(cfg(feature = "board")))]
@@ -141,14 +281,38 @@ pub trait Api {
     #[cfg(feature = "calendar")]
     #[cfg_attr(docsrs, doc(cfg(feature = "calendar")))]
     fn calendar(&self) -> calendar::CalendarApi<'_>;
+    /// Card entities (CardKit): create cards from card JSON or templates, then update them in full, in part or by streaming text.
+    #[cfg(feature = "cardkit")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "cardkit")))]
+    fn cardkit(&self) -> cardkit::CardkitApi<'_>;
+    /// Basic compensation in Feishu People: salary archives, plans, items and indicators, lump-sum and recurring payments, and social insurance and housing provident fund.
+    #[cfg(feature = "compensation")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "compensation")))]
+    fn compensation(&self) -> compensation::CompensationApi<'_>;
     /// The contacts directory: users, departments, user groups, roles, units and the tenant's job catalogue.
     #[cfg(feature = "contact")]
     #[cfg_attr(docsrs, doc(cfg(feature = "contact")))]
     fn contact(&self) -> contact::ContactApi<'_>;
+    /// The `directory` service.
+    #[cfg(feature = "directory")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "directory")))]
+    fn directory(&self) -> directory::DirectoryApi<'_>;
     /// Cloud documents: read a document's content in a portable format.
     #[cfg(feature = "docs")]
     #[cfg_attr(docsrs, doc(cfg(feature = "docs")))]
     fn docs(&self) -> docs::DocsApi<'_>;
+    /// Document AI: recognize cards, certificates, licenses and invoices in images and files, parse résumés and extract contract fields.
+    #[cfg(feature = "document_ai")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "document_ai")))]
+    fn document_ai(&self) -> document_ai::DocumentAiApi<'_>;
+    /// Docx documents and chat announcements: create documents, read their information and plain text, convert Markdown or HTML into blocks, and read, create, update and delete their blocks.
+    #[cfg(feature = "docx")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "docx")))]
+    fn docx(&self) -> docx::DocxApi<'_>;
+    /// Drive (cloud space): manage files and folders, uploads and downloads, comments, versions, imports and exports, permissions and event subscriptions of cloud documents.
+    #[cfg(feature = "drive")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "drive")))]
+    fn drive(&self) -> drive::DriveApi<'_>;
     /// Feishu People (Standard): the employee roster and the files attached to it.
     #[cfg(feature = "ehr")]
     #[cfg_attr(docsrs, doc(cfg(feature = "ehr")))]
@@ -157,6 +321,14 @@ pub trait Api {
     #[cfg(feature = "event")]
     #[cfg_attr(docsrs, doc(cfg(feature = "event")))]
     fn event(&self) -> event::EventApi<'_>;
+    /// Help desk: agents, their schedules and skills, tickets and their messages and custom fields, the knowledge base (FAQs and categories), push notifications, bot messages and event subscriptions.
+    #[cfg(feature = "helpdesk")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "helpdesk")))]
+    fn helpdesk(&self) -> helpdesk::HelpdeskApi<'_>;
+    /// Recruiting: talents, interviews and interview feedback in Feishu Hire.
+    #[cfg(feature = "hire")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "hire")))]
+    fn hire(&self) -> hire::HireApi<'_>;
     /// Real-name verification: record users' identities for liveness checks (a billed feature).
     #[cfg(feature = "human_authentication")]
     #[cfg_attr(docsrs, doc(cfg(feature = "human_authentication")))]
@@ -165,6 +337,14 @@ pub trait Api {
     #[cfg(feature = "im")]
     #[cfg_attr(docsrs, doc(cfg(feature = "im")))]
     fn im(&self) -> im::ImApi<'_>;
+    /// Feishu dictionary (lingo, the successor of baike): entities and their drafts, glossaries, classifications and images.
+    #[cfg(feature = "lingo")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "lingo")))]
+    fn lingo(&self) -> lingo::LingoApi<'_>;
+    /// Feishu Mail: manage mail groups, public mailboxes and user mailboxes, and read, send and organize their emails, drafts, threads, folders, labels, contacts, rules and templates.
+    #[cfg(feature = "mail")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "mail")))]
+    fn mail(&self) -> mail::MailApi<'_>;
     /// Master data: the country and region catalog, and the data dimensions granted to users of an app.
     #[cfg(feature = "mdm")]
     #[cfg_attr(docsrs, doc(cfg(feature = "mdm")))]
@@ -173,6 +353,14 @@ pub trait Api {
     #[cfg(feature = "minutes")]
     #[cfg_attr(docsrs, doc(cfg(feature = "minutes")))]
     fn minutes(&self) -> minutes::MinutesApi<'_>;
+    /// Moments, the company's social feed: read posts, and receive events on posts, comments, reactions and post statistics.
+    #[cfg(feature = "moments")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "moments")))]
+    fn moments(&self) -> moments::MomentsApi<'_>;
+    /// OKR: read users' OKRs and reviews, manage OKR periods, and write progress records with their images.
+    #[cfg(feature = "okr")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "okr")))]
+    fn okr(&self) -> okr::OkrApi<'_>;
     /// Optical character recognition: read the text in images.
     #[cfg(feature = "optical_char_recognition")]
     #[cfg_attr(docsrs, doc(cfg(feature = "optical_char_recognition")))]
@@ -183,6 +371,14 @@ pub trait Api {
     #[cfg(feature = "passport")]
     #[cfg_attr(docsrs, doc(cfg(feature = "passport")))]
     fn passport(&self) -> passport::PassportApi<'_>;
+    /// Payroll: accounting items, pay groups, payment activities and details, cost allocation reports and external payroll data.
+    #[cfg(feature = "payroll")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "payroll")))]
+    fn payroll(&self) -> payroll::PayrollApi<'_>;
+    /// The `performance` service.
+    #[cfg(feature = "performance")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "performance")))]
+    fn performance(&self) -> performance::PerformanceApi<'_>;
     /// Personal settings: the tenant's system statuses that users' profiles show, such as on a business trip.
     #[cfg(feature = "personal_settings")]
     #[cfg_attr(docsrs, doc(cfg(feature = "personal_settings")))]
@@ -191,10 +387,32 @@ pub trait Api {
     #[cfg(feature = "report")]
     #[cfg_attr(docsrs, doc(cfg(feature = "report")))]
     fn report(&self) -> report::ReportApi<'_>;
+    /// Search: find the apps, messages and cloud documents a user can see, and feed your own data into Feishu search through data sources, schemas and data items.
+    #[cfg(feature = "search")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "search")))]
+    fn search(&self) -> search::SearchApi<'_>;
+    /// Security and compliance: data residency and user migration, OpenAPI audit logs, and device management.
+    #[cfg(feature = "security_and_compliance")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "security_and_compliance")))]
+    fn security_and_compliance(
+        &self,
+    ) -> security_and_compliance::SecurityAndComplianceApi<'_>;
+    /// Spreadsheets: create and update spreadsheets, read their sheets, find, replace and move cells, and manage filters, filter views and floating images.
+    #[cfg(feature = "sheets")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "sheets")))]
+    fn sheets(&self) -> sheets::SheetsApi<'_>;
+    /// Miaoda (Spark) apps: create, list, update and publish apps, set who may use them, and work with their database tables, views, custom enums and file storage.
+    #[cfg(feature = "spark")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "spark")))]
+    fn spark(&self) -> spark::SparkApi<'_>;
     /// Speech recognition: turn spoken audio into text.
     #[cfg(feature = "speech_to_text")]
     #[cfg_attr(docsrs, doc(cfg(feature = "speech_to_text")))]
     fn speech_to_text(&self) -> speech_to_text::SpeechToTextApi<'_>;
+    /// Tasks: manage tasks and subtasks, their members, reminders, dependencies, comments and attachments, tasklists with their sections, custom fields and activity subscriptions.
+    #[cfg(feature = "task")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "task")))]
+    fn task(&self) -> task::TaskApi<'_>;
     /// The tenant (organization): its details and its product seats.
     #[cfg(feature = "tenant")]
     #[cfg_attr(docsrs, doc(cfg(feature = "tenant")))]
@@ -207,16 +425,56 @@ pub trait Api {
     #[cfg(feature = "trust_party")]
     #[cfg_attr(docsrs, doc(cfg(feature = "trust_party")))]
     fn trust_party(&self) -> trust_party::TrustPartyApi<'_>;
+    /// Video conferencing: book and manage meetings, recordings and notes, meeting rooms and their settings, usage reports, exports and device alerts.
+    #[cfg(feature = "vc")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "vc")))]
+    fn vc(&self) -> vc::VcApi<'_>;
     /// Organization verification: whether the tenant's legal entity is verified.
     #[cfg(feature = "verification")]
     #[cfg_attr(docsrs, doc(cfg(feature = "verification")))]
     fn verification(&self) -> verification::VerificationApi<'_>;
+    /// Wiki (knowledge base): manage wiki spaces, their members and settings, and the nodes of their page trees.
+    #[cfg(feature = "wiki")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "wiki")))]
+    fn wiki(&self) -> wiki::WikiApi<'_>;
     /// Workplace (the app portal): daily visit statistics of the workplace, custom workplaces and their widgets.
     #[cfg(feature = "workplace")]
     #[cfg_attr(docsrs, doc(cfg(feature = "workplace")))]
     fn workplace(&self) -> workplace::WorkplaceApi<'_>;
 }
 impl Api for ::lark_runtime::Client {
+    /// Smart access control: users and their face photos, access records, devices, permission groups and visitors.
+    #[cfg(feature = "acs")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "acs")))]
+    fn acs(&self) -> acs::AcsApi<'_> {
+        acs::AcsApi { client: self }
+    }
+    /// Administration: badges and their grant lists, activity and usage statistics, behaviour audit logs and enterprise email password resets.
+    #[cfg(feature = "admin")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "admin")))]
+    fn admin(&self) -> admin::AdminApi<'_> {
+        admin::AdminApi { client: self }
+    }
+    /// Feishu Aily (intelligent partner) apps: hold sessions, send messages and start runs with an assistant, run skills, and manage and query the apps' data knowledge.
+    #[cfg(feature = "aily")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "aily")))]
+    fn aily(&self) -> aily::AilyApi<'_> {
+        aily::AilyApi { client: self }
+    }
+    /// Feishu aPaaS (low-code platform): applications, their objects and records, flows, functions, permissions, audit logs, human tasks, seats and data platform workspaces.
+    #[cfg(feature = "apaas")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "apaas")))]
+    fn apaas(&self) -> apaas::ApaasApi<'_> {
+        apaas::ApaasApi { client: self }
+    }
+    /// Apps of the tenant: read and manage apps, their versions, availability, contacts range, collaborators, feedback, usage data and scopes, and configure and publish self-built apps.
+    #[cfg(feature = "application")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "application")))]
+    fn application(&self) -> application::ApplicationApi<'_> {
+        application::ApplicationApi {
+            client: self,
+        }
+    }
     /// Approvals: define approval processes, start and follow instances, act on tasks, comment, and sync third-party approvals into the approval center.
     #[cfg(feature = "approval")]
     #[cfg_attr(docsrs, doc(cfg(feature = "approval")))]
@@ -243,11 +501,25 @@ impl Api for ::lark_runtime::Client {
     fn authen(&self) -> authen::AuthenApi<'_> {
         authen::AuthenApi { client: self }
     }
+    /// Feishu dictionary (the older baike API, superseded by lingo): entities and their drafts, classifications and images.
+    #[cfg(feature = "baike")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "baike")))]
+    fn baike(&self) -> baike::BaikeApi<'_> {
+        baike::BaikeApi { client: self }
+    }
     /// Bitable (Base) advanced permissions: the custom roles of a base and what each may see and edit.
     #[cfg(feature = "base")]
     #[cfg_attr(docsrs, doc(cfg(feature = "base")))]
     fn base(&self) -> base::BaseApi<'_> {
         base::BaseApi { client: self }
+    }
+    /// Bases (Bitable): manage bases and their tables, fields, records, views, forms, dashboards, workflows and advanced-permission roles.
+    #[cfg(feature = "bitable")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "bitable")))]
+    fn bitable(&self) -> bitable::BitableApi<'_> {
+        bitable::BitableApi {
+            client: self,
+        }
     }
     /// Whiteboards in documents: read and change their theme, download them as images, list and create their nodes, and import PlantUML or Mermaid diagrams.
     #[cfg(feature = "board")]
@@ -263,6 +535,22 @@ impl Api for ::lark_runtime::Client {
             client: self,
         }
     }
+    /// Card entities (CardKit): create cards from card JSON or templates, then update them in full, in part or by streaming text.
+    #[cfg(feature = "cardkit")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "cardkit")))]
+    fn cardkit(&self) -> cardkit::CardkitApi<'_> {
+        cardkit::CardkitApi {
+            client: self,
+        }
+    }
+    /// Basic compensation in Feishu People: salary archives, plans, items and indicators, lump-sum and recurring payments, and social insurance and housing provident fund.
+    #[cfg(feature = "compensation")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "compensation")))]
+    fn compensation(&self) -> compensation::CompensationApi<'_> {
+        compensation::CompensationApi {
+            client: self,
+        }
+    }
     /// The contacts directory: users, departments, user groups, roles, units and the tenant's job catalogue.
     #[cfg(feature = "contact")]
     #[cfg_attr(docsrs, doc(cfg(feature = "contact")))]
@@ -271,11 +559,39 @@ impl Api for ::lark_runtime::Client {
             client: self,
         }
     }
+    /// The `directory` service.
+    #[cfg(feature = "directory")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "directory")))]
+    fn directory(&self) -> directory::DirectoryApi<'_> {
+        directory::DirectoryApi {
+            client: self,
+        }
+    }
     /// Cloud documents: read a document's content in a portable format.
     #[cfg(feature = "docs")]
     #[cfg_attr(docsrs, doc(cfg(feature = "docs")))]
     fn docs(&self) -> docs::DocsApi<'_> {
         docs::DocsApi { client: self }
+    }
+    /// Document AI: recognize cards, certificates, licenses and invoices in images and files, parse résumés and extract contract fields.
+    #[cfg(feature = "document_ai")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "document_ai")))]
+    fn document_ai(&self) -> document_ai::DocumentAiApi<'_> {
+        document_ai::DocumentAiApi {
+            client: self,
+        }
+    }
+    /// Docx documents and chat announcements: create documents, read their information and plain text, convert Markdown or HTML into blocks, and read, create, update and delete their blocks.
+    #[cfg(feature = "docx")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "docx")))]
+    fn docx(&self) -> docx::DocxApi<'_> {
+        docx::DocxApi { client: self }
+    }
+    /// Drive (cloud space): manage files and folders, uploads and downloads, comments, versions, imports and exports, permissions and event subscriptions of cloud documents.
+    #[cfg(feature = "drive")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "drive")))]
+    fn drive(&self) -> drive::DriveApi<'_> {
+        drive::DriveApi { client: self }
     }
     /// Feishu People (Standard): the employee roster and the files attached to it.
     #[cfg(feature = "ehr")]
@@ -288,6 +604,20 @@ impl Api for ::lark_runtime::Client {
     #[cfg_attr(docsrs, doc(cfg(feature = "event")))]
     fn event(&self) -> event::EventApi<'_> {
         event::EventApi { client: self }
+    }
+    /// Help desk: agents, their schedules and skills, tickets and their messages and custom fields, the knowledge base (FAQs and categories), push notifications, bot messages and event subscriptions.
+    #[cfg(feature = "helpdesk")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "helpdesk")))]
+    fn helpdesk(&self) -> helpdesk::HelpdeskApi<'_> {
+        helpdesk::HelpdeskApi {
+            client: self,
+        }
+    }
+    /// Recruiting: talents, interviews and interview feedback in Feishu Hire.
+    #[cfg(feature = "hire")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "hire")))]
+    fn hire(&self) -> hire::HireApi<'_> {
+        hire::HireApi { client: self }
     }
     /// Real-name verification: record users' identities for liveness checks (a billed feature).
     #[cfg(feature = "human_authentication")]
@@ -303,6 +633,18 @@ impl Api for ::lark_runtime::Client {
     fn im(&self) -> im::ImApi<'_> {
         im::ImApi { client: self }
     }
+    /// Feishu dictionary (lingo, the successor of baike): entities and their drafts, glossaries, classifications and images.
+    #[cfg(feature = "lingo")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "lingo")))]
+    fn lingo(&self) -> lingo::LingoApi<'_> {
+        lingo::LingoApi { client: self }
+    }
+    /// Feishu Mail: manage mail groups, public mailboxes and user mailboxes, and read, send and organize their emails, drafts, threads, folders, labels, contacts, rules and templates.
+    #[cfg(feature = "mail")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "mail")))]
+    fn mail(&self) -> mail::MailApi<'_> {
+        mail::MailApi { client: self }
+    }
     /// Master data: the country and region catalog, and the data dimensions granted to users of an app.
     #[cfg(feature = "mdm")]
     #[cfg_attr(docsrs, doc(cfg(feature = "mdm")))]
@@ -316,6 +658,20 @@ impl Api for ::lark_runtime::Client {
         minutes::MinutesApi {
             client: self,
         }
+    }
+    /// Moments, the company's social feed: read posts, and receive events on posts, comments, reactions and post statistics.
+    #[cfg(feature = "moments")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "moments")))]
+    fn moments(&self) -> moments::MomentsApi<'_> {
+        moments::MomentsApi {
+            client: self,
+        }
+    }
+    /// OKR: read users' OKRs and reviews, manage OKR periods, and write progress records with their images.
+    #[cfg(feature = "okr")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "okr")))]
+    fn okr(&self) -> okr::OkrApi<'_> {
+        okr::OkrApi { client: self }
     }
     /// Optical character recognition: read the text in images.
     #[cfg(feature = "optical_char_recognition")]
@@ -335,6 +691,22 @@ impl Api for ::lark_runtime::Client {
             client: self,
         }
     }
+    /// Payroll: accounting items, pay groups, payment activities and details, cost allocation reports and external payroll data.
+    #[cfg(feature = "payroll")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "payroll")))]
+    fn payroll(&self) -> payroll::PayrollApi<'_> {
+        payroll::PayrollApi {
+            client: self,
+        }
+    }
+    /// The `performance` service.
+    #[cfg(feature = "performance")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "performance")))]
+    fn performance(&self) -> performance::PerformanceApi<'_> {
+        performance::PerformanceApi {
+            client: self,
+        }
+    }
     /// Personal settings: the tenant's system statuses that users' profiles show, such as on a business trip.
     #[cfg(feature = "personal_settings")]
     #[cfg_attr(docsrs, doc(cfg(feature = "personal_settings")))]
@@ -349,6 +721,34 @@ impl Api for ::lark_runtime::Client {
     fn report(&self) -> report::ReportApi<'_> {
         report::ReportApi { client: self }
     }
+    /// Search: find the apps, messages and cloud documents a user can see, and feed your own data into Feishu search through data sources, schemas and data items.
+    #[cfg(feature = "search")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "search")))]
+    fn search(&self) -> search::SearchApi<'_> {
+        search::SearchApi { client: self }
+    }
+    /// Security and compliance: data residency and user migration, OpenAPI audit logs, and device management.
+    #[cfg(feature = "security_and_compliance")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "security_and_compliance")))]
+    fn security_and_compliance(
+        &self,
+    ) -> security_and_compliance::SecurityAndComplianceApi<'_> {
+        security_and_compliance::SecurityAndComplianceApi {
+            client: self,
+        }
+    }
+    /// Spreadsheets: create and update spreadsheets, read their sheets, find, replace and move cells, and manage filters, filter views and floating images.
+    #[cfg(feature = "sheets")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "sheets")))]
+    fn sheets(&self) -> sheets::SheetsApi<'_> {
+        sheets::SheetsApi { client: self }
+    }
+    /// Miaoda (Spark) apps: create, list, update and publish apps, set who may use them, and work with their database tables, views, custom enums and file storage.
+    #[cfg(feature = "spark")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "spark")))]
+    fn spark(&self) -> spark::SparkApi<'_> {
+        spark::SparkApi { client: self }
+    }
     /// Speech recognition: turn spoken audio into text.
     #[cfg(feature = "speech_to_text")]
     #[cfg_attr(docsrs, doc(cfg(feature = "speech_to_text")))]
@@ -356,6 +756,12 @@ impl Api for ::lark_runtime::Client {
         speech_to_text::SpeechToTextApi {
             client: self,
         }
+    }
+    /// Tasks: manage tasks and subtasks, their members, reminders, dependencies, comments and attachments, tasklists with their sections, custom fields and activity subscriptions.
+    #[cfg(feature = "task")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "task")))]
+    fn task(&self) -> task::TaskApi<'_> {
+        task::TaskApi { client: self }
     }
     /// The tenant (organization): its details and its product seats.
     #[cfg(feature = "tenant")]
@@ -379,6 +785,12 @@ impl Api for ::lark_runtime::Client {
             client: self,
         }
     }
+    /// Video conferencing: book and manage meetings, recordings and notes, meeting rooms and their settings, usage reports, exports and device alerts.
+    #[cfg(feature = "vc")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "vc")))]
+    fn vc(&self) -> vc::VcApi<'_> {
+        vc::VcApi { client: self }
+    }
     /// Organization verification: whether the tenant's legal entity is verified.
     #[cfg(feature = "verification")]
     #[cfg_attr(docsrs, doc(cfg(feature = "verification")))]
@@ -386,6 +798,12 @@ impl Api for ::lark_runtime::Client {
         verification::VerificationApi {
             client: self,
         }
+    }
+    /// Wiki (knowledge base): manage wiki spaces, their members and settings, and the nodes of their page trees.
+    #[cfg(feature = "wiki")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "wiki")))]
+    fn wiki(&self) -> wiki::WikiApi<'_> {
+        wiki::WikiApi { client: self }
     }
     /// Workplace (the app portal): daily visit statistics of the workplace, custom workplaces and their widgets.
     #[cfg(feature = "workplace")]
@@ -401,6 +819,453 @@ impl Api for ::lark_runtime::Client {
 #[cfg(feature = "server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
+    #[cfg(feature = "acs")]
+    ::lark_runtime::EndpointEntry::of::<acs::v1::access_record::list::ListRequest>()
+        .with_pages::<acs::v1::access_record::list::ListRequest>(),
+    #[cfg(feature = "acs")]
+    ::lark_runtime::EndpointEntry::of_download::<
+        acs::v1::access_record_access_photo::get::GetRequest,
+    >(),
+    #[cfg(feature = "acs")]
+    ::lark_runtime::EndpointEntry::of::<acs::v1::device::list::ListRequest>(),
+    #[cfg(feature = "acs")]
+    ::lark_runtime::EndpointEntry::of::<acs::v1::rule_external::create::CreateRequest>(),
+    #[cfg(feature = "acs")]
+    ::lark_runtime::EndpointEntry::of::<acs::v1::rule_external::delete::DeleteRequest>(),
+    #[cfg(feature = "acs")]
+    ::lark_runtime::EndpointEntry::of::<
+        acs::v1::rule_external::device_bind::DeviceBindRequest,
+    >(),
+    #[cfg(feature = "acs")]
+    ::lark_runtime::EndpointEntry::of::<acs::v1::rule_external::get::GetRequest>(),
+    #[cfg(feature = "acs")]
+    ::lark_runtime::EndpointEntry::of::<acs::v1::user::get::GetRequest>(),
+    #[cfg(feature = "acs")]
+    ::lark_runtime::EndpointEntry::of::<acs::v1::user::list::ListRequest>()
+        .with_pages::<acs::v1::user::list::ListRequest>(),
+    #[cfg(feature = "acs")]
+    ::lark_runtime::EndpointEntry::of::<acs::v1::user::patch::PatchRequest>(),
+    #[cfg(feature = "acs")]
+    ::lark_runtime::EndpointEntry::of_download::<acs::v1::user_face::get::GetRequest>(),
+    #[cfg(feature = "acs")]
+    ::lark_runtime::EndpointEntry::of::<acs::v1::user_face::update::UpdateRequest>(),
+    #[cfg(feature = "acs")]
+    ::lark_runtime::EndpointEntry::of::<acs::v1::visitor::create::CreateRequest>(),
+    #[cfg(feature = "acs")]
+    ::lark_runtime::EndpointEntry::of::<acs::v1::visitor::delete::DeleteRequest>(),
+    #[cfg(feature = "admin")]
+    ::lark_runtime::EndpointEntry::of::<admin::v1::admin_dept_stat::list::ListRequest>()
+        .with_pages::<admin::v1::admin_dept_stat::list::ListRequest>(),
+    #[cfg(feature = "admin")]
+    ::lark_runtime::EndpointEntry::of::<admin::v1::admin_user_stat::list::ListRequest>()
+        .with_pages::<admin::v1::admin_user_stat::list::ListRequest>(),
+    #[cfg(feature = "admin")]
+    ::lark_runtime::EndpointEntry::of::<admin::v1::audit_info::list::ListRequest>()
+        .with_pages::<admin::v1::audit_info::list::ListRequest>(),
+    #[cfg(feature = "admin")]
+    ::lark_runtime::EndpointEntry::of::<admin::v1::badge::create::CreateRequest>(),
+    #[cfg(feature = "admin")]
+    ::lark_runtime::EndpointEntry::of::<admin::v1::badge::get::GetRequest>(),
+    #[cfg(feature = "admin")]
+    ::lark_runtime::EndpointEntry::of::<admin::v1::badge::list::ListRequest>()
+        .with_pages::<admin::v1::badge::list::ListRequest>(),
+    #[cfg(feature = "admin")]
+    ::lark_runtime::EndpointEntry::of::<admin::v1::badge::update::UpdateRequest>(),
+    #[cfg(feature = "admin")]
+    ::lark_runtime::EndpointEntry::of::<admin::v1::badge_grant::create::CreateRequest>(),
+    #[cfg(feature = "admin")]
+    ::lark_runtime::EndpointEntry::of::<admin::v1::badge_grant::delete::DeleteRequest>(),
+    #[cfg(feature = "admin")]
+    ::lark_runtime::EndpointEntry::of::<admin::v1::badge_grant::get::GetRequest>(),
+    #[cfg(feature = "admin")]
+    ::lark_runtime::EndpointEntry::of::<admin::v1::badge_grant::list::ListRequest>()
+        .with_pages::<admin::v1::badge_grant::list::ListRequest>(),
+    #[cfg(feature = "admin")]
+    ::lark_runtime::EndpointEntry::of::<admin::v1::badge_grant::update::UpdateRequest>(),
+    #[cfg(feature = "admin")]
+    ::lark_runtime::EndpointEntry::of::<admin::v1::badge_image::create::CreateRequest>(),
+    #[cfg(feature = "admin")]
+    ::lark_runtime::EndpointEntry::of::<admin::v1::password::reset::ResetRequest>(),
+    #[cfg(feature = "aily")]
+    ::lark_runtime::EndpointEntry::of::<aily::v1::aily_session::create::CreateRequest>(),
+    #[cfg(feature = "aily")]
+    ::lark_runtime::EndpointEntry::of::<aily::v1::aily_session::delete::DeleteRequest>(),
+    #[cfg(feature = "aily")]
+    ::lark_runtime::EndpointEntry::of::<aily::v1::aily_session::get::GetRequest>(),
+    #[cfg(feature = "aily")]
+    ::lark_runtime::EndpointEntry::of::<aily::v1::aily_session::update::UpdateRequest>(),
+    #[cfg(feature = "aily")]
+    ::lark_runtime::EndpointEntry::of::<
+        aily::v1::aily_session_aily_message::create::CreateRequest,
+    >(),
+    #[cfg(feature = "aily")]
+    ::lark_runtime::EndpointEntry::of::<
+        aily::v1::aily_session_aily_message::get::GetRequest,
+    >(),
+    #[cfg(feature = "aily")]
+    ::lark_runtime::EndpointEntry::of::<
+        aily::v1::aily_session_aily_message::list::ListRequest,
+    >()
+        .with_pages::<aily::v1::aily_session_aily_message::list::ListRequest>(),
+    #[cfg(feature = "aily")]
+    ::lark_runtime::EndpointEntry::of::<
+        aily::v1::aily_session_run::cancel::CancelRequest,
+    >(),
+    #[cfg(feature = "aily")]
+    ::lark_runtime::EndpointEntry::of::<
+        aily::v1::aily_session_run::create::CreateRequest,
+    >(),
+    #[cfg(feature = "aily")]
+    ::lark_runtime::EndpointEntry::of::<aily::v1::aily_session_run::get::GetRequest>(),
+    #[cfg(feature = "aily")]
+    ::lark_runtime::EndpointEntry::of::<aily::v1::aily_session_run::list::ListRequest>()
+        .with_pages::<aily::v1::aily_session_run::list::ListRequest>(),
+    #[cfg(feature = "aily")]
+    ::lark_runtime::EndpointEntry::of::<
+        aily::v1::app_data_asset::create::CreateRequest,
+    >(),
+    #[cfg(feature = "aily")]
+    ::lark_runtime::EndpointEntry::of::<
+        aily::v1::app_data_asset::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "aily")]
+    ::lark_runtime::EndpointEntry::of::<aily::v1::app_data_asset::get::GetRequest>(),
+    #[cfg(feature = "aily")]
+    ::lark_runtime::EndpointEntry::of::<aily::v1::app_data_asset::list::ListRequest>()
+        .with_pages::<aily::v1::app_data_asset::list::ListRequest>(),
+    #[cfg(feature = "aily")]
+    ::lark_runtime::EndpointEntry::of::<
+        aily::v1::app_data_asset::upload_file::UploadFileRequest,
+    >(),
+    #[cfg(feature = "aily")]
+    ::lark_runtime::EndpointEntry::of::<
+        aily::v1::app_data_asset_tag::list::ListRequest,
+    >()
+        .with_pages::<aily::v1::app_data_asset_tag::list::ListRequest>(),
+    #[cfg(feature = "aily")]
+    ::lark_runtime::EndpointEntry::of_download::<
+        aily::v1::app_knowledge::ask::AskRequest,
+    >(),
+    #[cfg(feature = "aily")]
+    ::lark_runtime::EndpointEntry::of::<aily::v1::app_skill::get::GetRequest>(),
+    #[cfg(feature = "aily")]
+    ::lark_runtime::EndpointEntry::of::<aily::v1::app_skill::list::ListRequest>()
+        .with_pages::<aily::v1::app_skill::list::ListRequest>(),
+    #[cfg(feature = "aily")]
+    ::lark_runtime::EndpointEntry::of::<aily::v1::app_skill::start::StartRequest>(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<apaas::v1::app::list::ListRequest>()
+        .with_pages::<apaas::v1::app::list::ListRequest>(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<
+        apaas::v1::application_audit_log::audit_log_list::AuditLogListRequest,
+    >(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<
+        apaas::v1::application_audit_log::data_change_log_detail::DataChangeLogDetailRequest,
+    >(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<
+        apaas::v1::application_audit_log::data_change_logs_list::DataChangeLogsListRequest,
+    >(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<
+        apaas::v1::application_audit_log::get::GetRequest,
+    >(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<
+        apaas::v1::application_environment_variable::get::GetRequest,
+    >(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<
+        apaas::v1::application_environment_variable::query::QueryRequest,
+    >(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<
+        apaas::v1::application_flow::execute::ExecuteRequest,
+    >(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<
+        apaas::v1::application_function::invoke::InvokeRequest,
+    >(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<
+        apaas::v1::application_object::oql_query::OqlQueryRequest,
+    >(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<
+        apaas::v1::application_object::search::SearchRequest,
+    >(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<
+        apaas::v1::application_object_record::batch_create::BatchCreateRequest,
+    >(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<
+        apaas::v1::application_object_record::batch_delete::BatchDeleteRequest,
+    >(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<
+        apaas::v1::application_object_record::batch_query::BatchQueryRequest,
+    >(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<
+        apaas::v1::application_object_record::batch_update::BatchUpdateRequest,
+    >(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<
+        apaas::v1::application_object_record::create::CreateRequest,
+    >(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<
+        apaas::v1::application_object_record::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<
+        apaas::v1::application_object_record::patch::PatchRequest,
+    >(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<
+        apaas::v1::application_object_record::query::QueryRequest,
+    >(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<
+        apaas::v1::application_record_permission_member::batch_create_authorization::BatchCreateAuthorizationRequest,
+    >(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<
+        apaas::v1::application_record_permission_member::batch_remove_authorization::BatchRemoveAuthorizationRequest,
+    >(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<
+        apaas::v1::application_role_member::batch_create_authorization::BatchCreateAuthorizationRequest,
+    >(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<
+        apaas::v1::application_role_member::batch_remove_authorization::BatchRemoveAuthorizationRequest,
+    >(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<
+        apaas::v1::application_role_member::get::GetRequest,
+    >(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<
+        apaas::v1::approval_instance::cancel::CancelRequest,
+    >(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<
+        apaas::v1::approval_task::add_assignee::AddAssigneeRequest,
+    >(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<apaas::v1::approval_task::agree::AgreeRequest>(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<
+        apaas::v1::approval_task::reject::RejectRequest,
+    >(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<
+        apaas::v1::approval_task::transfer::TransferRequest,
+    >(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<apaas::v1::seat_activity::list::ListRequest>()
+        .with_pages::<apaas::v1::seat_activity::list::ListRequest>(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<apaas::v1::seat_assignment::list::ListRequest>()
+        .with_pages::<apaas::v1::seat_assignment::list::ListRequest>(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<apaas::v1::user_task::cc::CcRequest>(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<
+        apaas::v1::user_task::chat_group::ChatGroupRequest,
+    >(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<
+        apaas::v1::user_task::expediting::ExpeditingRequest,
+    >(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<apaas::v1::user_task::query::QueryRequest>(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<
+        apaas::v1::user_task::rollback::RollbackRequest,
+    >(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<
+        apaas::v1::user_task::rollback_points::RollbackPointsRequest,
+    >(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<
+        apaas::v1::workspace::sql_commands::SqlCommandsRequest,
+    >(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<
+        apaas::v1::workspace_enum::enum_get::EnumGetRequest,
+    >(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<apaas::v1::workspace_enum::list::ListRequest>()
+        .with_pages::<apaas::v1::workspace_enum::list::ListRequest>(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<apaas::v1::workspace_table::list::ListRequest>()
+        .with_pages::<apaas::v1::workspace_table::list::ListRequest>(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<
+        apaas::v1::workspace_table::records_batch_update::RecordsBatchUpdateRequest,
+    >(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<
+        apaas::v1::workspace_table::records_delete::RecordsDeleteRequest,
+    >(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<
+        apaas::v1::workspace_table::records_get::RecordsGetRequest,
+    >(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<
+        apaas::v1::workspace_table::records_patch::RecordsPatchRequest,
+    >(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<
+        apaas::v1::workspace_table::records_post::RecordsPostRequest,
+    >(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<
+        apaas::v1::workspace_table::table_get::TableGetRequest,
+    >(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::EndpointEntry::of::<
+        apaas::v1::workspace_view::views_get::ViewsGetRequest,
+    >(),
+    #[cfg(feature = "application")]
+    ::lark_runtime::EndpointEntry::of::<
+        application::v5::application::favourite::FavouriteRequest,
+    >()
+        .with_pages::<application::v5::application::favourite::FavouriteRequest>(),
+    #[cfg(feature = "application")]
+    ::lark_runtime::EndpointEntry::of::<
+        application::v5::application::recommend::RecommendRequest,
+    >()
+        .with_pages::<application::v5::application::recommend::RecommendRequest>(),
+    #[cfg(feature = "application")]
+    ::lark_runtime::EndpointEntry::of::<application::v6::app_badge::set::SetRequest>(),
+    #[cfg(feature = "application")]
+    ::lark_runtime::EndpointEntry::of::<
+        application::v6::app_recommend_rule::list::ListRequest,
+    >()
+        .with_pages::<application::v6::app_recommend_rule::list::ListRequest>(),
+    #[cfg(feature = "application")]
+    ::lark_runtime::EndpointEntry::of::<
+        application::v6::application::contacts_range_configuration::ContactsRangeConfigurationRequest,
+    >(),
+    #[cfg(feature = "application")]
+    ::lark_runtime::EndpointEntry::of::<application::v6::application::get::GetRequest>(),
+    #[cfg(feature = "application")]
+    ::lark_runtime::EndpointEntry::of::<
+        application::v6::application::list::ListRequest,
+    >()
+        .with_pages::<application::v6::application::list::ListRequest>(),
+    #[cfg(feature = "application")]
+    ::lark_runtime::EndpointEntry::of::<
+        application::v6::application::patch::PatchRequest,
+    >(),
+    #[cfg(feature = "application")]
+    ::lark_runtime::EndpointEntry::of::<
+        application::v6::application::underauditlist::UnderauditlistRequest,
+    >()
+        .with_pages::<
+            application::v6::application::underauditlist::UnderauditlistRequest,
+        >(),
+    #[cfg(feature = "application")]
+    ::lark_runtime::EndpointEntry::of::<
+        application::v6::application_app_usage::department_overview::DepartmentOverviewRequest,
+    >()
+        .with_pages::<
+            application::v6::application_app_usage::department_overview::DepartmentOverviewRequest,
+        >(),
+    #[cfg(feature = "application")]
+    ::lark_runtime::EndpointEntry::of::<
+        application::v6::application_app_usage::message_push_overview::MessagePushOverviewRequest,
+    >(),
+    #[cfg(feature = "application")]
+    ::lark_runtime::EndpointEntry::of::<
+        application::v6::application_app_usage::overview::OverviewRequest,
+    >(),
+    #[cfg(feature = "application")]
+    ::lark_runtime::EndpointEntry::of::<
+        application::v6::application_app_version::contacts_range_suggest::ContactsRangeSuggestRequest,
+    >(),
+    #[cfg(feature = "application")]
+    ::lark_runtime::EndpointEntry::of::<
+        application::v6::application_app_version::get::GetRequest,
+    >(),
+    #[cfg(feature = "application")]
+    ::lark_runtime::EndpointEntry::of::<
+        application::v6::application_app_version::list::ListRequest,
+    >()
+        .with_pages::<application::v6::application_app_version::list::ListRequest>(),
+    #[cfg(feature = "application")]
+    ::lark_runtime::EndpointEntry::of::<
+        application::v6::application_app_version::patch::PatchRequest,
+    >(),
+    #[cfg(feature = "application")]
+    ::lark_runtime::EndpointEntry::of::<
+        application::v6::application_collaborators::get::GetRequest,
+    >(),
+    #[cfg(feature = "application")]
+    ::lark_runtime::EndpointEntry::of::<
+        application::v6::application_collaborators::update::UpdateRequest,
+    >(),
+    #[cfg(feature = "application")]
+    ::lark_runtime::EndpointEntry::of::<
+        application::v6::application_contacts_range::patch::PatchRequest,
+    >(),
+    #[cfg(feature = "application")]
+    ::lark_runtime::EndpointEntry::of::<
+        application::v6::application_feedback::list::ListRequest,
+    >()
+        .with_pages::<application::v6::application_feedback::list::ListRequest>(),
+    #[cfg(feature = "application")]
+    ::lark_runtime::EndpointEntry::of::<
+        application::v6::application_feedback::patch::PatchRequest,
+    >(),
+    #[cfg(feature = "application")]
+    ::lark_runtime::EndpointEntry::of::<
+        application::v6::application_management::update::UpdateRequest,
+    >(),
+    #[cfg(feature = "application")]
+    ::lark_runtime::EndpointEntry::of::<
+        application::v6::application_owner::update::UpdateRequest,
+    >(),
+    #[cfg(feature = "application")]
+    ::lark_runtime::EndpointEntry::of::<
+        application::v6::application_visibility::check_white_black_list::CheckWhiteBlackListRequest,
+    >(),
+    #[cfg(feature = "application")]
+    ::lark_runtime::EndpointEntry::of::<
+        application::v6::application_visibility::patch::PatchRequest,
+    >(),
+    #[cfg(feature = "application")]
+    ::lark_runtime::EndpointEntry::of::<application::v6::scope::apply::ApplyRequest>(),
+    #[cfg(feature = "application")]
+    ::lark_runtime::EndpointEntry::of::<application::v6::scope::list::ListRequest>(),
+    #[cfg(feature = "application")]
+    ::lark_runtime::EndpointEntry::of::<
+        application::v7::app_avatar_upload::create::CreateRequest,
+    >(),
+    #[cfg(feature = "application")]
+    ::lark_runtime::EndpointEntry::of::<
+        application::v7::application_ability::patch::PatchRequest,
+    >(),
+    #[cfg(feature = "application")]
+    ::lark_runtime::EndpointEntry::of::<
+        application::v7::application_base::patch::PatchRequest,
+    >(),
+    #[cfg(feature = "application")]
+    ::lark_runtime::EndpointEntry::of::<
+        application::v7::application_config::patch::PatchRequest,
+    >(),
+    #[cfg(feature = "application")]
+    ::lark_runtime::EndpointEntry::of::<
+        application::v7::application_publish::create::CreateRequest,
+    >(),
     #[cfg(feature = "approval")]
     ::lark_runtime::EndpointEntry::of::<approval::v4::approval::create::CreateRequest>(),
     #[cfg(feature = "approval")]
@@ -658,6 +1523,36 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
     ::lark_runtime::EndpointEntry::of::<
         authen::v2::oauth::token_refresh::TokenRefreshRequest,
     >(),
+    #[cfg(feature = "baike")]
+    ::lark_runtime::EndpointEntry::of::<baike::v1::classification::list::ListRequest>(),
+    #[cfg(feature = "baike")]
+    ::lark_runtime::EndpointEntry::of::<baike::v1::draft::create::CreateRequest>(),
+    #[cfg(feature = "baike")]
+    ::lark_runtime::EndpointEntry::of::<baike::v1::draft::update::UpdateRequest>(),
+    #[cfg(feature = "baike")]
+    ::lark_runtime::EndpointEntry::of::<baike::v1::entity::create::CreateRequest>(),
+    #[cfg(feature = "baike")]
+    ::lark_runtime::EndpointEntry::of::<baike::v1::entity::extract::ExtractRequest>(),
+    #[cfg(feature = "baike")]
+    ::lark_runtime::EndpointEntry::of::<baike::v1::entity::get::GetRequest>(),
+    #[cfg(feature = "baike")]
+    ::lark_runtime::EndpointEntry::of::<
+        baike::v1::entity::highlight::HighlightRequest,
+    >(),
+    #[cfg(feature = "baike")]
+    ::lark_runtime::EndpointEntry::of::<baike::v1::entity::list::ListRequest>(),
+    #[cfg(feature = "baike")]
+    ::lark_runtime::EndpointEntry::of::<baike::v1::entity::r#match::MatchRequest>(),
+    #[cfg(feature = "baike")]
+    ::lark_runtime::EndpointEntry::of::<baike::v1::entity::search::SearchRequest>(),
+    #[cfg(feature = "baike")]
+    ::lark_runtime::EndpointEntry::of::<baike::v1::entity::update::UpdateRequest>(),
+    #[cfg(feature = "baike")]
+    ::lark_runtime::EndpointEntry::of_download::<
+        baike::v1::file::download::DownloadRequest,
+    >(),
+    #[cfg(feature = "baike")]
+    ::lark_runtime::EndpointEntry::of::<baike::v1::file::upload::UploadRequest>(),
     #[cfg(feature = "base")]
     ::lark_runtime::EndpointEntry::of::<base::v2::app_role::create::CreateRequest>(),
     #[cfg(feature = "base")]
@@ -665,6 +1560,175 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
         .with_pages::<base::v2::app_role::list::ListRequest>(),
     #[cfg(feature = "base")]
     ::lark_runtime::EndpointEntry::of::<base::v2::app_role::update::UpdateRequest>(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<bitable::v1::app::copy::CopyRequest>(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<bitable::v1::app::create::CreateRequest>(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<bitable::v1::app::get::GetRequest>(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<bitable::v1::app::update::UpdateRequest>(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<
+        bitable::v1::app_block_workflow::list::ListRequest,
+    >(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<bitable::v1::app_dashboard::copy::CopyRequest>(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<bitable::v1::app_dashboard::list::ListRequest>()
+        .with_pages::<bitable::v1::app_dashboard::list::ListRequest>(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<bitable::v1::app_role::create::CreateRequest>(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<bitable::v1::app_role::delete::DeleteRequest>(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<bitable::v1::app_role::list::ListRequest>()
+        .with_pages::<bitable::v1::app_role::list::ListRequest>(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<bitable::v1::app_role::update::UpdateRequest>(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<
+        bitable::v1::app_role_member::batch_create::BatchCreateRequest,
+    >(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<
+        bitable::v1::app_role_member::batch_delete::BatchDeleteRequest,
+    >(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<
+        bitable::v1::app_role_member::create::CreateRequest,
+    >(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<
+        bitable::v1::app_role_member::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<
+        bitable::v1::app_role_member::list::ListRequest,
+    >()
+        .with_pages::<bitable::v1::app_role_member::list::ListRequest>(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<
+        bitable::v1::app_table::batch_create::BatchCreateRequest,
+    >(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<
+        bitable::v1::app_table::batch_delete::BatchDeleteRequest,
+    >(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<bitable::v1::app_table::create::CreateRequest>(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<bitable::v1::app_table::delete::DeleteRequest>(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<bitable::v1::app_table::list::ListRequest>()
+        .with_pages::<bitable::v1::app_table::list::ListRequest>(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<bitable::v1::app_table::patch::PatchRequest>(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<
+        bitable::v1::app_table_field::create::CreateRequest,
+    >(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<
+        bitable::v1::app_table_field::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<
+        bitable::v1::app_table_field::list::ListRequest,
+    >()
+        .with_pages::<bitable::v1::app_table_field::list::ListRequest>(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<
+        bitable::v1::app_table_field::update::UpdateRequest,
+    >(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<
+        bitable::v1::app_table_field_group::create::CreateRequest,
+    >(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<bitable::v1::app_table_form::get::GetRequest>(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<
+        bitable::v1::app_table_form::patch::PatchRequest,
+    >(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<
+        bitable::v1::app_table_form::upgrade::UpgradeRequest,
+    >(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<
+        bitable::v1::app_table_form_field::list::ListRequest,
+    >()
+        .with_pages::<bitable::v1::app_table_form_field::list::ListRequest>(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<
+        bitable::v1::app_table_form_field::patch::PatchRequest,
+    >(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<
+        bitable::v1::app_table_record::batch_create::BatchCreateRequest,
+    >(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<
+        bitable::v1::app_table_record::batch_delete::BatchDeleteRequest,
+    >(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<
+        bitable::v1::app_table_record::batch_get::BatchGetRequest,
+    >(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<
+        bitable::v1::app_table_record::batch_update::BatchUpdateRequest,
+    >(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<
+        bitable::v1::app_table_record::create::CreateRequest,
+    >(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<
+        bitable::v1::app_table_record::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<
+        bitable::v1::app_table_record::get::GetRequest,
+    >(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<
+        bitable::v1::app_table_record::list::ListRequest,
+    >()
+        .with_pages::<bitable::v1::app_table_record::list::ListRequest>(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<
+        bitable::v1::app_table_record::search::SearchRequest,
+    >()
+        .with_pages::<bitable::v1::app_table_record::search::SearchRequest>(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<
+        bitable::v1::app_table_record::update::UpdateRequest,
+    >(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<
+        bitable::v1::app_table_view::create::CreateRequest,
+    >(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<
+        bitable::v1::app_table_view::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<bitable::v1::app_table_view::get::GetRequest>(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<bitable::v1::app_table_view::list::ListRequest>()
+        .with_pages::<bitable::v1::app_table_view::list::ListRequest>(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<
+        bitable::v1::app_table_view::patch::PatchRequest,
+    >(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<bitable::v1::app_workflow::list::ListRequest>(),
+    #[cfg(feature = "bitable")]
+    ::lark_runtime::EndpointEntry::of::<
+        bitable::v1::app_workflow::update::UpdateRequest,
+    >(),
     #[cfg(feature = "board")]
     ::lark_runtime::EndpointEntry::of_download::<
         board::v1::whiteboard::download_as_image::DownloadAsImageRequest,
@@ -846,6 +1910,128 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
     #[cfg(feature = "calendar")]
     ::lark_runtime::EndpointEntry::of::<
         calendar::v4::timeoff_event::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "cardkit")]
+    ::lark_runtime::EndpointEntry::of::<
+        cardkit::v1::card::batch_update::BatchUpdateRequest,
+    >(),
+    #[cfg(feature = "cardkit")]
+    ::lark_runtime::EndpointEntry::of::<cardkit::v1::card::create::CreateRequest>(),
+    #[cfg(feature = "cardkit")]
+    ::lark_runtime::EndpointEntry::of::<
+        cardkit::v1::card::id_convert::IdConvertRequest,
+    >(),
+    #[cfg(feature = "cardkit")]
+    ::lark_runtime::EndpointEntry::of::<cardkit::v1::card::settings::SettingsRequest>(),
+    #[cfg(feature = "cardkit")]
+    ::lark_runtime::EndpointEntry::of::<cardkit::v1::card::update::UpdateRequest>(),
+    #[cfg(feature = "cardkit")]
+    ::lark_runtime::EndpointEntry::of::<
+        cardkit::v1::card_element::content::ContentRequest,
+    >(),
+    #[cfg(feature = "cardkit")]
+    ::lark_runtime::EndpointEntry::of::<
+        cardkit::v1::card_element::create::CreateRequest,
+    >(),
+    #[cfg(feature = "cardkit")]
+    ::lark_runtime::EndpointEntry::of::<
+        cardkit::v1::card_element::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "cardkit")]
+    ::lark_runtime::EndpointEntry::of::<
+        cardkit::v1::card_element::patch::PatchRequest,
+    >(),
+    #[cfg(feature = "cardkit")]
+    ::lark_runtime::EndpointEntry::of::<
+        cardkit::v1::card_element::update::UpdateRequest,
+    >(),
+    #[cfg(feature = "compensation")]
+    ::lark_runtime::EndpointEntry::of::<
+        compensation::v1::archive::create::CreateRequest,
+    >(),
+    #[cfg(feature = "compensation")]
+    ::lark_runtime::EndpointEntry::of::<compensation::v1::archive::query::QueryRequest>()
+        .with_pages::<compensation::v1::archive::query::QueryRequest>(),
+    #[cfg(feature = "compensation")]
+    ::lark_runtime::EndpointEntry::of::<
+        compensation::v1::change_reason::list::ListRequest,
+    >()
+        .with_pages::<compensation::v1::change_reason::list::ListRequest>(),
+    #[cfg(feature = "compensation")]
+    ::lark_runtime::EndpointEntry::of::<compensation::v1::indicator::list::ListRequest>()
+        .with_pages::<compensation::v1::indicator::list::ListRequest>(),
+    #[cfg(feature = "compensation")]
+    ::lark_runtime::EndpointEntry::of::<compensation::v1::item::list::ListRequest>()
+        .with_pages::<compensation::v1::item::list::ListRequest>(),
+    #[cfg(feature = "compensation")]
+    ::lark_runtime::EndpointEntry::of::<
+        compensation::v1::item_category::list::ListRequest,
+    >()
+        .with_pages::<compensation::v1::item_category::list::ListRequest>(),
+    #[cfg(feature = "compensation")]
+    ::lark_runtime::EndpointEntry::of::<
+        compensation::v1::lump_sum_payment::batch_create::BatchCreateRequest,
+    >(),
+    #[cfg(feature = "compensation")]
+    ::lark_runtime::EndpointEntry::of::<
+        compensation::v1::lump_sum_payment::batch_remove::BatchRemoveRequest,
+    >(),
+    #[cfg(feature = "compensation")]
+    ::lark_runtime::EndpointEntry::of::<
+        compensation::v1::lump_sum_payment::batch_update::BatchUpdateRequest,
+    >(),
+    #[cfg(feature = "compensation")]
+    ::lark_runtime::EndpointEntry::of::<
+        compensation::v1::lump_sum_payment::query::QueryRequest,
+    >()
+        .with_pages::<compensation::v1::lump_sum_payment::query::QueryRequest>(),
+    #[cfg(feature = "compensation")]
+    ::lark_runtime::EndpointEntry::of::<
+        compensation::v1::lump_sum_payment::query_detail::QueryDetailRequest,
+    >()
+        .with_pages::<
+            compensation::v1::lump_sum_payment::query_detail::QueryDetailRequest,
+        >(),
+    #[cfg(feature = "compensation")]
+    ::lark_runtime::EndpointEntry::of::<compensation::v1::plan::list::ListRequest>()
+        .with_pages::<compensation::v1::plan::list::ListRequest>(),
+    #[cfg(feature = "compensation")]
+    ::lark_runtime::EndpointEntry::of::<
+        compensation::v1::recurring_payment::batch_create::BatchCreateRequest,
+    >(),
+    #[cfg(feature = "compensation")]
+    ::lark_runtime::EndpointEntry::of::<
+        compensation::v1::recurring_payment::batch_remove::BatchRemoveRequest,
+    >(),
+    #[cfg(feature = "compensation")]
+    ::lark_runtime::EndpointEntry::of::<
+        compensation::v1::recurring_payment::batch_update::BatchUpdateRequest,
+    >(),
+    #[cfg(feature = "compensation")]
+    ::lark_runtime::EndpointEntry::of::<
+        compensation::v1::recurring_payment::query::QueryRequest,
+    >()
+        .with_pages::<compensation::v1::recurring_payment::query::QueryRequest>(),
+    #[cfg(feature = "compensation")]
+    ::lark_runtime::EndpointEntry::of::<
+        compensation::v1::social_archive::query::QueryRequest,
+    >(),
+    #[cfg(feature = "compensation")]
+    ::lark_runtime::EndpointEntry::of::<
+        compensation::v1::social_archive_adjust_record::query::QueryRequest,
+    >(),
+    #[cfg(feature = "compensation")]
+    ::lark_runtime::EndpointEntry::of::<
+        compensation::v1::social_insurance::list::ListRequest,
+    >(),
+    #[cfg(feature = "compensation")]
+    ::lark_runtime::EndpointEntry::of::<
+        compensation::v1::social_plan::list::ListRequest,
+    >()
+        .with_pages::<compensation::v1::social_plan::list::ListRequest>(),
+    #[cfg(feature = "compensation")]
+    ::lark_runtime::EndpointEntry::of::<
+        compensation::v1::social_plan::query::QueryRequest,
     >(),
     #[cfg(feature = "contact")]
     ::lark_runtime::EndpointEntry::of::<contact::v3::custom_attr::list::ListRequest>()
@@ -1077,8 +2263,441 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
     #[cfg(feature = "contact")]
     ::lark_runtime::EndpointEntry::of::<contact::v3::work_city::list::ListRequest>()
         .with_pages::<contact::v3::work_city::list::ListRequest>(),
+    #[cfg(feature = "directory")]
+    ::lark_runtime::EndpointEntry::of::<
+        directory::v1::collaboration_rule::create::CreateRequest,
+    >(),
+    #[cfg(feature = "directory")]
+    ::lark_runtime::EndpointEntry::of::<
+        directory::v1::collaboration_rule::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "directory")]
+    ::lark_runtime::EndpointEntry::of::<
+        directory::v1::collaboration_rule::list::ListRequest,
+    >()
+        .with_pages::<directory::v1::collaboration_rule::list::ListRequest>(),
+    #[cfg(feature = "directory")]
+    ::lark_runtime::EndpointEntry::of::<
+        directory::v1::collaboration_rule::update::UpdateRequest,
+    >(),
+    #[cfg(feature = "directory")]
+    ::lark_runtime::EndpointEntry::of::<
+        directory::v1::collaboration_tenant::list::ListRequest,
+    >()
+        .with_pages::<directory::v1::collaboration_tenant::list::ListRequest>(),
+    #[cfg(feature = "directory")]
+    ::lark_runtime::EndpointEntry::of::<
+        directory::v1::collboration_share_entity::list::ListRequest,
+    >(),
+    #[cfg(feature = "directory")]
+    ::lark_runtime::EndpointEntry::of::<
+        directory::v1::department::create::CreateRequest,
+    >(),
+    #[cfg(feature = "directory")]
+    ::lark_runtime::EndpointEntry::of::<
+        directory::v1::department::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "directory")]
+    ::lark_runtime::EndpointEntry::of::<
+        directory::v1::department::filter::FilterRequest,
+    >(),
+    #[cfg(feature = "directory")]
+    ::lark_runtime::EndpointEntry::of::<directory::v1::department::mget::MgetRequest>(),
+    #[cfg(feature = "directory")]
+    ::lark_runtime::EndpointEntry::of::<
+        directory::v1::department::patch::PatchRequest,
+    >(),
+    #[cfg(feature = "directory")]
+    ::lark_runtime::EndpointEntry::of::<
+        directory::v1::department::search::SearchRequest,
+    >(),
+    #[cfg(feature = "directory")]
+    ::lark_runtime::EndpointEntry::of::<
+        directory::v1::employee::create::CreateRequest,
+    >(),
+    #[cfg(feature = "directory")]
+    ::lark_runtime::EndpointEntry::of::<
+        directory::v1::employee::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "directory")]
+    ::lark_runtime::EndpointEntry::of::<
+        directory::v1::employee::filter::FilterRequest,
+    >(),
+    #[cfg(feature = "directory")]
+    ::lark_runtime::EndpointEntry::of::<directory::v1::employee::mget::MgetRequest>(),
+    #[cfg(feature = "directory")]
+    ::lark_runtime::EndpointEntry::of::<directory::v1::employee::patch::PatchRequest>(),
+    #[cfg(feature = "directory")]
+    ::lark_runtime::EndpointEntry::of::<
+        directory::v1::employee::regular::RegularRequest,
+    >(),
+    #[cfg(feature = "directory")]
+    ::lark_runtime::EndpointEntry::of::<
+        directory::v1::employee::resurrect::ResurrectRequest,
+    >(),
+    #[cfg(feature = "directory")]
+    ::lark_runtime::EndpointEntry::of::<
+        directory::v1::employee::search::SearchRequest,
+    >(),
+    #[cfg(feature = "directory")]
+    ::lark_runtime::EndpointEntry::of::<
+        directory::v1::employee::to_be_resigned::ToBeResignedRequest,
+    >(),
     #[cfg(feature = "docs")]
     ::lark_runtime::EndpointEntry::of::<docs::v1::content::get::GetRequest>(),
+    #[cfg(feature = "document_ai")]
+    ::lark_runtime::EndpointEntry::of::<
+        document_ai::v1::bank_card::recognize::RecognizeRequest,
+    >(),
+    #[cfg(feature = "document_ai")]
+    ::lark_runtime::EndpointEntry::of::<
+        document_ai::v1::business_card::recognize::RecognizeRequest,
+    >(),
+    #[cfg(feature = "document_ai")]
+    ::lark_runtime::EndpointEntry::of::<
+        document_ai::v1::business_license::recognize::RecognizeRequest,
+    >(),
+    #[cfg(feature = "document_ai")]
+    ::lark_runtime::EndpointEntry::of::<
+        document_ai::v1::chinese_passport::recognize::RecognizeRequest,
+    >(),
+    #[cfg(feature = "document_ai")]
+    ::lark_runtime::EndpointEntry::of::<
+        document_ai::v1::contract::field_extraction::FieldExtractionRequest,
+    >(),
+    #[cfg(feature = "document_ai")]
+    ::lark_runtime::EndpointEntry::of::<
+        document_ai::v1::driving_license::recognize::RecognizeRequest,
+    >(),
+    #[cfg(feature = "document_ai")]
+    ::lark_runtime::EndpointEntry::of::<
+        document_ai::v1::food_manage_license::recognize::RecognizeRequest,
+    >(),
+    #[cfg(feature = "document_ai")]
+    ::lark_runtime::EndpointEntry::of::<
+        document_ai::v1::food_produce_license::recognize::RecognizeRequest,
+    >(),
+    #[cfg(feature = "document_ai")]
+    ::lark_runtime::EndpointEntry::of::<
+        document_ai::v1::health_certificate::recognize::RecognizeRequest,
+    >(),
+    #[cfg(feature = "document_ai")]
+    ::lark_runtime::EndpointEntry::of::<
+        document_ai::v1::hkm_mainland_travel_permit::recognize::RecognizeRequest,
+    >(),
+    #[cfg(feature = "document_ai")]
+    ::lark_runtime::EndpointEntry::of::<
+        document_ai::v1::id_card::recognize::RecognizeRequest,
+    >(),
+    #[cfg(feature = "document_ai")]
+    ::lark_runtime::EndpointEntry::of::<document_ai::v1::resume::parse::ParseRequest>(),
+    #[cfg(feature = "document_ai")]
+    ::lark_runtime::EndpointEntry::of::<
+        document_ai::v1::taxi_invoice::recognize::RecognizeRequest,
+    >(),
+    #[cfg(feature = "document_ai")]
+    ::lark_runtime::EndpointEntry::of::<
+        document_ai::v1::train_invoice::recognize::RecognizeRequest,
+    >(),
+    #[cfg(feature = "document_ai")]
+    ::lark_runtime::EndpointEntry::of::<
+        document_ai::v1::tw_mainland_travel_permit::recognize::RecognizeRequest,
+    >(),
+    #[cfg(feature = "document_ai")]
+    ::lark_runtime::EndpointEntry::of::<
+        document_ai::v1::vat_invoice::recognize::RecognizeRequest,
+    >(),
+    #[cfg(feature = "document_ai")]
+    ::lark_runtime::EndpointEntry::of::<
+        document_ai::v1::vehicle_invoice::recognize::RecognizeRequest,
+    >(),
+    #[cfg(feature = "document_ai")]
+    ::lark_runtime::EndpointEntry::of::<
+        document_ai::v1::vehicle_license::recognize::RecognizeRequest,
+    >(),
+    #[cfg(feature = "docx")]
+    ::lark_runtime::EndpointEntry::of::<docx::v1::chat_announcement::get::GetRequest>(),
+    #[cfg(feature = "docx")]
+    ::lark_runtime::EndpointEntry::of::<
+        docx::v1::chat_announcement_block::batch_update::BatchUpdateRequest,
+    >(),
+    #[cfg(feature = "docx")]
+    ::lark_runtime::EndpointEntry::of::<
+        docx::v1::chat_announcement_block::get::GetRequest,
+    >(),
+    #[cfg(feature = "docx")]
+    ::lark_runtime::EndpointEntry::of::<
+        docx::v1::chat_announcement_block::list::ListRequest,
+    >()
+        .with_pages::<docx::v1::chat_announcement_block::list::ListRequest>(),
+    #[cfg(feature = "docx")]
+    ::lark_runtime::EndpointEntry::of::<
+        docx::v1::chat_announcement_block_children::batch_delete::BatchDeleteRequest,
+    >(),
+    #[cfg(feature = "docx")]
+    ::lark_runtime::EndpointEntry::of::<
+        docx::v1::chat_announcement_block_children::create::CreateRequest,
+    >(),
+    #[cfg(feature = "docx")]
+    ::lark_runtime::EndpointEntry::of::<
+        docx::v1::chat_announcement_block_children::get::GetRequest,
+    >()
+        .with_pages::<docx::v1::chat_announcement_block_children::get::GetRequest>(),
+    #[cfg(feature = "docx")]
+    ::lark_runtime::EndpointEntry::of::<docx::v1::document::convert::ConvertRequest>(),
+    #[cfg(feature = "docx")]
+    ::lark_runtime::EndpointEntry::of::<docx::v1::document::create::CreateRequest>(),
+    #[cfg(feature = "docx")]
+    ::lark_runtime::EndpointEntry::of::<docx::v1::document::get::GetRequest>(),
+    #[cfg(feature = "docx")]
+    ::lark_runtime::EndpointEntry::of::<
+        docx::v1::document::raw_content::RawContentRequest,
+    >(),
+    #[cfg(feature = "docx")]
+    ::lark_runtime::EndpointEntry::of::<
+        docx::v1::document_block::batch_update::BatchUpdateRequest,
+    >(),
+    #[cfg(feature = "docx")]
+    ::lark_runtime::EndpointEntry::of::<docx::v1::document_block::get::GetRequest>(),
+    #[cfg(feature = "docx")]
+    ::lark_runtime::EndpointEntry::of::<docx::v1::document_block::list::ListRequest>()
+        .with_pages::<docx::v1::document_block::list::ListRequest>(),
+    #[cfg(feature = "docx")]
+    ::lark_runtime::EndpointEntry::of::<docx::v1::document_block::patch::PatchRequest>(),
+    #[cfg(feature = "docx")]
+    ::lark_runtime::EndpointEntry::of::<
+        docx::v1::document_block_children::batch_delete::BatchDeleteRequest,
+    >(),
+    #[cfg(feature = "docx")]
+    ::lark_runtime::EndpointEntry::of::<
+        docx::v1::document_block_children::create::CreateRequest,
+    >(),
+    #[cfg(feature = "docx")]
+    ::lark_runtime::EndpointEntry::of::<
+        docx::v1::document_block_children::get::GetRequest,
+    >()
+        .with_pages::<docx::v1::document_block_children::get::GetRequest>(),
+    #[cfg(feature = "docx")]
+    ::lark_runtime::EndpointEntry::of::<
+        docx::v1::document_block_descendant::create::CreateRequest,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<drive::v1::export_task::create::CreateRequest>(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of_download::<
+        drive::v1::export_task::download::DownloadRequest,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<drive::v1::export_task::get::GetRequest>(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<drive::v1::file::copy::CopyRequest>(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<
+        drive::v1::file::create_folder::CreateFolderRequest,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<
+        drive::v1::file::create_shortcut::CreateShortcutRequest,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<drive::v1::file::delete::DeleteRequest>(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<
+        drive::v1::file::delete_subscribe::DeleteSubscribeRequest,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of_download::<
+        drive::v1::file::download::DownloadRequest,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<
+        drive::v1::file::get_subscribe::GetSubscribeRequest,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<drive::v1::file::list::ListRequest>(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<drive::v1::file::r#move::MoveRequest>(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<drive::v1::file::subscribe::SubscribeRequest>(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<drive::v1::file::task_check::TaskCheckRequest>(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<drive::v1::file::upload_all::UploadAllRequest>(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<
+        drive::v1::file::upload_finish::UploadFinishRequest,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<
+        drive::v1::file::upload_part::UploadPartRequest,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<
+        drive::v1::file::upload_prepare::UploadPrepareRequest,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<
+        drive::v1::file_comment::batch_query::BatchQueryRequest,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<
+        drive::v1::file_comment::create::CreateRequest,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<drive::v1::file_comment::get::GetRequest>(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<drive::v1::file_comment::list::ListRequest>()
+        .with_pages::<drive::v1::file_comment::list::ListRequest>(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<drive::v1::file_comment::patch::PatchRequest>(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<
+        drive::v1::file_comment_reply::create::CreateRequest,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<
+        drive::v1::file_comment_reply::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<
+        drive::v1::file_comment_reply::list::ListRequest,
+    >()
+        .with_pages::<drive::v1::file_comment_reply::list::ListRequest>(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<
+        drive::v1::file_comment_reply::update::UpdateRequest,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<drive::v1::file_statistics::get::GetRequest>(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<
+        drive::v1::file_subscription::create::CreateRequest,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<drive::v1::file_subscription::get::GetRequest>(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<
+        drive::v1::file_subscription::patch::PatchRequest,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<
+        drive::v1::file_version::create::CreateRequest,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<
+        drive::v1::file_version::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<drive::v1::file_version::get::GetRequest>(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<drive::v1::file_version::list::ListRequest>()
+        .with_pages::<drive::v1::file_version::list::ListRequest>(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<drive::v1::file_view_record::list::ListRequest>()
+        .with_pages::<drive::v1::file_view_record::list::ListRequest>(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<drive::v1::import_task::create::CreateRequest>(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<drive::v1::import_task::get::GetRequest>(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<
+        drive::v1::media::batch_get_tmp_download_url::BatchGetTmpDownloadUrlRequest,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of_download::<
+        drive::v1::media::download::DownloadRequest,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<
+        drive::v1::media::upload_all::UploadAllRequest,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<
+        drive::v1::media::upload_finish::UploadFinishRequest,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<
+        drive::v1::media::upload_part::UploadPartRequest,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<
+        drive::v1::media::upload_prepare::UploadPrepareRequest,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<
+        drive::v1::meta::batch_query::BatchQueryRequest,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<
+        drive::v1::permission_member::auth::AuthRequest,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<
+        drive::v1::permission_member::batch_create::BatchCreateRequest,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<
+        drive::v1::permission_member::create::CreateRequest,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<
+        drive::v1::permission_member::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<
+        drive::v1::permission_member::list::ListRequest,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<
+        drive::v1::permission_member::transfer_owner::TransferOwnerRequest,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<
+        drive::v1::permission_member::update::UpdateRequest,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<drive::v1::permission_public::get::GetRequest>(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<
+        drive::v1::permission_public::patch::PatchRequest,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<
+        drive::v1::permission_public_password::create::CreateRequest,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<
+        drive::v1::permission_public_password::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<
+        drive::v1::permission_public_password::update::UpdateRequest,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<
+        drive::v1::user::remove_subscription::RemoveSubscriptionRequest,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<
+        drive::v1::user::subscription::SubscriptionRequest,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<
+        drive::v1::user::subscription_status::SubscriptionStatusRequest,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<
+        drive::v2::comment_reaction::update_reaction::UpdateReactionRequest,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<drive::v2::file_like::list::ListRequest>()
+        .with_pages::<drive::v2::file_like::list::ListRequest>(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<drive::v2::permission_public::get::GetRequest>(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::EndpointEntry::of::<
+        drive::v2::permission_public::patch::PatchRequest,
+    >(),
     #[cfg(feature = "ehr")]
     ::lark_runtime::EndpointEntry::of_download::<ehr::v1::attachment::get::GetRequest>(),
     #[cfg(feature = "ehr")]
@@ -1087,6 +2706,179 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
     #[cfg(feature = "event")]
     ::lark_runtime::EndpointEntry::of::<event::v1::outbound_ip::list::ListRequest>()
         .with_pages::<event::v1::outbound_ip::list::ListRequest>(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<
+        helpdesk::v1::agent::agent_email::AgentEmailRequest,
+    >(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<helpdesk::v1::agent::patch::PatchRequest>(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<
+        helpdesk::v1::agent_schedule::create::CreateRequest,
+    >(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<
+        helpdesk::v1::agent_schedule::list::ListRequest,
+    >(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<
+        helpdesk::v1::agent_schedules::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<
+        helpdesk::v1::agent_schedules::get::GetRequest,
+    >(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<
+        helpdesk::v1::agent_schedules::patch::PatchRequest,
+    >(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<
+        helpdesk::v1::agent_skill::create::CreateRequest,
+    >(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<
+        helpdesk::v1::agent_skill::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<helpdesk::v1::agent_skill::get::GetRequest>(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<helpdesk::v1::agent_skill::list::ListRequest>(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<
+        helpdesk::v1::agent_skill::patch::PatchRequest,
+    >(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<
+        helpdesk::v1::agent_skill_rule::list::ListRequest,
+    >(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<
+        helpdesk::v1::bot_message::create::CreateRequest,
+    >(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<helpdesk::v1::category::create::CreateRequest>(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<helpdesk::v1::category::delete::DeleteRequest>(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<helpdesk::v1::category::get::GetRequest>(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<helpdesk::v1::category::list::ListRequest>(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<helpdesk::v1::category::patch::PatchRequest>(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<
+        helpdesk::v1::event::subscribe::SubscribeRequest,
+    >(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<
+        helpdesk::v1::event::unsubscribe::UnsubscribeRequest,
+    >(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<helpdesk::v1::faq::create::CreateRequest>(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<helpdesk::v1::faq::delete::DeleteRequest>(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of_download::<
+        helpdesk::v1::faq::faq_image::FaqImageRequest,
+    >(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<helpdesk::v1::faq::get::GetRequest>(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<helpdesk::v1::faq::list::ListRequest>()
+        .with_pages::<helpdesk::v1::faq::list::ListRequest>(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<helpdesk::v1::faq::patch::PatchRequest>(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<helpdesk::v1::faq::search::SearchRequest>()
+        .with_pages::<helpdesk::v1::faq::search::SearchRequest>(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<
+        helpdesk::v1::notification::cancel_approve::CancelApproveRequest,
+    >(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<
+        helpdesk::v1::notification::cancel_send::CancelSendRequest,
+    >(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<
+        helpdesk::v1::notification::create::CreateRequest,
+    >(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<
+        helpdesk::v1::notification::execute_send::ExecuteSendRequest,
+    >(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<helpdesk::v1::notification::get::GetRequest>(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<
+        helpdesk::v1::notification::patch::PatchRequest,
+    >(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<
+        helpdesk::v1::notification::preview::PreviewRequest,
+    >(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<
+        helpdesk::v1::notification::submit_approve::SubmitApproveRequest,
+    >(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<
+        helpdesk::v1::ticket::answer_user_query::AnswerUserQueryRequest,
+    >(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<
+        helpdesk::v1::ticket::customized_fields::CustomizedFieldsRequest,
+    >(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<helpdesk::v1::ticket::get::GetRequest>(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<helpdesk::v1::ticket::list::ListRequest>(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<
+        helpdesk::v1::ticket::start_service::StartServiceRequest,
+    >(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of_download::<
+        helpdesk::v1::ticket::ticket_image::TicketImageRequest,
+    >(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<helpdesk::v1::ticket::update::UpdateRequest>(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<
+        helpdesk::v1::ticket_customized_field::create::CreateRequest,
+    >(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<
+        helpdesk::v1::ticket_customized_field::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<
+        helpdesk::v1::ticket_customized_field::get::GetRequest,
+    >(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<
+        helpdesk::v1::ticket_customized_field::list::ListRequest,
+    >(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<
+        helpdesk::v1::ticket_customized_field::patch::PatchRequest,
+    >(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<
+        helpdesk::v1::ticket_message::create::CreateRequest,
+    >(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::EndpointEntry::of::<
+        helpdesk::v1::ticket_message::list::ListRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v2::interview_record::get::GetRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v2::interview_record::list::ListRequest>()
+        .with_pages::<hire::v2::interview_record::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v2::talent::get::GetRequest>(),
     #[cfg(feature = "human_authentication")]
     ::lark_runtime::EndpointEntry::of::<
         human_authentication::v1::identity::create::CreateRequest,
@@ -1293,6 +3085,413 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
     ::lark_runtime::EndpointEntry::of::<
         im::v2::url_preview::batch_update::BatchUpdateRequest,
     >(),
+    #[cfg(feature = "lingo")]
+    ::lark_runtime::EndpointEntry::of::<lingo::v1::classification::list::ListRequest>()
+        .with_pages::<lingo::v1::classification::list::ListRequest>(),
+    #[cfg(feature = "lingo")]
+    ::lark_runtime::EndpointEntry::of::<lingo::v1::draft::create::CreateRequest>(),
+    #[cfg(feature = "lingo")]
+    ::lark_runtime::EndpointEntry::of::<lingo::v1::draft::update::UpdateRequest>(),
+    #[cfg(feature = "lingo")]
+    ::lark_runtime::EndpointEntry::of::<lingo::v1::entity::create::CreateRequest>(),
+    #[cfg(feature = "lingo")]
+    ::lark_runtime::EndpointEntry::of::<lingo::v1::entity::delete::DeleteRequest>(),
+    #[cfg(feature = "lingo")]
+    ::lark_runtime::EndpointEntry::of::<lingo::v1::entity::get::GetRequest>(),
+    #[cfg(feature = "lingo")]
+    ::lark_runtime::EndpointEntry::of::<
+        lingo::v1::entity::highlight::HighlightRequest,
+    >(),
+    #[cfg(feature = "lingo")]
+    ::lark_runtime::EndpointEntry::of::<lingo::v1::entity::list::ListRequest>()
+        .with_pages::<lingo::v1::entity::list::ListRequest>(),
+    #[cfg(feature = "lingo")]
+    ::lark_runtime::EndpointEntry::of::<lingo::v1::entity::r#match::MatchRequest>(),
+    #[cfg(feature = "lingo")]
+    ::lark_runtime::EndpointEntry::of::<lingo::v1::entity::search::SearchRequest>()
+        .with_pages::<lingo::v1::entity::search::SearchRequest>(),
+    #[cfg(feature = "lingo")]
+    ::lark_runtime::EndpointEntry::of::<lingo::v1::entity::update::UpdateRequest>(),
+    #[cfg(feature = "lingo")]
+    ::lark_runtime::EndpointEntry::of_download::<
+        lingo::v1::file::download::DownloadRequest,
+    >(),
+    #[cfg(feature = "lingo")]
+    ::lark_runtime::EndpointEntry::of::<lingo::v1::file::upload::UploadRequest>(),
+    #[cfg(feature = "lingo")]
+    ::lark_runtime::EndpointEntry::of::<lingo::v1::repo::list::ListRequest>(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<mail::v1::mailgroup::create::CreateRequest>(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<mail::v1::mailgroup::delete::DeleteRequest>(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<mail::v1::mailgroup::get::GetRequest>(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<mail::v1::mailgroup::list::ListRequest>()
+        .with_pages::<mail::v1::mailgroup::list::ListRequest>(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<mail::v1::mailgroup::patch::PatchRequest>(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<mail::v1::mailgroup::update::UpdateRequest>(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::mailgroup_alias::create::CreateRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::mailgroup_alias::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<mail::v1::mailgroup_alias::list::ListRequest>(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::mailgroup_manager::batch_create::BatchCreateRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::mailgroup_manager::batch_delete::BatchDeleteRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<mail::v1::mailgroup_manager::list::ListRequest>()
+        .with_pages::<mail::v1::mailgroup_manager::list::ListRequest>(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::mailgroup_member::batch_create::BatchCreateRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::mailgroup_member::batch_delete::BatchDeleteRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::mailgroup_member::create::CreateRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::mailgroup_member::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<mail::v1::mailgroup_member::get::GetRequest>(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<mail::v1::mailgroup_member::list::ListRequest>()
+        .with_pages::<mail::v1::mailgroup_member::list::ListRequest>(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::mailgroup_permission_member::batch_create::BatchCreateRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::mailgroup_permission_member::batch_delete::BatchDeleteRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::mailgroup_permission_member::create::CreateRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::mailgroup_permission_member::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::mailgroup_permission_member::get::GetRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::mailgroup_permission_member::list::ListRequest,
+    >()
+        .with_pages::<mail::v1::mailgroup_permission_member::list::ListRequest>(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::public_mailbox::create::CreateRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::public_mailbox::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<mail::v1::public_mailbox::get::GetRequest>(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<mail::v1::public_mailbox::list::ListRequest>()
+        .with_pages::<mail::v1::public_mailbox::list::ListRequest>(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<mail::v1::public_mailbox::patch::PatchRequest>(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::public_mailbox::remove_to_recycle_bin::RemoveToRecycleBinRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::public_mailbox::update::UpdateRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::public_mailbox_alias::create::CreateRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::public_mailbox_alias::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::public_mailbox_alias::list::ListRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::public_mailbox_member::batch_create::BatchCreateRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::public_mailbox_member::batch_delete::BatchDeleteRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::public_mailbox_member::clear::ClearRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::public_mailbox_member::create::CreateRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::public_mailbox_member::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::public_mailbox_member::get::GetRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::public_mailbox_member::list::ListRequest,
+    >()
+        .with_pages::<mail::v1::public_mailbox_member::list::ListRequest>(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<mail::v1::user::query::QueryRequest>(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox::accessible_mailboxes::AccessibleMailboxesRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<mail::v1::user_mailbox::delete::DeleteRequest>(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_alias::create::CreateRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_alias::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_alias::list::ListRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_draft::create::CreateRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_draft::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<mail::v1::user_mailbox_draft::get::GetRequest>(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_draft::list::ListRequest,
+    >()
+        .with_pages::<mail::v1::user_mailbox_draft::list::ListRequest>(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_draft::send::SendRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_draft::update::UpdateRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_event::subscribe::SubscribeRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_event::subscription::SubscriptionRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_event::unsubscribe::UnsubscribeRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_folder::create::CreateRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_folder::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_folder::get::GetRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_folder::list::ListRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_folder::patch::PatchRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_label::create::CreateRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_label::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<mail::v1::user_mailbox_label::get::GetRequest>(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_label::list::ListRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_label::patch::PatchRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_mail_contact::create::CreateRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_mail_contact::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_mail_contact::list::ListRequest,
+    >()
+        .with_pages::<mail::v1::user_mailbox_mail_contact::list::ListRequest>(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_mail_contact::patch::PatchRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_message::batch_get::BatchGetRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_message::batch_modify::BatchModifyRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_message::batch_trash::BatchTrashRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_message::get::GetRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_message::get_by_card::GetByCardRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_message::list::ListRequest,
+    >()
+        .with_pages::<mail::v1::user_mailbox_message::list::ListRequest>(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_message::list_thread_message::ListThreadMessageRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_message::modify::ModifyRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_message::send::SendRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_message::trash::TrashRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_message_attachment::download_url::DownloadUrlRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_rule::create::CreateRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_rule::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_rule::list::ListRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_rule::reorder::ReorderRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_rule::update::UpdateRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_setting::send_as::SendAsRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_template::create::CreateRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_template::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_template::get::GetRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_template::list::ListRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_template::update::UpdateRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_template_attachment::download_url::DownloadUrlRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_thread::batch_modify::BatchModifyRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_thread::batch_trash::BatchTrashRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_thread::get::GetRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_thread::list::ListRequest,
+    >()
+        .with_pages::<mail::v1::user_mailbox_thread::list::ListRequest>(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_thread::modify::ModifyRequest,
+    >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::EndpointEntry::of::<
+        mail::v1::user_mailbox_thread::trash::TrashRequest,
+    >(),
     #[cfg(feature = "mdm")]
     ::lark_runtime::EndpointEntry::of::<
         mdm::v1::user_auth_data_relation::bind::BindRequest,
@@ -1326,6 +3525,39 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
     ::lark_runtime::EndpointEntry::of_download::<
         minutes::v1::minute_transcript::get::GetRequest,
     >(),
+    #[cfg(feature = "moments")]
+    ::lark_runtime::EndpointEntry::of::<moments::v1::post::get::GetRequest>(),
+    #[cfg(feature = "okr")]
+    ::lark_runtime::EndpointEntry::of::<okr::v1::image::upload::UploadRequest>(),
+    #[cfg(feature = "okr")]
+    ::lark_runtime::EndpointEntry::of::<okr::v1::okr::batch_get::BatchGetRequest>(),
+    #[cfg(feature = "okr")]
+    ::lark_runtime::EndpointEntry::of::<okr::v1::period::create::CreateRequest>(),
+    #[cfg(feature = "okr")]
+    ::lark_runtime::EndpointEntry::of::<okr::v1::period::list::ListRequest>()
+        .with_pages::<okr::v1::period::list::ListRequest>(),
+    #[cfg(feature = "okr")]
+    ::lark_runtime::EndpointEntry::of::<okr::v1::period::patch::PatchRequest>(),
+    #[cfg(feature = "okr")]
+    ::lark_runtime::EndpointEntry::of::<okr::v1::period_rule::list::ListRequest>(),
+    #[cfg(feature = "okr")]
+    ::lark_runtime::EndpointEntry::of::<
+        okr::v1::progress_record::create::CreateRequest,
+    >(),
+    #[cfg(feature = "okr")]
+    ::lark_runtime::EndpointEntry::of::<
+        okr::v1::progress_record::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "okr")]
+    ::lark_runtime::EndpointEntry::of::<okr::v1::progress_record::get::GetRequest>(),
+    #[cfg(feature = "okr")]
+    ::lark_runtime::EndpointEntry::of::<
+        okr::v1::progress_record::update::UpdateRequest,
+    >(),
+    #[cfg(feature = "okr")]
+    ::lark_runtime::EndpointEntry::of::<okr::v1::review::query::QueryRequest>(),
+    #[cfg(feature = "okr")]
+    ::lark_runtime::EndpointEntry::of::<okr::v1::user_okr::list::ListRequest>(),
     #[cfg(feature = "optical_char_recognition")]
     ::lark_runtime::EndpointEntry::of::<
         optical_char_recognition::v1::image::basic_recognize::BasicRecognizeRequest,
@@ -1334,6 +3566,141 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
     ::lark_runtime::EndpointEntry::of::<passport::v1::session::logout::LogoutRequest>(),
     #[cfg(feature = "passport")]
     ::lark_runtime::EndpointEntry::of::<passport::v1::session::query::QueryRequest>(),
+    #[cfg(feature = "payroll")]
+    ::lark_runtime::EndpointEntry::of::<payroll::v1::acct_item::list::ListRequest>()
+        .with_pages::<payroll::v1::acct_item::list::ListRequest>(),
+    #[cfg(feature = "payroll")]
+    ::lark_runtime::EndpointEntry::of::<
+        payroll::v1::cost_allocation_detail::list::ListRequest,
+    >()
+        .with_pages::<payroll::v1::cost_allocation_detail::list::ListRequest>(),
+    #[cfg(feature = "payroll")]
+    ::lark_runtime::EndpointEntry::of::<
+        payroll::v1::cost_allocation_plan::list::ListRequest,
+    >()
+        .with_pages::<payroll::v1::cost_allocation_plan::list::ListRequest>(),
+    #[cfg(feature = "payroll")]
+    ::lark_runtime::EndpointEntry::of::<
+        payroll::v1::cost_allocation_report::list::ListRequest,
+    >()
+        .with_pages::<payroll::v1::cost_allocation_report::list::ListRequest>(),
+    #[cfg(feature = "payroll")]
+    ::lark_runtime::EndpointEntry::of::<payroll::v1::datasource::list::ListRequest>()
+        .with_pages::<payroll::v1::datasource::list::ListRequest>(),
+    #[cfg(feature = "payroll")]
+    ::lark_runtime::EndpointEntry::of::<
+        payroll::v1::datasource_record::query::QueryRequest,
+    >()
+        .with_pages::<payroll::v1::datasource_record::query::QueryRequest>(),
+    #[cfg(feature = "payroll")]
+    ::lark_runtime::EndpointEntry::of::<
+        payroll::v1::datasource_record::save::SaveRequest,
+    >(),
+    #[cfg(feature = "payroll")]
+    ::lark_runtime::EndpointEntry::of::<payroll::v1::paygroup::list::ListRequest>()
+        .with_pages::<payroll::v1::paygroup::list::ListRequest>(),
+    #[cfg(feature = "payroll")]
+    ::lark_runtime::EndpointEntry::of::<
+        payroll::v1::payment_activity::archive::ArchiveRequest,
+    >(),
+    #[cfg(feature = "payroll")]
+    ::lark_runtime::EndpointEntry::of::<
+        payroll::v1::payment_activity::list::ListRequest,
+    >()
+        .with_pages::<payroll::v1::payment_activity::list::ListRequest>(),
+    #[cfg(feature = "payroll")]
+    ::lark_runtime::EndpointEntry::of::<
+        payroll::v1::payment_activity_detail::list::ListRequest,
+    >(),
+    #[cfg(feature = "payroll")]
+    ::lark_runtime::EndpointEntry::of::<
+        payroll::v1::payment_detail::query::QueryRequest,
+    >(),
+    #[cfg(feature = "performance")]
+    ::lark_runtime::EndpointEntry::of::<
+        performance::v1::review_data::query::QueryRequest,
+    >(),
+    #[cfg(feature = "performance")]
+    ::lark_runtime::EndpointEntry::of::<performance::v1::semester::list::ListRequest>(),
+    #[cfg(feature = "performance")]
+    ::lark_runtime::EndpointEntry::of::<
+        performance::v1::stage_task::find_by_page::FindByPageRequest,
+    >()
+        .with_pages::<performance::v1::stage_task::find_by_page::FindByPageRequest>(),
+    #[cfg(feature = "performance")]
+    ::lark_runtime::EndpointEntry::of::<
+        performance::v1::stage_task::find_by_user_list::FindByUserListRequest,
+    >(),
+    #[cfg(feature = "performance")]
+    ::lark_runtime::EndpointEntry::of::<
+        performance::v2::activity::query::QueryRequest,
+    >(),
+    #[cfg(feature = "performance")]
+    ::lark_runtime::EndpointEntry::of::<
+        performance::v2::additional_information::import::ImportRequest,
+    >(),
+    #[cfg(feature = "performance")]
+    ::lark_runtime::EndpointEntry::of::<
+        performance::v2::additional_information::query::QueryRequest,
+    >()
+        .with_pages::<performance::v2::additional_information::query::QueryRequest>(),
+    #[cfg(feature = "performance")]
+    ::lark_runtime::EndpointEntry::of::<
+        performance::v2::additional_informations_batch::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "performance")]
+    ::lark_runtime::EndpointEntry::of::<
+        performance::v2::indicator::query::QueryRequest,
+    >()
+        .with_pages::<performance::v2::indicator::query::QueryRequest>(),
+    #[cfg(feature = "performance")]
+    ::lark_runtime::EndpointEntry::of::<
+        performance::v2::metric_detail::import::ImportRequest,
+    >(),
+    #[cfg(feature = "performance")]
+    ::lark_runtime::EndpointEntry::of::<
+        performance::v2::metric_detail::query::QueryRequest,
+    >(),
+    #[cfg(feature = "performance")]
+    ::lark_runtime::EndpointEntry::of::<
+        performance::v2::metric_field::query::QueryRequest,
+    >(),
+    #[cfg(feature = "performance")]
+    ::lark_runtime::EndpointEntry::of::<
+        performance::v2::metric_lib::query::QueryRequest,
+    >()
+        .with_pages::<performance::v2::metric_lib::query::QueryRequest>(),
+    #[cfg(feature = "performance")]
+    ::lark_runtime::EndpointEntry::of::<performance::v2::metric_tag::list::ListRequest>()
+        .with_pages::<performance::v2::metric_tag::list::ListRequest>(),
+    #[cfg(feature = "performance")]
+    ::lark_runtime::EndpointEntry::of::<
+        performance::v2::metric_template::query::QueryRequest,
+    >()
+        .with_pages::<performance::v2::metric_template::query::QueryRequest>(),
+    #[cfg(feature = "performance")]
+    ::lark_runtime::EndpointEntry::of::<performance::v2::question::query::QueryRequest>()
+        .with_pages::<performance::v2::question::query::QueryRequest>(),
+    #[cfg(feature = "performance")]
+    ::lark_runtime::EndpointEntry::of::<
+        performance::v2::review_data::query::QueryRequest,
+    >(),
+    #[cfg(feature = "performance")]
+    ::lark_runtime::EndpointEntry::of::<
+        performance::v2::review_template::query::QueryRequest,
+    >()
+        .with_pages::<performance::v2::review_template::query::QueryRequest>(),
+    #[cfg(feature = "performance")]
+    ::lark_runtime::EndpointEntry::of::<performance::v2::reviewee::query::QueryRequest>()
+        .with_pages::<performance::v2::reviewee::query::QueryRequest>(),
+    #[cfg(feature = "performance")]
+    ::lark_runtime::EndpointEntry::of::<
+        performance::v2::user_group_user_rel::write::WriteRequest,
+    >(),
+    #[cfg(feature = "performance")]
+    ::lark_runtime::EndpointEntry::of::<
+        performance::v2::user_info::query::QueryRequest,
+    >(),
     #[cfg(feature = "personal_settings")]
     ::lark_runtime::EndpointEntry::of::<
         personal_settings::v1::system_status::batch_close::BatchCloseRequest,
@@ -1366,6 +3733,297 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
     #[cfg(feature = "report")]
     ::lark_runtime::EndpointEntry::of::<report::v1::task::query::QueryRequest>()
         .with_pages::<report::v1::task::query::QueryRequest>(),
+    #[cfg(feature = "search")]
+    ::lark_runtime::EndpointEntry::of::<search::v2::app::create::CreateRequest>()
+        .with_pages::<search::v2::app::create::CreateRequest>(),
+    #[cfg(feature = "search")]
+    ::lark_runtime::EndpointEntry::of::<
+        search::v2::data_source::create::CreateRequest,
+    >(),
+    #[cfg(feature = "search")]
+    ::lark_runtime::EndpointEntry::of::<
+        search::v2::data_source::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "search")]
+    ::lark_runtime::EndpointEntry::of::<search::v2::data_source::get::GetRequest>(),
+    #[cfg(feature = "search")]
+    ::lark_runtime::EndpointEntry::of::<search::v2::data_source::list::ListRequest>()
+        .with_pages::<search::v2::data_source::list::ListRequest>(),
+    #[cfg(feature = "search")]
+    ::lark_runtime::EndpointEntry::of::<search::v2::data_source::patch::PatchRequest>(),
+    #[cfg(feature = "search")]
+    ::lark_runtime::EndpointEntry::of::<
+        search::v2::data_source_item::create::CreateRequest,
+    >(),
+    #[cfg(feature = "search")]
+    ::lark_runtime::EndpointEntry::of::<
+        search::v2::data_source_item::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "search")]
+    ::lark_runtime::EndpointEntry::of::<search::v2::data_source_item::get::GetRequest>(),
+    #[cfg(feature = "search")]
+    ::lark_runtime::EndpointEntry::of::<search::v2::doc_wiki::search::SearchRequest>()
+        .with_pages::<search::v2::doc_wiki::search::SearchRequest>(),
+    #[cfg(feature = "search")]
+    ::lark_runtime::EndpointEntry::of::<search::v2::message::create::CreateRequest>()
+        .with_pages::<search::v2::message::create::CreateRequest>(),
+    #[cfg(feature = "search")]
+    ::lark_runtime::EndpointEntry::of::<search::v2::schema::create::CreateRequest>(),
+    #[cfg(feature = "search")]
+    ::lark_runtime::EndpointEntry::of::<search::v2::schema::delete::DeleteRequest>(),
+    #[cfg(feature = "search")]
+    ::lark_runtime::EndpointEntry::of::<search::v2::schema::get::GetRequest>(),
+    #[cfg(feature = "search")]
+    ::lark_runtime::EndpointEntry::of::<search::v2::schema::patch::PatchRequest>(),
+    #[cfg(feature = "security_and_compliance")]
+    ::lark_runtime::EndpointEntry::of::<
+        security_and_compliance::v1::multi_geo_entity_tenant::get::GetRequest,
+    >(),
+    #[cfg(feature = "security_and_compliance")]
+    ::lark_runtime::EndpointEntry::of::<
+        security_and_compliance::v1::openapi_log::list_data::ListDataRequest,
+    >()
+        .with_pages::<
+            security_and_compliance::v1::openapi_log::list_data::ListDataRequest,
+        >(),
+    #[cfg(feature = "security_and_compliance")]
+    ::lark_runtime::EndpointEntry::of::<
+        security_and_compliance::v1::user_migration::cancel::CancelRequest,
+    >(),
+    #[cfg(feature = "security_and_compliance")]
+    ::lark_runtime::EndpointEntry::of::<
+        security_and_compliance::v1::user_migration::create::CreateRequest,
+    >(),
+    #[cfg(feature = "security_and_compliance")]
+    ::lark_runtime::EndpointEntry::of::<
+        security_and_compliance::v1::user_migration::get::GetRequest,
+    >(),
+    #[cfg(feature = "security_and_compliance")]
+    ::lark_runtime::EndpointEntry::of::<
+        security_and_compliance::v1::user_migration::search::SearchRequest,
+    >(),
+    #[cfg(feature = "security_and_compliance")]
+    ::lark_runtime::EndpointEntry::of::<
+        security_and_compliance::v2::device_apply_record::update::UpdateRequest,
+    >(),
+    #[cfg(feature = "security_and_compliance")]
+    ::lark_runtime::EndpointEntry::of::<
+        security_and_compliance::v2::device_record::create::CreateRequest,
+    >(),
+    #[cfg(feature = "security_and_compliance")]
+    ::lark_runtime::EndpointEntry::of::<
+        security_and_compliance::v2::device_record::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "security_and_compliance")]
+    ::lark_runtime::EndpointEntry::of::<
+        security_and_compliance::v2::device_record::get::GetRequest,
+    >(),
+    #[cfg(feature = "security_and_compliance")]
+    ::lark_runtime::EndpointEntry::of::<
+        security_and_compliance::v2::device_record::list::ListRequest,
+    >()
+        .with_pages::<security_and_compliance::v2::device_record::list::ListRequest>(),
+    #[cfg(feature = "security_and_compliance")]
+    ::lark_runtime::EndpointEntry::of::<
+        security_and_compliance::v2::device_record::mine::MineRequest,
+    >(),
+    #[cfg(feature = "security_and_compliance")]
+    ::lark_runtime::EndpointEntry::of::<
+        security_and_compliance::v2::device_record::update::UpdateRequest,
+    >(),
+    #[cfg(feature = "sheets")]
+    ::lark_runtime::EndpointEntry::of::<
+        sheets::v3::spreadsheet::create::CreateRequest,
+    >(),
+    #[cfg(feature = "sheets")]
+    ::lark_runtime::EndpointEntry::of::<sheets::v3::spreadsheet::get::GetRequest>(),
+    #[cfg(feature = "sheets")]
+    ::lark_runtime::EndpointEntry::of::<sheets::v3::spreadsheet::patch::PatchRequest>(),
+    #[cfg(feature = "sheets")]
+    ::lark_runtime::EndpointEntry::of::<
+        sheets::v3::spreadsheet_sheet::find::FindRequest,
+    >(),
+    #[cfg(feature = "sheets")]
+    ::lark_runtime::EndpointEntry::of::<
+        sheets::v3::spreadsheet_sheet::get::GetRequest,
+    >(),
+    #[cfg(feature = "sheets")]
+    ::lark_runtime::EndpointEntry::of::<
+        sheets::v3::spreadsheet_sheet::move_dimension::MoveDimensionRequest,
+    >(),
+    #[cfg(feature = "sheets")]
+    ::lark_runtime::EndpointEntry::of::<
+        sheets::v3::spreadsheet_sheet::query::QueryRequest,
+    >(),
+    #[cfg(feature = "sheets")]
+    ::lark_runtime::EndpointEntry::of::<
+        sheets::v3::spreadsheet_sheet::replace::ReplaceRequest,
+    >(),
+    #[cfg(feature = "sheets")]
+    ::lark_runtime::EndpointEntry::of::<
+        sheets::v3::spreadsheet_sheet_filter::create::CreateRequest,
+    >(),
+    #[cfg(feature = "sheets")]
+    ::lark_runtime::EndpointEntry::of::<
+        sheets::v3::spreadsheet_sheet_filter::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "sheets")]
+    ::lark_runtime::EndpointEntry::of::<
+        sheets::v3::spreadsheet_sheet_filter::get::GetRequest,
+    >(),
+    #[cfg(feature = "sheets")]
+    ::lark_runtime::EndpointEntry::of::<
+        sheets::v3::spreadsheet_sheet_filter::update::UpdateRequest,
+    >(),
+    #[cfg(feature = "sheets")]
+    ::lark_runtime::EndpointEntry::of::<
+        sheets::v3::spreadsheet_sheet_filter_view::create::CreateRequest,
+    >(),
+    #[cfg(feature = "sheets")]
+    ::lark_runtime::EndpointEntry::of::<
+        sheets::v3::spreadsheet_sheet_filter_view::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "sheets")]
+    ::lark_runtime::EndpointEntry::of::<
+        sheets::v3::spreadsheet_sheet_filter_view::get::GetRequest,
+    >(),
+    #[cfg(feature = "sheets")]
+    ::lark_runtime::EndpointEntry::of::<
+        sheets::v3::spreadsheet_sheet_filter_view::patch::PatchRequest,
+    >(),
+    #[cfg(feature = "sheets")]
+    ::lark_runtime::EndpointEntry::of::<
+        sheets::v3::spreadsheet_sheet_filter_view::query::QueryRequest,
+    >(),
+    #[cfg(feature = "sheets")]
+    ::lark_runtime::EndpointEntry::of::<
+        sheets::v3::spreadsheet_sheet_filter_view_condition::create::CreateRequest,
+    >(),
+    #[cfg(feature = "sheets")]
+    ::lark_runtime::EndpointEntry::of::<
+        sheets::v3::spreadsheet_sheet_filter_view_condition::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "sheets")]
+    ::lark_runtime::EndpointEntry::of::<
+        sheets::v3::spreadsheet_sheet_filter_view_condition::get::GetRequest,
+    >(),
+    #[cfg(feature = "sheets")]
+    ::lark_runtime::EndpointEntry::of::<
+        sheets::v3::spreadsheet_sheet_filter_view_condition::query::QueryRequest,
+    >(),
+    #[cfg(feature = "sheets")]
+    ::lark_runtime::EndpointEntry::of::<
+        sheets::v3::spreadsheet_sheet_filter_view_condition::update::UpdateRequest,
+    >(),
+    #[cfg(feature = "sheets")]
+    ::lark_runtime::EndpointEntry::of::<
+        sheets::v3::spreadsheet_sheet_float_image::create::CreateRequest,
+    >(),
+    #[cfg(feature = "sheets")]
+    ::lark_runtime::EndpointEntry::of::<
+        sheets::v3::spreadsheet_sheet_float_image::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "sheets")]
+    ::lark_runtime::EndpointEntry::of::<
+        sheets::v3::spreadsheet_sheet_float_image::get::GetRequest,
+    >(),
+    #[cfg(feature = "sheets")]
+    ::lark_runtime::EndpointEntry::of::<
+        sheets::v3::spreadsheet_sheet_float_image::patch::PatchRequest,
+    >(),
+    #[cfg(feature = "sheets")]
+    ::lark_runtime::EndpointEntry::of::<
+        sheets::v3::spreadsheet_sheet_float_image::query::QueryRequest,
+    >(),
+    #[cfg(feature = "spark")]
+    ::lark_runtime::EndpointEntry::of::<spark::v1::app::create::CreateRequest>(),
+    #[cfg(feature = "spark")]
+    ::lark_runtime::EndpointEntry::of::<
+        spark::v1::app::get_app_visibility::GetAppVisibilityRequest,
+    >(),
+    #[cfg(feature = "spark")]
+    ::lark_runtime::EndpointEntry::of::<spark::v1::app::icon::IconRequest>(),
+    #[cfg(feature = "spark")]
+    ::lark_runtime::EndpointEntry::of::<spark::v1::app::list::ListRequest>()
+        .with_pages::<spark::v1::app::list::ListRequest>(),
+    #[cfg(feature = "spark")]
+    ::lark_runtime::EndpointEntry::of::<spark::v1::app::patch::PatchRequest>(),
+    #[cfg(feature = "spark")]
+    ::lark_runtime::EndpointEntry::of::<
+        spark::v1::app::sql_commands::SqlCommandsRequest,
+    >(),
+    #[cfg(feature = "spark")]
+    ::lark_runtime::EndpointEntry::of::<
+        spark::v1::app::update_app_visibility::UpdateAppVisibilityRequest,
+    >(),
+    #[cfg(feature = "spark")]
+    ::lark_runtime::EndpointEntry::of::<
+        spark::v1::app::upload_html_code_and_release::UploadHtmlCodeAndReleaseRequest,
+    >(),
+    #[cfg(feature = "spark")]
+    ::lark_runtime::EndpointEntry::of::<
+        spark::v1::app_enum::get_enum_detail::GetEnumDetailRequest,
+    >(),
+    #[cfg(feature = "spark")]
+    ::lark_runtime::EndpointEntry::of::<
+        spark::v1::app_enum::get_enum_list::GetEnumListRequest,
+    >()
+        .with_pages::<spark::v1::app_enum::get_enum_list::GetEnumListRequest>(),
+    #[cfg(feature = "spark")]
+    ::lark_runtime::EndpointEntry::of::<
+        spark::v1::app_storage::download::DownloadRequest,
+    >(),
+    #[cfg(feature = "spark")]
+    ::lark_runtime::EndpointEntry::of::<spark::v1::app_storage::upload::UploadRequest>(),
+    #[cfg(feature = "spark")]
+    ::lark_runtime::EndpointEntry::of::<
+        spark::v1::app_storage::upload_complete::UploadCompleteRequest,
+    >(),
+    #[cfg(feature = "spark")]
+    ::lark_runtime::EndpointEntry::of::<
+        spark::v1::app_storage::upload_initialize::UploadInitializeRequest,
+    >(),
+    #[cfg(feature = "spark")]
+    ::lark_runtime::EndpointEntry::of::<
+        spark::v1::app_storage::upload_part::UploadPartRequest,
+    >(),
+    #[cfg(feature = "spark")]
+    ::lark_runtime::EndpointEntry::of::<
+        spark::v1::app_table::batch_update_table_records::BatchUpdateTableRecordsRequest,
+    >(),
+    #[cfg(feature = "spark")]
+    ::lark_runtime::EndpointEntry::of::<
+        spark::v1::app_table::delete_table_records::DeleteTableRecordsRequest,
+    >(),
+    #[cfg(feature = "spark")]
+    ::lark_runtime::EndpointEntry::of::<
+        spark::v1::app_table::get_table_detail::GetTableDetailRequest,
+    >(),
+    #[cfg(feature = "spark")]
+    ::lark_runtime::EndpointEntry::of::<
+        spark::v1::app_table::get_table_list::GetTableListRequest,
+    >()
+        .with_pages::<spark::v1::app_table::get_table_list::GetTableListRequest>(),
+    #[cfg(feature = "spark")]
+    ::lark_runtime::EndpointEntry::of::<
+        spark::v1::app_table::get_table_record_list::GetTableRecordListRequest,
+    >(),
+    #[cfg(feature = "spark")]
+    ::lark_runtime::EndpointEntry::of::<
+        spark::v1::app_table::patch_table_records::PatchTableRecordsRequest,
+    >(),
+    #[cfg(feature = "spark")]
+    ::lark_runtime::EndpointEntry::of::<
+        spark::v1::app_table::post_table_records::PostTableRecordsRequest,
+    >(),
+    #[cfg(feature = "spark")]
+    ::lark_runtime::EndpointEntry::of::<
+        spark::v1::app_view::get_view_record_list::GetViewRecordListRequest,
+    >(),
+    #[cfg(feature = "spark")]
+    ::lark_runtime::EndpointEntry::of::<
+        spark::v1::directory_user::id_convert::IdConvertRequest,
+    >(),
     #[cfg(feature = "speech_to_text")]
     ::lark_runtime::EndpointEntry::of::<
         speech_to_text::v1::speech::file_recognize::FileRecognizeRequest,
@@ -1373,6 +4031,220 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
     #[cfg(feature = "speech_to_text")]
     ::lark_runtime::EndpointEntry::of::<
         speech_to_text::v1::speech::stream_recognize::StreamRecognizeRequest,
+    >(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<
+        task::v1::task::batch_delete_collaborator::BatchDeleteCollaboratorRequest,
+    >(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<
+        task::v1::task::batch_delete_follower::BatchDeleteFollowerRequest,
+    >(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v1::task::complete::CompleteRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v1::task::create::CreateRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v1::task::delete::DeleteRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v1::task::get::GetRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v1::task::list::ListRequest>()
+        .with_pages::<task::v1::task::list::ListRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v1::task::patch::PatchRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v1::task::uncomplete::UncompleteRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<
+        task::v1::task_collaborator::create::CreateRequest,
+    >(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<
+        task::v1::task_collaborator::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v1::task_collaborator::list::ListRequest>()
+        .with_pages::<task::v1::task_collaborator::list::ListRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v1::task_comment::create::CreateRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v1::task_comment::delete::DeleteRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v1::task_comment::get::GetRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v1::task_comment::list::ListRequest>()
+        .with_pages::<task::v1::task_comment::list::ListRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v1::task_comment::update::UpdateRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<
+        task::v1::task_follower::create::CreateRequest,
+    >(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<
+        task::v1::task_follower::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v1::task_follower::list::ListRequest>()
+        .with_pages::<task::v1::task_follower::list::ListRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<
+        task::v1::task_reminder::create::CreateRequest,
+    >(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<
+        task::v1::task_reminder::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v1::task_reminder::list::ListRequest>()
+        .with_pages::<task::v1::task_reminder::list::ListRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v2::attachment::delete::DeleteRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v2::attachment::get::GetRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v2::attachment::list::ListRequest>()
+        .with_pages::<task::v2::attachment::list::ListRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v2::attachment::upload::UploadRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v2::comment::create::CreateRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v2::comment::delete::DeleteRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v2::comment::get::GetRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v2::comment::list::ListRequest>()
+        .with_pages::<task::v2::comment::list::ListRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v2::comment::patch::PatchRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v2::custom_field::add::AddRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v2::custom_field::create::CreateRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v2::custom_field::get::GetRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v2::custom_field::list::ListRequest>()
+        .with_pages::<task::v2::custom_field::list::ListRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v2::custom_field::patch::PatchRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v2::custom_field::remove::RemoveRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<
+        task::v2::custom_field_option::create::CreateRequest,
+    >(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<
+        task::v2::custom_field_option::patch::PatchRequest,
+    >(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v2::section::create::CreateRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v2::section::delete::DeleteRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v2::section::get::GetRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v2::section::list::ListRequest>()
+        .with_pages::<task::v2::section::list::ListRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v2::section::patch::PatchRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v2::section::tasks::TasksRequest>()
+        .with_pages::<task::v2::section::tasks::TasksRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<
+        task::v2::task::add_dependencies::AddDependenciesRequest,
+    >(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<
+        task::v2::task::add_members::AddMembersRequest,
+    >(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<
+        task::v2::task::add_reminders::AddRemindersRequest,
+    >(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<
+        task::v2::task::add_tasklist::AddTasklistRequest,
+    >(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v2::task::create::CreateRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v2::task::delete::DeleteRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v2::task::get::GetRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v2::task::list::ListRequest>()
+        .with_pages::<task::v2::task::list::ListRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v2::task::patch::PatchRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<
+        task::v2::task::remove_dependencies::RemoveDependenciesRequest,
+    >(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<
+        task::v2::task::remove_members::RemoveMembersRequest,
+    >(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<
+        task::v2::task::remove_reminders::RemoveRemindersRequest,
+    >(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<
+        task::v2::task::remove_tasklist::RemoveTasklistRequest,
+    >(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v2::task::tasklists::TasklistsRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v2::task_subtask::create::CreateRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v2::task_subtask::list::ListRequest>()
+        .with_pages::<task::v2::task_subtask::list::ListRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<
+        task::v2::tasklist::add_members::AddMembersRequest,
+    >(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v2::tasklist::create::CreateRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v2::tasklist::delete::DeleteRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v2::tasklist::get::GetRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v2::tasklist::list::ListRequest>()
+        .with_pages::<task::v2::tasklist::list::ListRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v2::tasklist::patch::PatchRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<
+        task::v2::tasklist::remove_members::RemoveMembersRequest,
+    >(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<task::v2::tasklist::tasks::TasksRequest>()
+        .with_pages::<task::v2::tasklist::tasks::TasksRequest>(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<
+        task::v2::tasklist_activity_subscription::create::CreateRequest,
+    >(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<
+        task::v2::tasklist_activity_subscription::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<
+        task::v2::tasklist_activity_subscription::get::GetRequest,
+    >(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<
+        task::v2::tasklist_activity_subscription::list::ListRequest,
+    >(),
+    #[cfg(feature = "task")]
+    ::lark_runtime::EndpointEntry::of::<
+        task::v2::tasklist_activity_subscription::patch::PatchRequest,
     >(),
     #[cfg(feature = "tenant")]
     ::lark_runtime::EndpointEntry::of::<tenant::v2::tenant::query::QueryRequest>(),
@@ -1410,10 +4282,211 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
     ::lark_runtime::EndpointEntry::of::<
         trust_party::v1::collaboration_tenant_collaboration_user::get::GetRequest,
     >(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<vc::v1::alert::list::ListRequest>()
+        .with_pages::<vc::v1::alert::list::ListRequest>(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of_download::<
+        vc::v1::export::download::DownloadRequest,
+    >(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<vc::v1::export::get::GetRequest>(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<
+        vc::v1::export::meeting_list::MeetingListRequest,
+    >(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<
+        vc::v1::export::participant_list::ParticipantListRequest,
+    >(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<
+        vc::v1::export::participant_quality_list::ParticipantQualityListRequest,
+    >(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<
+        vc::v1::export::resource_reservation_list::ResourceReservationListRequest,
+    >(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<vc::v1::meeting::end::EndRequest>(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<vc::v1::meeting::get::GetRequest>(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<vc::v1::meeting::invite::InviteRequest>(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<vc::v1::meeting::kickout::KickoutRequest>(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<vc::v1::meeting::list_by_no::ListByNoRequest>()
+        .with_pages::<vc::v1::meeting::list_by_no::ListByNoRequest>(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<vc::v1::meeting::search::SearchRequest>()
+        .with_pages::<vc::v1::meeting::search::SearchRequest>(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<vc::v1::meeting::set_host::SetHostRequest>(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<vc::v1::meeting_list::get::GetRequest>()
+        .with_pages::<vc::v1::meeting_list::get::GetRequest>(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<vc::v1::meeting_recording::get::GetRequest>(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<
+        vc::v1::meeting_recording::set_permission::SetPermissionRequest,
+    >(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<
+        vc::v1::meeting_recording::start::StartRequest,
+    >(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<vc::v1::meeting_recording::stop::StopRequest>(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<vc::v1::note::get::GetRequest>(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<vc::v1::participant_list::get::GetRequest>()
+        .with_pages::<vc::v1::participant_list::get::GetRequest>(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<
+        vc::v1::participant_quality_list::get::GetRequest,
+    >()
+        .with_pages::<vc::v1::participant_quality_list::get::GetRequest>(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<vc::v1::report::get_daily::GetDailyRequest>(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<
+        vc::v1::report::get_top_user::GetTopUserRequest,
+    >(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<vc::v1::reserve::apply::ApplyRequest>(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<vc::v1::reserve::delete::DeleteRequest>(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<vc::v1::reserve::get::GetRequest>(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<
+        vc::v1::reserve::get_active_meeting::GetActiveMeetingRequest,
+    >(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<vc::v1::reserve::update::UpdateRequest>(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<vc::v1::reserve_config::patch::PatchRequest>(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<
+        vc::v1::reserve_config::reserve_scope::ReserveScopeRequest,
+    >(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<vc::v1::reserve_config_admin::get::GetRequest>(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<
+        vc::v1::reserve_config_admin::patch::PatchRequest,
+    >(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<
+        vc::v1::reserve_config_disable_inform::get::GetRequest,
+    >(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<
+        vc::v1::reserve_config_disable_inform::patch::PatchRequest,
+    >(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<vc::v1::reserve_config_form::get::GetRequest>(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<
+        vc::v1::reserve_config_form::patch::PatchRequest,
+    >(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<
+        vc::v1::resource_reservation_list::get::GetRequest,
+    >()
+        .with_pages::<vc::v1::resource_reservation_list::get::GetRequest>(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<vc::v1::room::create::CreateRequest>(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<vc::v1::room::delete::DeleteRequest>(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<vc::v1::room::get::GetRequest>(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<vc::v1::room::list::ListRequest>()
+        .with_pages::<vc::v1::room::list::ListRequest>(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<vc::v1::room::mget::MgetRequest>(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<vc::v1::room::patch::PatchRequest>(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<vc::v1::room::search::SearchRequest>()
+        .with_pages::<vc::v1::room::search::SearchRequest>(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<vc::v1::room_config::query::QueryRequest>(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<vc::v1::room_config::set::SetRequest>(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<
+        vc::v1::room_config::set_checkboard_access_code::SetCheckboardAccessCodeRequest,
+    >(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<
+        vc::v1::room_config::set_room_access_code::SetRoomAccessCodeRequest,
+    >(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<vc::v1::room_level::create::CreateRequest>(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<vc::v1::room_level::del::DelRequest>(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<vc::v1::room_level::get::GetRequest>(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<vc::v1::room_level::list::ListRequest>()
+        .with_pages::<vc::v1::room_level::list::ListRequest>(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<vc::v1::room_level::mget::MgetRequest>(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<vc::v1::room_level::patch::PatchRequest>(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<vc::v1::room_level::search::SearchRequest>(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<vc::v1::scope_config::create::CreateRequest>(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::EndpointEntry::of::<vc::v1::scope_config::get::GetRequest>(),
     #[cfg(feature = "verification")]
     ::lark_runtime::EndpointEntry::of::<
         verification::v1::verification::get::GetRequest,
     >(),
+    #[cfg(feature = "wiki")]
+    ::lark_runtime::EndpointEntry::of::<wiki::v2::space::create::CreateRequest>(),
+    #[cfg(feature = "wiki")]
+    ::lark_runtime::EndpointEntry::of::<wiki::v2::space::get::GetRequest>(),
+    #[cfg(feature = "wiki")]
+    ::lark_runtime::EndpointEntry::of::<wiki::v2::space::get_node::GetNodeRequest>(),
+    #[cfg(feature = "wiki")]
+    ::lark_runtime::EndpointEntry::of::<wiki::v2::space::list::ListRequest>()
+        .with_pages::<wiki::v2::space::list::ListRequest>(),
+    #[cfg(feature = "wiki")]
+    ::lark_runtime::EndpointEntry::of::<wiki::v2::space_member::create::CreateRequest>(),
+    #[cfg(feature = "wiki")]
+    ::lark_runtime::EndpointEntry::of::<wiki::v2::space_member::delete::DeleteRequest>(),
+    #[cfg(feature = "wiki")]
+    ::lark_runtime::EndpointEntry::of::<wiki::v2::space_member::list::ListRequest>()
+        .with_pages::<wiki::v2::space_member::list::ListRequest>(),
+    #[cfg(feature = "wiki")]
+    ::lark_runtime::EndpointEntry::of::<wiki::v2::space_node::copy::CopyRequest>(),
+    #[cfg(feature = "wiki")]
+    ::lark_runtime::EndpointEntry::of::<wiki::v2::space_node::create::CreateRequest>(),
+    #[cfg(feature = "wiki")]
+    ::lark_runtime::EndpointEntry::of::<wiki::v2::space_node::list::ListRequest>()
+        .with_pages::<wiki::v2::space_node::list::ListRequest>(),
+    #[cfg(feature = "wiki")]
+    ::lark_runtime::EndpointEntry::of::<wiki::v2::space_node::r#move::MoveRequest>(),
+    #[cfg(feature = "wiki")]
+    ::lark_runtime::EndpointEntry::of::<
+        wiki::v2::space_node::move_docs_to_wiki::MoveDocsToWikiRequest,
+    >(),
+    #[cfg(feature = "wiki")]
+    ::lark_runtime::EndpointEntry::of::<
+        wiki::v2::space_node::update_title::UpdateTitleRequest,
+    >(),
+    #[cfg(feature = "wiki")]
+    ::lark_runtime::EndpointEntry::of::<
+        wiki::v2::space_setting::update::UpdateRequest,
+    >(),
+    #[cfg(feature = "wiki")]
+    ::lark_runtime::EndpointEntry::of::<wiki::v2::task::get::GetRequest>(),
     #[cfg(feature = "workplace")]
     ::lark_runtime::EndpointEntry::of::<
         workplace::v1::custom_workplace_access_data::search::SearchRequest,
@@ -1441,6 +4514,46 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
 #[cfg(feature = "server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub static EVENTS: &[::lark_runtime::events::EventEntry] = &[
+    #[cfg(feature = "acs")]
+    ::lark_runtime::events::EventEntry::of::<
+        acs::v1::events::access_record_created_v1::AccessRecordCreatedV1,
+    >(),
+    #[cfg(feature = "acs")]
+    ::lark_runtime::events::EventEntry::of::<
+        acs::v1::events::user_updated_v1::UserUpdatedV1,
+    >(),
+    #[cfg(feature = "apaas")]
+    ::lark_runtime::events::EventEntry::of::<
+        apaas::v1::events::workspace_record_change_v1::WorkspaceRecordChangeV1,
+    >(),
+    #[cfg(feature = "application")]
+    ::lark_runtime::events::EventEntry::of::<
+        application::v6::events::application_app_version_audit_v6::ApplicationAppVersionAuditV6,
+    >(),
+    #[cfg(feature = "application")]
+    ::lark_runtime::events::EventEntry::of::<
+        application::v6::events::application_app_version_publish_apply_v6::ApplicationAppVersionPublishApplyV6,
+    >(),
+    #[cfg(feature = "application")]
+    ::lark_runtime::events::EventEntry::of::<
+        application::v6::events::application_app_version_publish_revoke_v6::ApplicationAppVersionPublishRevokeV6,
+    >(),
+    #[cfg(feature = "application")]
+    ::lark_runtime::events::EventEntry::of::<
+        application::v6::events::application_created_v6::ApplicationCreatedV6,
+    >(),
+    #[cfg(feature = "application")]
+    ::lark_runtime::events::EventEntry::of::<
+        application::v6::events::application_feedback_created_v6::ApplicationFeedbackCreatedV6,
+    >(),
+    #[cfg(feature = "application")]
+    ::lark_runtime::events::EventEntry::of::<
+        application::v6::events::application_feedback_updated_v6::ApplicationFeedbackUpdatedV6,
+    >(),
+    #[cfg(feature = "application")]
+    ::lark_runtime::events::EventEntry::of::<
+        application::v6::events::application_visibility_added_v6::ApplicationVisibilityAddedV6,
+    >(),
     #[cfg(feature = "approval")]
     ::lark_runtime::events::EventEntry::of::<
         approval::v4::events::approval_updated_v4::ApprovalUpdatedV4,
@@ -1571,6 +4684,54 @@ pub static EVENTS: &[::lark_runtime::events::EventEntry] = &[
     ::lark_runtime::events::EventEntry::of::<
         contact::v3::events::user_updated_v3::UserUpdatedV3,
     >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::events::EventEntry::of::<
+        drive::v1::events::file_bitable_field_changed_v1::FileBitableFieldChangedV1,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::events::EventEntry::of::<
+        drive::v1::events::file_bitable_record_changed_v1::FileBitableRecordChangedV1,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::events::EventEntry::of::<
+        drive::v1::events::file_created_in_folder_v1::FileCreatedInFolderV1,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::events::EventEntry::of::<
+        drive::v1::events::file_deleted_v1::FileDeletedV1,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::events::EventEntry::of::<
+        drive::v1::events::file_edit_v1::FileEditV1,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::events::EventEntry::of::<
+        drive::v1::events::file_permission_member_added_v1::FilePermissionMemberAddedV1,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::events::EventEntry::of::<
+        drive::v1::events::file_permission_member_applied_v1::FilePermissionMemberAppliedV1,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::events::EventEntry::of::<
+        drive::v1::events::file_permission_member_removed_v1::FilePermissionMemberRemovedV1,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::events::EventEntry::of::<
+        drive::v1::events::file_read_v1::FileReadV1,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::events::EventEntry::of::<
+        drive::v1::events::file_title_updated_v1::FileTitleUpdatedV1,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::events::EventEntry::of::<
+        drive::v1::events::file_trashed_v1::FileTrashedV1,
+    >(),
+    #[cfg(feature = "drive")]
+    ::lark_runtime::events::EventEntry::of::<
+        drive::v1::events::notice_comment_add_v1::NoticeCommentAddV1,
+    >(),
     #[cfg(feature = "elearning")]
     ::lark_runtime::events::EventEntry::of::<
         elearning::v2::events::course_registration_created_v2::CourseRegistrationCreatedV2,
@@ -1582,6 +4743,22 @@ pub static EVENTS: &[::lark_runtime::events::EventEntry] = &[
     #[cfg(feature = "elearning")]
     ::lark_runtime::events::EventEntry::of::<
         elearning::v2::events::course_registration_updated_v2::CourseRegistrationUpdatedV2,
+    >(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::events::EventEntry::of::<
+        helpdesk::v1::events::notification_approve_v1::NotificationApproveV1,
+    >(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::events::EventEntry::of::<
+        helpdesk::v1::events::ticket_created_v1::TicketCreatedV1,
+    >(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::events::EventEntry::of::<
+        helpdesk::v1::events::ticket_updated_v1::TicketUpdatedV1,
+    >(),
+    #[cfg(feature = "helpdesk")]
+    ::lark_runtime::events::EventEntry::of::<
+        helpdesk::v1::events::ticket_message_created_v1::TicketMessageCreatedV1,
     >(),
     #[cfg(feature = "im")]
     ::lark_runtime::events::EventEntry::of::<
@@ -1635,8 +4812,136 @@ pub static EVENTS: &[::lark_runtime::events::EventEntry] = &[
     ::lark_runtime::events::EventEntry::of::<
         im::v1::events::message_receive_v1::MessageReceiveV1,
     >(),
+    #[cfg(feature = "mail")]
+    ::lark_runtime::events::EventEntry::of::<
+        mail::v1::events::user_mailbox_event_message_received_v1::UserMailboxEventMessageReceivedV1,
+    >(),
+    #[cfg(feature = "moments")]
+    ::lark_runtime::events::EventEntry::of::<
+        moments::v1::events::comment_created_v1::CommentCreatedV1,
+    >(),
+    #[cfg(feature = "moments")]
+    ::lark_runtime::events::EventEntry::of::<
+        moments::v1::events::comment_deleted_v1::CommentDeletedV1,
+    >(),
+    #[cfg(feature = "moments")]
+    ::lark_runtime::events::EventEntry::of::<
+        moments::v1::events::post_created_v1::PostCreatedV1,
+    >(),
+    #[cfg(feature = "moments")]
+    ::lark_runtime::events::EventEntry::of::<
+        moments::v1::events::post_deleted_v1::PostDeletedV1,
+    >(),
+    #[cfg(feature = "moments")]
+    ::lark_runtime::events::EventEntry::of::<
+        moments::v1::events::post_statistics_updated_v1::PostStatisticsUpdatedV1,
+    >(),
+    #[cfg(feature = "moments")]
+    ::lark_runtime::events::EventEntry::of::<
+        moments::v1::events::reaction_created_v1::ReactionCreatedV1,
+    >(),
+    #[cfg(feature = "moments")]
+    ::lark_runtime::events::EventEntry::of::<
+        moments::v1::events::reaction_deleted_v1::ReactionDeletedV1,
+    >(),
     #[cfg(feature = "p2p_chat_create")]
     ::lark_runtime::events::EventEntry::of::<
         p2p_chat_create::v1::events::p2p_chat_create::P2pChatCreate,
+    >(),
+    #[cfg(feature = "payroll")]
+    ::lark_runtime::events::EventEntry::of::<
+        payroll::v1::events::payment_activity_approved_v1::PaymentActivityApprovedV1,
+    >(),
+    #[cfg(feature = "payroll")]
+    ::lark_runtime::events::EventEntry::of::<
+        payroll::v1::events::payment_activity_status_changed_v1::PaymentActivityStatusChangedV1,
+    >(),
+    #[cfg(feature = "performance")]
+    ::lark_runtime::events::EventEntry::of::<
+        performance::v1::events::review_data_changed_v2::ReviewDataChangedV2,
+    >(),
+    #[cfg(feature = "performance")]
+    ::lark_runtime::events::EventEntry::of::<
+        performance::v1::events::stage_task_open_result_v2::StageTaskOpenResultV2,
+    >(),
+    #[cfg(feature = "security_and_compliance")]
+    ::lark_runtime::events::EventEntry::of::<
+        security_and_compliance::v1::events::device_apply_record_device_apply_event_v2::DeviceApplyRecordDeviceApplyEventV2,
+    >(),
+    #[cfg(feature = "security_and_compliance")]
+    ::lark_runtime::events::EventEntry::of::<
+        security_and_compliance::v1::events::device_record_device_change_event_v2::DeviceRecordDeviceChangeEventV2,
+    >(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::events::EventEntry::of::<
+        vc::v1::events::meeting_all_meeting_ended_v1::MeetingAllMeetingEndedV1,
+    >(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::events::EventEntry::of::<
+        vc::v1::events::meeting_all_meeting_started_v1::MeetingAllMeetingStartedV1,
+    >(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::events::EventEntry::of::<
+        vc::v1::events::meeting_join_meeting_v1::MeetingJoinMeetingV1,
+    >(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::events::EventEntry::of::<
+        vc::v1::events::meeting_leave_meeting_v1::MeetingLeaveMeetingV1,
+    >(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::events::EventEntry::of::<
+        vc::v1::events::meeting_meeting_ended_v1::MeetingMeetingEndedV1,
+    >(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::events::EventEntry::of::<
+        vc::v1::events::meeting_meeting_started_v1::MeetingMeetingStartedV1,
+    >(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::events::EventEntry::of::<
+        vc::v1::events::meeting_recording_ended_v1::MeetingRecordingEndedV1,
+    >(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::events::EventEntry::of::<
+        vc::v1::events::meeting_recording_ready_v1::MeetingRecordingReadyV1,
+    >(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::events::EventEntry::of::<
+        vc::v1::events::meeting_recording_started_v1::MeetingRecordingStartedV1,
+    >(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::events::EventEntry::of::<
+        vc::v1::events::meeting_share_ended_v1::MeetingShareEndedV1,
+    >(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::events::EventEntry::of::<
+        vc::v1::events::meeting_share_started_v1::MeetingShareStartedV1,
+    >(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::events::EventEntry::of::<
+        vc::v1::events::reserve_config_updated_v1::ReserveConfigUpdatedV1,
+    >(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::events::EventEntry::of::<
+        vc::v1::events::room_created_v1::RoomCreatedV1,
+    >(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::events::EventEntry::of::<
+        vc::v1::events::room_deleted_v1::RoomDeletedV1,
+    >(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::events::EventEntry::of::<
+        vc::v1::events::room_updated_v1::RoomUpdatedV1,
+    >(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::events::EventEntry::of::<
+        vc::v1::events::room_level_created_v1::RoomLevelCreatedV1,
+    >(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::events::EventEntry::of::<
+        vc::v1::events::room_level_deleted_v1::RoomLevelDeletedV1,
+    >(),
+    #[cfg(feature = "vc")]
+    ::lark_runtime::events::EventEntry::of::<
+        vc::v1::events::room_level_updated_v1::RoomLevelUpdatedV1,
     >(),
 ];
