@@ -225,6 +225,8 @@ fn import_group(
     }
     if let Some(types_yaml) = &import.types_yaml {
         write_types(args, service, version, types_yaml, types.is_some())?;
+        // A shared type's example can contradict its own table too.
+        written_files.push(args.specs.join(service).join(version).join(lark_spec::TYPES_FILE));
     }
     println!(
         "{group}: {written} drafted, {unchanged} already specified, {} skipped (not endpoint or event pages)",

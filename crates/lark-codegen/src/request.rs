@@ -265,11 +265,10 @@ fn account_method(spec: &EndpointSpec, fields: &[(Place, FieldShape<'_>)]) -> To
     }
 }
 
-/// Whether a value sent as a text part reads back leniently: a plain string or integer.
+/// Whether a value sent as a text part reads back leniently: a string or an integer, named values
+/// included (an integer enum reads its number through the same leniency: `"1"` is 1).
 fn is_text_readable(schema: &Schema) -> bool {
-    schema.values.is_none()
-        && !schema.secret
-        && matches!(schema.ty, Some(TypeName::String | TypeName::Int32 | TypeName::Int64))
+    !schema.secret && matches!(schema.ty, Some(TypeName::String | TypeName::Int32 | TypeName::Int64))
 }
 
 /// Whether a field is a file part of a multipart body.

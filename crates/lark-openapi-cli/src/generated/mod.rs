@@ -11640,7 +11640,7 @@ pub static SERVICES: &[Service] = &[
                             &[
                                 Field::new(At::Query, "page_size", Kind::Integer)
                                     .help(
-                                        "How many fields one page holds.\n\nExample: `10`\n\nDefault when left out: `20`",
+                                        "How many fields one page holds, 1 to 100.\n\nExample: `10`\n\nDefault when left out: `20`",
                                     ),
                                 Field::new(At::Query, "page_token", Kind::Text)
                                     .help(
@@ -11703,7 +11703,7 @@ pub static SERVICES: &[Service] = &[
                                     ),
                                 Field::new(At::Query, "fetch_child", Kind::Boolean)
                                     .help(
-                                        "When true, lists sub-departments at every level below, not only the direct ones (false when left out).\n\nExample: `false`",
+                                        "When true, lists sub-departments at every level below, not only the direct ones.\n\nExample: `false`\n\nDefault when left out: `false`",
                                     ),
                                 Field::new(At::Query, "page_size", Kind::Integer)
                                     .help(
@@ -11756,7 +11756,7 @@ pub static SERVICES: &[Service] = &[
                                     ),
                                 Field::new(At::Body, "leader_user_id", Kind::Text)
                                     .help(
-                                        "The user id of the department's manager, in the kind `user_id_type` names; always the same person as the main leader in `leaders`.\n\nExample: `\"ou_7dab8a3d3cdcc9da365777c7ad535d62\"`",
+                                        "The user id of the department's manager, in the kind `user_id_type` names; when `leaders` is set too, its main leader must be this same person.\n\nExample: `\"ou_7dab8a3d3cdcc9da365777c7ad535d62\"`",
                                     ),
                                 Field::new(At::Body, "order", Kind::Text)
                                     .help(
@@ -11765,11 +11765,11 @@ pub static SERVICES: &[Service] = &[
                                 Field::new(At::Body, "unit_ids", Kind::Text)
                                     .list()
                                     .help(
-                                        "Custom ids of units to bind the department to; only one is supported for now.\n\nExample: `[\"custom_unit_id\"]`",
+                                        "Custom ids of units to bind the department to (see the unit list endpoint); only one is supported for now.\n\nExample: `[\"custom_unit_id\"]`",
                                     ),
                                 Field::new(At::Body, "create_group_chat", Kind::Boolean)
                                     .help(
-                                        "Whether to create a department group chat, named after the department and owned by its main leader (false when left out).\n\nExample: `false`",
+                                        "Whether to create a department group chat, named after the department and owned by its main leader.\n\nExample: `false`\n\nDefault when left out: `false`",
                                     ),
                                 Field::new(At::Body, "leaders", Kind::Json)
                                     .help(
@@ -11857,7 +11857,7 @@ pub static SERVICES: &[Service] = &[
                                     ),
                                 Field::new(At::Query, "fetch_child", Kind::Boolean)
                                     .help(
-                                        "Whether to list sub-departments at every level below (false when left out).",
+                                        "Whether to list sub-departments at every level below, not only the direct ones.\n\nDefault when left out: `false`",
                                     ),
                                 Field::new(At::Query, "page_size", Kind::Integer)
                                     .help(
@@ -12101,7 +12101,7 @@ pub static SERVICES: &[Service] = &[
                                 Field::new(At::Body, "new_department_id", Kind::Text)
                                     .required()
                                     .help(
-                                        "The new custom department id, at most 128 characters; it may not start with `od-`, be `0`, or equal the id of another department not deleted.",
+                                        "The new custom department id, at most 128 characters; it may not start with `od-`, be `0`, or equal the id of another department not deleted.\n\nExample: `\"NewDevDepartID\"`",
                                     ),
                             ],
                         ),
@@ -12166,7 +12166,7 @@ pub static SERVICES: &[Service] = &[
                                     ),
                                 Field::new(At::Query, "page_size", Kind::Integer)
                                     .help(
-                                        "The most options one page returns.\n\nExample: `10`\n\nDefault when left out: `20`",
+                                        "The most options one page returns, at most 100.\n\nExample: `10`\n\nDefault when left out: `20`",
                                     ),
                             ],
                         ),
@@ -12219,7 +12219,7 @@ pub static SERVICES: &[Service] = &[
                                 Field::new(At::Body, "role_name", Kind::Text)
                                     .required()
                                     .help(
-                                        "The role's name, unique within the tenant.\n\nExample: `\"考勤管理员\"`",
+                                        "The role's name, 1 to 50 characters and unique within the tenant.\n\nExample: `\"考勤管理员\"`",
                                     ),
                             ],
                         ),
@@ -12438,15 +12438,15 @@ pub static SERVICES: &[Service] = &[
                                     ),
                                 Field::new(At::Body, "description", Kind::Text)
                                     .help(
-                                        "A description of the group, at most 500 characters; empty when omitted.\n\nExample: `\"IT服务人员的集合\"`",
+                                        "A description of the group, at most 500 characters; empty when omitted.\n\nExample: `\"IT服务人员的集合\"`\n\nDefault when left out: `\"\"`",
                                     ),
                                 Field::new(At::Body, "type", Kind::Integer)
                                     .help(
-                                        "The group type; 1 (a normal group) when omitted, the only value accepted.\n\nExample: `1`",
+                                        "The group type; 1 (a normal group) when omitted, the only value accepted.\n\nExample: `1`\n\nDefault when left out: `1`",
                                     ),
                                 Field::new(At::Body, "group_id", Kind::Text)
                                     .help(
-                                        "A custom id for the group, at most 64 letters and digits with no spaces; the system generates one when omitted.\n\nExample: `\"g122817\"`",
+                                        "A custom id for the group, at most 64 letters and digits with no spaces; the system generates one when omitted.\n\nExample: `\"g122817\"`\n\nDefault when left out: `\"\"`",
                                     ),
                             ],
                         ),
@@ -12541,11 +12541,11 @@ pub static SERVICES: &[Service] = &[
                                     ),
                                 Field::new(At::Body, "name", Kind::Text)
                                     .help(
-                                        "The new name, at most 100 characters and unique within the company; left out, the name is kept.\n\nExample: `\"外包 IT 用户组\"`",
+                                        "The new name, at most 100 characters and unique within the company; left out or empty, the name is kept.\n\nExample: `\"外包 IT 用户组\"`\n\nDefault when left out: `\"\"`",
                                     ),
                                 Field::new(At::Body, "description", Kind::Text)
                                     .help(
-                                        "The new description, at most 500 characters; left out, the description is kept.\n\nExample: `\"IT 外包用户组，需要进行细粒度权限管控\"`",
+                                        "The new description, at most 500 characters; left out or empty, the description is kept.\n\nExample: `\"IT 外包用户组，需要进行细粒度权限管控\"`\n\nDefault when left out: `\"\"`",
                                     ),
                             ],
                         ),
@@ -12558,7 +12558,7 @@ pub static SERVICES: &[Service] = &[
                             &[
                                 Field::new(At::Query, "page_size", Kind::Integer)
                                     .help(
-                                        "The most groups one page returns.\n\nExample: `50`\n\nDefault when left out: `50`",
+                                        "The most groups one page returns, 1 to 100.\n\nExample: `50`\n\nDefault when left out: `50`",
                                     ),
                                 Field::new(At::Query, "page_token", Kind::Text)
                                     .help(
@@ -12725,11 +12725,11 @@ pub static SERVICES: &[Service] = &[
                                     ),
                                 Field::new(At::Body, "description", Kind::Text)
                                     .help(
-                                        "A description of the job family, at most 5,000 characters. Empty when left out.\n\nExample: `\"负责产品策略制定的相关工作\"`",
+                                        "A description of the job family, at most 5,000 characters. Empty when left out.\n\nExample: `\"负责产品策略制定的相关工作\"`\n\nDefault when left out: `\"\"`",
                                     ),
                                 Field::new(At::Body, "parent_job_family_id", Kind::Text)
                                     .help(
-                                        "The id of the parent job family, to make this one a sub-family; the job family list API gives the ids. Left out, the job family has no parent.\n\nExample: `\"mga5oa8ayjlpzjq\"`",
+                                        "The id of the parent job family, to make this one a sub-family; the job family list API gives the ids. Left out, the job family has no parent.\n\nExample: `\"mga5oa8ayjlpzjq\"`\n\nDefault when left out: `\"\"`",
                                     ),
                                 Field::new(At::Body, "status", Kind::Boolean)
                                     .required()
@@ -12849,7 +12849,7 @@ pub static SERVICES: &[Service] = &[
                                     ),
                                 Field::new(At::Body, "description", Kind::Text)
                                     .help(
-                                        "The job level's general description, at most 5,000 characters, shown wherever no description for the viewer's language is set. Empty when left out.\n\nExample: `\"公司内部中高级职称，有一定专业技术能力的人员\"`",
+                                        "The job level's general description, at most 5,000 characters, shown wherever no description for the viewer's language is set. Empty when left out.\n\nExample: `\"公司内部中高级职称，有一定专业技术能力的人员\"`\n\nDefault when left out: `\"\"`",
                                     ),
                                 Field::new(At::Body, "order", Kind::Integer)
                                     .help(
@@ -12937,7 +12937,7 @@ pub static SERVICES: &[Service] = &[
                                     ),
                                 Field::new(At::Body, "description", Kind::Text)
                                     .help(
-                                        "The job level's general description, at most 5,000 characters, shown wherever no description for the viewer's language is set. Leave it out to keep the current value.\n\nExample: `\"公司内部中高级职称，有一定专业技术能力的人员\"`",
+                                        "The job level's general description, shown wherever no description for the viewer's language is set. Leave it out to keep the current value.\n\nExample: `\"公司内部中高级职称，有一定专业技术能力的人员\"`",
                                     ),
                                 Field::new(At::Body, "order", Kind::Integer)
                                     .help(
@@ -13165,8 +13165,9 @@ pub static SERVICES: &[Service] = &[
                                         "The unit's id, as returned when the unit was created or listed by the unit list endpoint.\n\nExample: `\"BU121\"`",
                                     ),
                                 Field::new(At::Body, "name", Kind::Text)
+                                    .required()
                                     .help(
-                                        "The unit's new name, 1 to 100 characters, not used by another unit of the same type; the page says to always send it.\n\nExample: `\"消费者事业部\"`",
+                                        "The unit's new name, 1 to 100 characters, not used by another unit of the same type.\n\nExample: `\"消费者事业部\"`",
                                     ),
                             ],
                         ),
@@ -13544,21 +13545,33 @@ pub static SERVICES: &[Service] = &[
                         ),
                     Endpoint::new(
                             "contact.v3.user.list",
-                            "获取用户列表 — List users of a department.",
+                            "获取用户列表 — List users of a department (historic version).",
                             Output::Data,
                         )
                         .fields(
                             &[
                                 Field::new(At::Query, "user_id_type", Kind::Text)
-                                    .help("Type `string`."),
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "Which kind of user id the answer uses.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
                                 Field::new(At::Query, "department_id_type", Kind::Text)
-                                    .help("Type `string`."),
+                                    .choices(&["department_id", "open_department_id"])
+                                    .help(
+                                        "Which kind of department id the request and the answer use.\n\nExample: `\"open_department_id\"`\n\nDefault when left out: `\"open_department_id\"`",
+                                    ),
                                 Field::new(At::Query, "department_id", Kind::Text)
-                                    .help("Type `string`."),
+                                    .help(
+                                        "The department whose direct members to list, in the kind `department_id_type` names (`0` is the root); left out, see the description.\n\nExample: `\"od-xxxxxxxxxxxxx\"`",
+                                    ),
                                 Field::new(At::Query, "page_token", Kind::Text)
-                                    .help("Type `string`."),
+                                    .help(
+                                        "Where to continue; leave it out on the first call and pass the `page_token` of the previous answer afterwards.\n\nExample: `\"AQD9/Rn9eij9Pm39ED40/dk53s4Ebp882DYfFaPFbz00L4CMZJrqGdzNyc8BcZtDbwVUvRmQTvyMYicnGWrde9X56TgdBuS%2BJKiSIkdexPw=\"`",
+                                    ),
                                 Field::new(At::Query, "page_size", Kind::Integer)
-                                    .help("Type `int32`."),
+                                    .help(
+                                        "How many users one page holds, at most 100.\n\nExample: `10`",
+                                    ),
                             ],
                         ),
                     Endpoint::new(
@@ -13585,7 +13598,7 @@ pub static SERVICES: &[Service] = &[
                                     ),
                                 Field::new(At::Body, "name", Kind::Text)
                                     .help(
-                                        "The user's default name, at most 255 characters.\n\nExample: `\"张三\"`",
+                                        "The user's default name, 1 to 255 characters.\n\nExample: `\"张三\"`",
                                     ),
                                 Field::new(At::Body, "en_name", Kind::Text)
                                     .help(
@@ -13660,7 +13673,7 @@ pub static SERVICES: &[Service] = &[
                                     ),
                                 Field::new(At::Body, "job_title", Kind::Text)
                                     .help(
-                                        "The job title, at most 255 characters; a title not yet in the tenant's list is created (at most 10,000), and a blank string clears it.\n\nExample: `\"xxxxx\"`",
+                                        "The job title, at most 255 characters (error 41063 names 100); a title not yet in the tenant's list is created (at most 10,000), and a blank string clears it.\n\nExample: `\"xxxxx\"`",
                                     ),
                                 Field::new(At::Body, "is_frozen", Kind::Boolean)
                                     .help("Whether the user is suspended.\n\nExample: `false`"),
@@ -13763,7 +13776,7 @@ pub static SERVICES: &[Service] = &[
                                     ),
                                 Field::new(At::Body, "mobile_visible", Kind::Boolean)
                                     .help(
-                                        "Whether other employees can see the mobile number (true for now when left out).\n\nExample: `false`",
+                                        "Whether other employees can see the mobile number (true for now when left out).\n\nExample: `false`\n\nDefault when left out: `true`",
                                     ),
                                 Field::new(At::Body, "gender", Kind::Integer)
                                     .help("The user's gender.\n\nExample: `1`"),
@@ -13873,7 +13886,7 @@ pub static SERVICES: &[Service] = &[
                             &[
                                 Field::new(At::Query, "page_size", Kind::Integer)
                                     .help(
-                                        "How many work cities one page holds.\n\nExample: `10`\n\nDefault when left out: `10`",
+                                        "How many work cities one page holds, 1 to 50.\n\nExample: `10`\n\nDefault when left out: `10`",
                                     ),
                                 Field::new(At::Query, "page_token", Kind::Text)
                                     .help(
@@ -13887,11 +13900,11 @@ pub static SERVICES: &[Service] = &[
     ),
     Service::new(
         "directory",
-        "The `directory` service.",
+        "Organization directory: manage employees and departments, and the search-and-visibility rules with connected organizations.",
         &[
             Resource::new(
                 "collaboration_rule",
-                "The `collaboration_rule` resource of `directory`.",
+                "Search-and-visibility rules with a connected organization: create, list, update and delete them.",
                 &[
                     Endpoint::new(
                             "directory.v1.collaboration_rule.create",
@@ -13991,7 +14004,7 @@ pub static SERVICES: &[Service] = &[
             ),
             Resource::new(
                 "collaboration_tenant",
-                "The `collaboration_tenant` resource of `directory`.",
+                "Connected organizations: list them, with the tenant keys the rules need.",
                 &[
                     Endpoint::new(
                             "directory.v1.collaboration_tenant.list",
@@ -14014,7 +14027,7 @@ pub static SERVICES: &[Service] = &[
             ),
             Resource::new(
                 "collboration_share_entity",
-                "The `collboration_share_entity` resource of `directory`.",
+                "The users, departments and user groups both connected organizations share: list them.",
                 &[
                     Endpoint::new(
                             "directory.v1.collboration_share_entity.list",
@@ -14054,7 +14067,7 @@ pub static SERVICES: &[Service] = &[
             ),
             Resource::new(
                 "department",
-                "The `department` resource of `directory`.",
+                "Departments: create, update and delete them, get several by id, list them by filter and search them.",
                 &[
                     Endpoint::new(
                             "directory.v1.department.create",
@@ -14223,7 +14236,7 @@ pub static SERVICES: &[Service] = &[
             ),
             Resource::new(
                 "employee",
-                "The `employee` resource of `directory`.",
+                "Employees: create, update, resign and restore them, mark them as about to leave or employed again, get several by id, list them by filter and search them.",
                 &[
                     Endpoint::new(
                             "directory.v1.employee.create",
@@ -14334,32 +14347,34 @@ pub static SERVICES: &[Service] = &[
                         ),
                     Endpoint::new(
                             "directory.v1.employee.patch",
-                            "更新员工信息",
+                            "更新员工信息 — Update an employee, or freeze or unfreeze them.",
                             Output::Data,
                         )
                         .fields(
                             &[
                                 Field::new(At::Path, "employee_id", Kind::Text)
                                     .required()
-                                    .help("Type `string`.\n\nExample: `\"eehsdna\"`"),
+                                    .help(
+                                        "Id of the employee to update, of the kind employee_id_type names.\n\nExample: `\"eehsdna\"`",
+                                    ),
                                 Field::new(At::Query, "employee_id_type", Kind::Text)
                                     .choices(&["open_id", "union_id", "employee_id"])
                                     .help(
-                                        "Type `EmployeeIdType`.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                        "The kind of employee id used in the path and the body; employee_id needs the directory:employee.base.external_id:read scope.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
                                     ),
                                 Field::new(At::Query, "department_id_type", Kind::Text)
                                     .choices(&["department_id", "open_department_id"])
                                     .help(
-                                        "Type `DepartmentIdType`.\n\nExample: `\"open_department_id\"`\n\nDefault when left out: `\"open_department_id\"`",
+                                        "The kind of department id used in the body.\n\nExample: `\"open_department_id\"`\n\nDefault when left out: `\"open_department_id\"`",
                                     ),
                                 Field::new(At::Body, "employee", Kind::Json)
                                     .required()
-                                    .help("Type `object`."),
+                                    .help("The fields to change."),
                             ],
                         ),
                     Endpoint::new(
                             "directory.v1.employee.regular",
-                            "更新待离职成员为在职",
+                            "更新待离职成员为在职 — Cancel an employee's pending resignation.",
                             Output::Data,
                         )
                         .fields(
@@ -14367,39 +14382,41 @@ pub static SERVICES: &[Service] = &[
                                 Field::new(At::Path, "employee_id", Kind::Text)
                                     .required()
                                     .help(
-                                        "Type `string`; at least 1 characters, at most 255 characters.\n\nExample: `\"d2e1jas\"`",
+                                        "Id of the employee, of the kind employee_id_type names; 1 to 255 characters.\n\nExample: `\"d2e1jas\"`",
                                     ),
                                 Field::new(At::Query, "employee_id_type", Kind::Text)
                                     .choices(&["open_id", "union_id", "employee_id"])
                                     .help(
-                                        "Type `EmployeeIdType`.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                        "The kind of employee id used in the path; employee_id needs the directory:employee.base.external_id:read scope.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
                                     ),
                                 Field::new(At::Query, "department_id_type", Kind::Text)
                                     .choices(&["department_id", "open_department_id"])
                                     .help(
-                                        "Type `DepartmentIdType`.\n\nExample: `\"open_department_id\"`\n\nDefault when left out: `\"open_department_id\"`",
+                                        "The kind of department id used by the call.\n\nExample: `\"open_department_id\"`\n\nDefault when left out: `\"open_department_id\"`",
                                     ),
                             ],
                         ),
                     Endpoint::new(
                             "directory.v1.employee.resurrect",
-                            "恢复离职员工",
+                            "恢复离职员工 — Restore a resigned employee.",
                             Output::Data,
                         )
                         .fields(
                             &[
                                 Field::new(At::Path, "employee_id", Kind::Text)
                                     .required()
-                                    .help("Type `string`.\n\nExample: `\"eedasdas\"`"),
+                                    .help(
+                                        "Id of the resigned employee, of the kind employee_id_type names.\n\nExample: `\"eedasdas\"`",
+                                    ),
                                 Field::new(At::Query, "employee_id_type", Kind::Text)
                                     .choices(&["open_id", "union_id", "employee_id"])
                                     .help(
-                                        "Type `EmployeeIdType`.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                        "The kind of employee id used in the path; employee_id needs the directory:employee.base.external_id:read scope.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
                                     ),
                                 Field::new(At::Query, "department_id_type", Kind::Text)
                                     .choices(&["department_id", "open_department_id"])
                                     .help(
-                                        "Type `DepartmentIdType`.\n\nExample: `\"open_department_id\"`\n\nDefault when left out: `\"open_department_id\"`",
+                                        "The kind of department id used in the body.\n\nExample: `\"open_department_id\"`\n\nDefault when left out: `\"open_department_id\"`",
                                     ),
                                 Field::new(
                                         At::Body,
@@ -14407,10 +14424,10 @@ pub static SERVICES: &[Service] = &[
                                         Kind::Json,
                                     )
                                     .help(
-                                        "Type `array` of `UpsertUserDepartmentSortInfo`; at most 10 items.",
+                                        "The departments to restore the employee into and their sort order there, at most 10.",
                                     ),
                                 Field::new(At::Body, "options", Kind::Json)
-                                    .help("Type `object`."),
+                                    .help("Extra options."),
                             ],
                         ),
                     Endpoint::new(
@@ -14448,7 +14465,7 @@ pub static SERVICES: &[Service] = &[
                         ),
                     Endpoint::new(
                             "directory.v1.employee.to_be_resigned",
-                            "更新在职员工为待离职",
+                            "更新在职员工为待离职 — Mark an employed member as about to leave.",
                             Output::Data,
                         )
                         .fields(
@@ -14456,21 +14473,21 @@ pub static SERVICES: &[Service] = &[
                                 Field::new(At::Path, "employee_id", Kind::Text)
                                     .required()
                                     .help(
-                                        "Type `string`; at least 1 characters, at most 255 characters.\n\nExample: `\"cad2cafa\"`",
+                                        "Id of the employee, of the kind employee_id_type names; 1 to 255 characters.\n\nExample: `\"cad2cafa\"`",
                                     ),
                                 Field::new(At::Query, "employee_id_type", Kind::Text)
                                     .choices(&["open_id", "union_id", "employee_id"])
                                     .help(
-                                        "Type `EmployeeIdType`.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                        "The kind of employee id used in the path; employee_id needs the directory:employee.base.external_id:read scope.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
                                     ),
                                 Field::new(At::Query, "department_id_type", Kind::Text)
                                     .choices(&["department_id", "open_department_id"])
                                     .help(
-                                        "Type `DepartmentIdType`.\n\nExample: `\"open_department_id\"`\n\nDefault when left out: `\"open_department_id\"`",
+                                        "The kind of department id used by the call.\n\nExample: `\"open_department_id\"`\n\nDefault when left out: `\"open_department_id\"`",
                                     ),
                                 Field::new(At::Body, "employee", Kind::Json)
                                     .required()
-                                    .help("Type `object`."),
+                                    .help("The resignation details."),
                             ],
                         ),
                 ],
@@ -17046,7 +17063,7 @@ pub static SERVICES: &[Service] = &[
                                 Field::new(At::Body, "parent_node", Kind::Text)
                                     .required()
                                     .help(
-                                        "Token of the upload point: the document (or place) the media goes into; which token fits which parent_type is in the media overview.",
+                                        "Token of the upload point: the document (or place) the media goes into; which token fits which parent_type is in the media overview.\n\nExample: `\"doccnFivLCfJfblZjGZtxgabcef\"`",
                                     ),
                                 Field::new(At::Body, "size", Kind::Integer)
                                     .required()
@@ -21147,7 +21164,7 @@ pub static SERVICES: &[Service] = &[
                                     ),
                                 Field::new(At::Body, "page_size_per_message", Kind::Integer)
                                     .help(
-                                        "How many reactions to return per message (the page says the default is 10).\n\nExample: `10`",
+                                        "At most how many reactions to return for each message.\n\nExample: `10`\n\nDefault when left out: `10`",
                                     ),
                                 Field::new(At::Body, "reaction_type", Kind::Text)
                                     .help(
@@ -25423,11 +25440,11 @@ pub static SERVICES: &[Service] = &[
     ),
     Service::new(
         "performance",
-        "The `performance` service.",
+        "Performance reviews: cycles, projects, review templates and indicators, key metrics, additional information, user groups, reviewees and their review results.",
         &[
             Resource::new(
                 "activity",
-                "The `activity` resource of `performance`.",
+                "Performance projects: get their configuration (name, mode, status) by cycle or by id.",
                 &[
                     Endpoint::new(
                             "performance.v2.activity.query",
@@ -25457,7 +25474,7 @@ pub static SERVICES: &[Service] = &[
             ),
             Resource::new(
                 "additional_information",
-                "The `additional_information` resource of `performance`.",
+                "Reviewees' additional information: import (create or update) and query it.",
                 &[
                     Endpoint::new(
                             "performance.v2.additional_information.import",
@@ -25541,7 +25558,7 @@ pub static SERVICES: &[Service] = &[
             ),
             Resource::new(
                 "additional_informations_batch",
-                "The `additional_informations_batch` resource of `performance`.",
+                "Reviewees' additional information: delete items in bulk.",
                 &[
                     Endpoint::new(
                             "performance.v2.additional_informations_batch.delete",
@@ -25572,7 +25589,7 @@ pub static SERVICES: &[Service] = &[
             ),
             Resource::new(
                 "indicator",
-                "The `indicator` resource of `performance`.",
+                "Review indicators: list them with their type and rating levels.",
                 &[
                     Endpoint::new(
                             "performance.v2.indicator.query",
@@ -25600,7 +25617,7 @@ pub static SERVICES: &[Service] = &[
             ),
             Resource::new(
                 "metric_detail",
-                "The `metric_detail` resource of `performance`.",
+                "Reviewees' key metric data: enter it and get the results.",
                 &[
                     Endpoint::new(
                             "performance.v2.metric_detail.import",
@@ -25666,7 +25683,7 @@ pub static SERVICES: &[Service] = &[
             ),
             Resource::new(
                 "metric_field",
-                "The `metric_field` resource of `performance`.",
+                "Key metric fields: get their name and type.",
                 &[
                     Endpoint::new(
                             "performance.v2.metric_field.query",
@@ -25686,7 +25703,7 @@ pub static SERVICES: &[Service] = &[
             ),
             Resource::new(
                 "metric_lib",
-                "The `metric_lib` resource of `performance`.",
+                "The metric library: list its metrics with tags, fields and scoring.",
                 &[
                     Endpoint::new(
                             "performance.v2.metric_lib.query",
@@ -25740,7 +25757,7 @@ pub static SERVICES: &[Service] = &[
             ),
             Resource::new(
                 "metric_tag",
-                "The `metric_tag` resource of `performance`.",
+                "Metric tags: list them.",
                 &[
                     Endpoint::new(
                             "performance.v2.metric_tag.list",
@@ -25768,7 +25785,7 @@ pub static SERVICES: &[Service] = &[
             ),
             Resource::new(
                 "metric_template",
-                "The `metric_template` resource of `performance`.",
+                "Key metric templates: list them with their dimensions, metrics and groups.",
                 &[
                     Endpoint::new(
                             "performance.v2.metric_template.query",
@@ -25815,7 +25832,7 @@ pub static SERVICES: &[Service] = &[
             ),
             Resource::new(
                 "question",
-                "The `question` resource of `performance`.",
+                "Tag-based questions: get their configuration and tags.",
                 &[
                     Endpoint::new(
                             "performance.v2.question.query",
@@ -25843,7 +25860,7 @@ pub static SERVICES: &[Service] = &[
             ),
             Resource::new(
                 "review_data_v1",
-                "The `review_data` resource of `performance`. (v1)",
+                "Review results and details: get reviewees' results per cycle and project (v1) or every stage's records and answers (v2). (v1)",
                 &[
                     Endpoint::new(
                             "performance.v1.review_data.query",
@@ -25908,7 +25925,7 @@ pub static SERVICES: &[Service] = &[
             ),
             Resource::new(
                 "review_data_v2",
-                "The `review_data` resource of `performance`. (v2)",
+                "Review results and details: get reviewees' results per cycle and project (v1) or every stage's records and answers (v2). (v2)",
                 &[
                     Endpoint::new(
                             "performance.v2.review_data.query",
@@ -25996,7 +26013,7 @@ pub static SERVICES: &[Service] = &[
             ),
             Resource::new(
                 "review_template",
-                "The `review_template` resource of `performance`.",
+                "Review templates: get their stage templates, units and questions.",
                 &[
                     Endpoint::new(
                             "performance.v2.review_template.query",
@@ -26024,7 +26041,7 @@ pub static SERVICES: &[Service] = &[
             ),
             Resource::new(
                 "reviewee",
-                "The `reviewee` resource of `performance`.",
+                "Reviewees: list those included in a cycle's projects.",
                 &[
                     Endpoint::new(
                             "performance.v2.reviewee.query",
@@ -26069,7 +26086,7 @@ pub static SERVICES: &[Service] = &[
             ),
             Resource::new(
                 "semester",
-                "The `semester` resource of `performance`.",
+                "Performance cycles: list them, filtered by time, year or type.",
                 &[
                     Endpoint::new(
                             "performance.v1.semester.list",
@@ -26149,7 +26166,7 @@ pub static SERVICES: &[Service] = &[
             ),
             Resource::new(
                 "stage_task",
-                "The `stage_task` resource of `performance`.",
+                "Stage tasks: get the tasks of every user or of given users in a cycle.",
                 &[
                     Endpoint::new(
                             "performance.v1.stage_task.find_by_page",
@@ -26237,7 +26254,7 @@ pub static SERVICES: &[Service] = &[
             ),
             Resource::new(
                 "user_group_user_rel",
-                "The `user_group_user_rel` resource of `performance`.",
+                "User groups: replace a group's members.",
                 &[
                     Endpoint::new(
                             "performance.v2.user_group_user_rel.write",
@@ -26280,11 +26297,11 @@ pub static SERVICES: &[Service] = &[
             ),
             Resource::new(
                 "user_info",
-                "The `user_info` resource of `performance`.",
+                "People's snapshots in a cycle: department, direct leader, job family and level.",
                 &[
                     Endpoint::new(
                             "performance.v2.user_info.query",
-                            "获取绩效周期的人员信息",
+                            "获取绩效周期的人员信息 — Get people's department, direct leader, job family and level as of a cycle.",
                             Output::Data,
                         )
                         .fields(
@@ -26292,23 +26309,23 @@ pub static SERVICES: &[Service] = &[
                                 Field::new(At::Query, "user_id_type", Kind::Text)
                                     .choices(&["open_id", "union_id", "user_id"])
                                     .help(
-                                        "Type `string`; one of `\"open_id\"`, `\"union_id\"`, `\"user_id\"`.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                        "The kind of user id used in the request and the answer; user_id needs the contact:user.employee_id:readonly scope.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
                                     ),
                                 Field::new(At::Query, "department_id_type", Kind::Text)
                                     .choices(&["department_id", "open_department_id"])
                                     .help(
-                                        "Type `string`; one of `\"department_id\"`, `\"open_department_id\"`.\n\nExample: `\"open_department_id\"`\n\nDefault when left out: `\"open_department_id\"`",
+                                        "The kind of department id used in the answer.\n\nExample: `\"open_department_id\"`\n\nDefault when left out: `\"open_department_id\"`",
                                     ),
                                 Field::new(At::Body, "semester_id", Kind::Text)
                                     .required()
                                     .help(
-                                        "Type `string`.\n\nExample: `\"6992035450862224940\"`",
+                                        "Id of the cycle (see semester list).\n\nExample: `\"6992035450862224940\"`",
                                     ),
                                 Field::new(At::Body, "user_ids", Kind::Text)
                                     .list()
                                     .required()
                                     .help(
-                                        "Type `array` of `string`; at most 10 items.\n\nExample: `[\"ou_3245842393d09e9428ad4655da6e30b3\"]`",
+                                        "Ids of the people, of the kind user_id_type names; at most 10.\n\nExample: `[\"ou_3245842393d09e9428ad4655da6e30b3\"]`",
                                     ),
                             ],
                         ),

@@ -72,7 +72,7 @@ pub mod compensation;
 #[cfg(feature = "contact")]
 #[cfg_attr(docsrs, doc(cfg(feature = "contact")))]
 pub mod contact;
-/// The `directory` service.
+/// Organization directory: manage employees and departments, and the search-and-visibility rules with connected organizations.
 #[cfg(feature = "directory")]
 #[cfg_attr(docsrs, doc(cfg(feature = "directory")))]
 pub mod directory;
@@ -160,7 +160,7 @@ pub mod passport;
 #[cfg(feature = "payroll")]
 #[cfg_attr(docsrs, doc(cfg(feature = "payroll")))]
 pub mod payroll;
-/// The `performance` service.
+/// Performance reviews: cycles, projects, review templates and indicators, key metrics, additional information, user groups, reviewees and their review results.
 #[cfg(feature = "performance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "performance")))]
 pub mod performance;
@@ -293,7 +293,7 @@ pub trait Api {
     #[cfg(feature = "contact")]
     #[cfg_attr(docsrs, doc(cfg(feature = "contact")))]
     fn contact(&self) -> contact::ContactApi<'_>;
-    /// The `directory` service.
+    /// Organization directory: manage employees and departments, and the search-and-visibility rules with connected organizations.
     #[cfg(feature = "directory")]
     #[cfg_attr(docsrs, doc(cfg(feature = "directory")))]
     fn directory(&self) -> directory::DirectoryApi<'_>;
@@ -375,7 +375,7 @@ pub trait Api {
     #[cfg(feature = "payroll")]
     #[cfg_attr(docsrs, doc(cfg(feature = "payroll")))]
     fn payroll(&self) -> payroll::PayrollApi<'_>;
-    /// The `performance` service.
+    /// Performance reviews: cycles, projects, review templates and indicators, key metrics, additional information, user groups, reviewees and their review results.
     #[cfg(feature = "performance")]
     #[cfg_attr(docsrs, doc(cfg(feature = "performance")))]
     fn performance(&self) -> performance::PerformanceApi<'_>;
@@ -559,7 +559,7 @@ impl Api for ::lark_runtime::Client {
             client: self,
         }
     }
-    /// The `directory` service.
+    /// Organization directory: manage employees and departments, and the search-and-visibility rules with connected organizations.
     #[cfg(feature = "directory")]
     #[cfg_attr(docsrs, doc(cfg(feature = "directory")))]
     fn directory(&self) -> directory::DirectoryApi<'_> {
@@ -699,7 +699,7 @@ impl Api for ::lark_runtime::Client {
             client: self,
         }
     }
-    /// The `performance` service.
+    /// Performance reviews: cycles, projects, review templates and indicators, key metrics, additional information, user groups, reviewees and their review results.
     #[cfg(feature = "performance")]
     #[cfg_attr(docsrs, doc(cfg(feature = "performance")))]
     fn performance(&self) -> performance::PerformanceApi<'_> {

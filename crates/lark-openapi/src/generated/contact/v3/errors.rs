@@ -63,7 +63,7 @@ pub(crate) const CODE_40001_9: ErrorFacts = ErrorFacts::new(
     40001,
     400,
     "param error",
-    "Check the request parameters for mistakes.",
+    "Check the request parameters for mistakes and retry with corrected values.",
     false,
 );
 pub(crate) const CODE_40001_10: ErrorFacts = ErrorFacts::new(
@@ -84,7 +84,7 @@ pub(crate) const CODE_40001_12: ErrorFacts = ErrorFacts::new(
     40001,
     400,
     "param is invalid",
-    "Check the request parameters for mistakes.",
+    "Check the request parameters for mistakes and retry with corrected values.",
     false,
 );
 pub(crate) const CODE_40001_13: ErrorFacts = ErrorFacts::new(
@@ -154,49 +154,49 @@ pub(crate) const CODE_40004: ErrorFacts = ErrorFacts::new(
     40004,
     403,
     "no dept authority error",
-    "",
+    "A department is outside the app's contact data scope; add it in the developer console (data permissions) and publish the app. When the scope follows the app's availability, set the availability when publishing a version.",
     false,
 );
 pub(crate) const CODE_40004_2: ErrorFacts = ErrorFacts::new(
     40004,
     403,
     "no dept authority error",
-    "A department is outside the app's contact data scope; add it in the developer console (data permissions) and publish the app. When the scope follows the app's availability, set the availability when publishing a version.",
+    "The app may not operate on this department; add it to the app's contact data scope.",
     false,
 );
 pub(crate) const CODE_40004_3: ErrorFacts = ErrorFacts::new(
     40004,
     403,
     "no dept authority error",
-    "The app may not operate on this department; add it to the app's contact data scope.",
+    "The department involved must be inside the app's contacts permission scope.",
     false,
 );
 pub(crate) const CODE_40004_4: ErrorFacts = ErrorFacts::new(
     40004,
     403,
     "no dept authority error",
-    "The department involved must be inside the app's contacts permission scope.",
+    "The department is outside the app's contact data scope; add it to the scope and retry.",
     false,
 );
 pub(crate) const CODE_40004_5: ErrorFacts = ErrorFacts::new(
     40004,
     403,
     "no dept authority error",
-    "The department is outside the app's contact data scope; add it to the scope and retry.",
+    "The department must be in the app's contact data scope.",
     false,
 );
 pub(crate) const CODE_40004_6: ErrorFacts = ErrorFacts::new(
     40004,
     403,
     "no dept authority error",
-    "The department must be in the app's contact data scope.",
+    "The department must be in the app's contact data scope; add it in the developer console (permissions, data scope) and publish the app. When the scope follows the app's availability, set the availability when publishing a version.",
     false,
 );
 pub(crate) const CODE_40004_7: ErrorFacts = ErrorFacts::new(
     40004,
     403,
     "no dept authority error",
-    "The department must be in the app's contact data scope; add it in the developer console (permissions, data scope) and publish the app. When the scope follows the app's availability, set the availability when publishing a version.",
+    "The department must be in the app's contact data scope; add it to the scope and retry.",
     false,
 );
 pub(crate) const CODE_40004_8: ErrorFacts = ErrorFacts::new(
@@ -238,63 +238,63 @@ pub(crate) const CODE_40010: ErrorFacts = ErrorFacts::new(
     40010,
     400,
     "chat id is invalid error",
-    "The department group chat id is malformed.",
+    "The department group chat id is malformed; check the chat id sent.",
     false,
 );
 pub(crate) const CODE_40011: ErrorFacts = ErrorFacts::new(
     40011,
     400,
     "page size is invalid",
-    "",
+    "Set page_size between 1 and 100 and call again.",
     false,
 );
 pub(crate) const CODE_40011_2: ErrorFacts = ErrorFacts::new(
     40011,
     400,
     "page size is invalid",
-    "Set page_size between 1 and 100 and call again.",
+    "Set page_size between 1 and 1000 and call again.",
     false,
 );
 pub(crate) const CODE_40011_3: ErrorFacts = ErrorFacts::new(
     40011,
     400,
     "page size is invalid",
-    "Set page_size between 1 and 1000 and call again.",
+    "The page size is invalid; it must be between 1 and 100.",
     false,
 );
 pub(crate) const CODE_40011_4: ErrorFacts = ErrorFacts::new(
     40011,
     400,
     "page size is invalid",
-    "The page size is invalid; it must be between 1 and 100.",
+    "The page_size is not valid; it may not exceed 50.",
     false,
 );
 pub(crate) const CODE_40011_5: ErrorFacts = ErrorFacts::new(
     40011,
     400,
     "page size is invalid",
-    "The page_size is not valid; it may not exceed 50.",
+    "The page_size is not valid; keep it within the documented maximum and retry.",
     false,
 );
 pub(crate) const CODE_40011_6: ErrorFacts = ErrorFacts::new(
     40011,
     400,
     "page size is invalid",
-    "The page_size is not valid; keep it within the documented maximum and retry.",
+    "The page_size is not valid; set it as the parameter description requires.",
     false,
 );
 pub(crate) const CODE_40011_7: ErrorFacts = ErrorFacts::new(
     40011,
     400,
     "page size is invalid",
-    "The page_size is not valid; set it as the parameter description requires.",
+    "The paging parameters are not valid; keep page_size within 50 and retry.",
     false,
 );
 pub(crate) const CODE_40011_8: ErrorFacts = ErrorFacts::new(
     40011,
     400,
     "page size is invalid",
-    "The paging parameters are not valid.",
+    "The paging parameters are not valid; page_size may not exceed 100.",
     false,
 );
 pub(crate) const CODE_40011_9: ErrorFacts = ErrorFacts::new(
@@ -329,45 +329,38 @@ pub(crate) const CODE_40012_3: ErrorFacts = ErrorFacts::new(
     40012,
     400,
     "page token is invalid error",
-    "",
+    "Pass a page_token as its parameter description says (the one the previous page returned).",
     false,
 );
 pub(crate) const CODE_40012_4: ErrorFacts = ErrorFacts::new(
     40012,
     400,
     "page token is invalid error",
-    "Pass a page_token as its parameter description says (the one the previous page returned).",
+    "Pass the page_token exactly as the previous answer returned it.",
     false,
 );
 pub(crate) const CODE_40012_5: ErrorFacts = ErrorFacts::new(
     40012,
     400,
     "page token is invalid error",
-    "Pass the page_token exactly as the previous answer returned it.",
+    "The page token is invalid; pass the `page_token` the previous answer returned.",
     false,
 );
 pub(crate) const CODE_40012_6: ErrorFacts = ErrorFacts::new(
     40012,
     400,
     "page token is invalid error",
-    "The page token is invalid; pass the `page_token` the previous answer returned.",
+    "The page_token is not valid; pass the one the previous answer returned.",
     false,
 );
 pub(crate) const CODE_40012_7: ErrorFacts = ErrorFacts::new(
     40012,
     400,
     "page token is invalid error",
-    "The page_token is not valid.",
-    false,
-);
-pub(crate) const CODE_40012_8: ErrorFacts = ErrorFacts::new(
-    40012,
-    400,
-    "page token is invalid error",
     "The page_token is not valid; pass the one the previous request returned.",
     false,
 );
-pub(crate) const CODE_40012_9: ErrorFacts = ErrorFacts::new(
+pub(crate) const CODE_40012_8: ErrorFacts = ErrorFacts::new(
     40012,
     400,
     "page token is invalid error",
@@ -385,14 +378,21 @@ pub(crate) const CODE_40014_2: ErrorFacts = ErrorFacts::new(
     40014,
     403,
     "no parent dept authority error",
-    "The parent department must be in the app's contact data scope.",
+    "The caller cannot see the parent department (organization visibility); have an administrator widen the visibility or the app's contact data scope.",
     false,
 );
 pub(crate) const CODE_40014_3: ErrorFacts = ErrorFacts::new(
     40014,
     403,
     "no parent dept authority error",
-    "The user cannot see the parent department (organization visibility).",
+    "The parent department must be in the app's contact data scope too; add it to the scope and retry.",
+    false,
+);
+pub(crate) const CODE_40014_4: ErrorFacts = ErrorFacts::new(
+    40014,
+    403,
+    "no parent dept authority error",
+    "The parent department must be in the app's contact data scope; add it to the scope and retry.",
     false,
 );
 pub(crate) const CODE_40015: ErrorFacts = ErrorFacts::new(
@@ -411,6 +411,13 @@ pub(crate) const CODE_40016: ErrorFacts = ErrorFacts::new(
 );
 pub(crate) const CODE_40016_2: ErrorFacts = ErrorFacts::new(
     40016,
+    400,
+    "dept name can not be nul error",
+    "The department name may not be empty; send a non-empty `name`.",
+    false,
+);
+pub(crate) const CODE_40016_3: ErrorFacts = ErrorFacts::new(
+    40016,
     401,
     "dept name can not be nul error",
     "The department name is empty; `name` is required.",
@@ -427,7 +434,7 @@ pub(crate) const CODE_40018: ErrorFacts = ErrorFacts::new(
     40018,
     400,
     "param error",
-    "Check the parameters against their types and descriptions.",
+    "Check the parameters against their types and descriptions, then retry with corrected values.",
     false,
 );
 pub(crate) const CODE_40020: ErrorFacts = ErrorFacts::new(
@@ -759,26 +766,12 @@ pub(crate) const CODE_41031: ErrorFacts = ErrorFacts::new(
     "The tenant does not support user positions; ask technical support if unsure.",
     false,
 );
-pub(crate) const CODE_41031_2: ErrorFacts = ErrorFacts::new(
-    41031,
-    504,
-    "position feature not enable error",
-    "The tenant does not support user positions; ask technical support if unsure.",
-    true,
-);
 pub(crate) const CODE_41032: ErrorFacts = ErrorFacts::new(
     41032,
     504,
     "user multi department feature not enable error",
     "The tenant does not support users in several departments; ask technical support if unsure.",
     false,
-);
-pub(crate) const CODE_41032_2: ErrorFacts = ErrorFacts::new(
-    41032,
-    504,
-    "user multi department feature not enable error",
-    "The tenant does not support users in several departments; ask technical support if unsure.",
-    true,
 );
 pub(crate) const CODE_41033: ErrorFacts = ErrorFacts::new(
     41033,
@@ -910,21 +903,21 @@ pub(crate) const CODE_41050_3: ErrorFacts = ErrorFacts::new(
     41050,
     400,
     "no user authority error",
-    "",
+    "The user is outside the caller's reach: with a tenant token add the user to the app's contact data scope (developer console, permissions, data scope); with a user token the user's organization visibility, set by an administrator, decides.",
     false,
 );
 pub(crate) const CODE_41050_4: ErrorFacts = ErrorFacts::new(
     41050,
     400,
     "no user authority error",
-    "The user is outside the caller's reach: with a tenant token add the user to the app's contact data scope (developer console, permissions, data scope); with a user token the user's organization visibility, set by an administrator, decides.",
+    "The user must be in the app's contact data scope.",
     false,
 );
 pub(crate) const CODE_41050_5: ErrorFacts = ErrorFacts::new(
     41050,
     400,
     "no user authority error",
-    "The user must be in the app's contact data scope.",
+    "The users must be in the app's contact data scope.",
     false,
 );
 pub(crate) const CODE_41050_6: ErrorFacts = ErrorFacts::new(
@@ -1302,7 +1295,7 @@ pub(crate) const CODE_42008_2: ErrorFacts = ErrorFacts::new(
     42008,
     401,
     "tenant id is invalid error",
-    "Check that the calling tenant is valid.",
+    "Check that the calling tenant is valid and owns the resource; call with a token of the right tenant.",
     false,
 );
 pub(crate) const CODE_42008_3: ErrorFacts = ErrorFacts::new(
@@ -1575,8 +1568,8 @@ pub(crate) const CODE_42307_2: ErrorFacts = ErrorFacts::new(
     42307,
     400,
     "job level external id duplicate",
-    "The job level id is duplicated.",
-    false,
+    "A job level id clashed on the platform's side (the create page calls it a system fault); retry the call.",
+    true,
 );
 pub(crate) const CODE_42308: ErrorFacts = ErrorFacts::new(
     42308,
@@ -1701,28 +1694,28 @@ pub(crate) const CODE_43001: ErrorFacts = ErrorFacts::new(
     43001,
     409,
     "dept unit repeat error",
-    "The department's unit id conflicts.",
+    "The department's unit id conflicts with another; check the unit ids and retry.",
     false,
 );
 pub(crate) const CODE_43002: ErrorFacts = ErrorFacts::new(
     43002,
     409,
     "dept unit is still using error",
-    "The department's unit id already exists.",
+    "The department's unit id already exists; check the unit ids and retry.",
     false,
 );
 pub(crate) const CODE_43003: ErrorFacts = ErrorFacts::new(
     43003,
     409,
     "multi dept unit error",
-    "More than one unit id is set for the department.",
+    "More than one unit id is set for the department; a department binds at most one unit.",
     false,
 );
 pub(crate) const CODE_43004: ErrorFacts = ErrorFacts::new(
     43004,
     400,
     "illegal unit error",
-    "The department's unit id is not valid.",
+    "The department's unit id is not valid; take a correct one from the unit list endpoint.",
     false,
 );
 pub(crate) const CODE_43004_2: ErrorFacts = ErrorFacts::new(
@@ -1750,14 +1743,14 @@ pub(crate) const CODE_43007: ErrorFacts = ErrorFacts::new(
     43007,
     400,
     "duplicated department custom id error",
-    "The custom department id is already used; change `department_id` and retry.",
+    "A custom department id is duplicated in the tenant; check the department data and retry.",
     false,
 );
 pub(crate) const CODE_43007_2: ErrorFacts = ErrorFacts::new(
     43007,
     400,
     "duplicated department custom id error",
-    "The custom department id is duplicated in the tenant.",
+    "The custom department id is already used; change `department_id` and retry.",
     false,
 );
 pub(crate) const CODE_43007_3: ErrorFacts = ErrorFacts::new(
@@ -1771,28 +1764,28 @@ pub(crate) const CODE_43008: ErrorFacts = ErrorFacts::new(
     43008,
     400,
     "custom dept id invalid error",
-    "The custom department id is not valid: it may not start with `od-`, be `0`, or exceed 64 characters.",
+    "The custom department id is not valid: it may not start with `od-`, be `0`, or exceed 64 characters; fix it and retry.",
     false,
 );
 pub(crate) const CODE_43009: ErrorFacts = ErrorFacts::new(
     43009,
     400,
     "exceed update custom dept limit error",
-    "The limit on changing custom department ids has been reached.",
+    "The department's custom id has been changed the maximum number of times; do not change it again.",
     false,
 );
 pub(crate) const CODE_43009_2: ErrorFacts = ErrorFacts::new(
     43009,
     400,
     "exceed update custom dept limit error",
-    "The limit on updates has been reached.",
+    "The limit on changing custom department ids has been reached; do not change the id again.",
     false,
 );
 pub(crate) const CODE_43010: ErrorFacts = ErrorFacts::new(
     43010,
     400,
     "big dept forbid recursion error",
-    "The department is too large to be queried this way.",
+    "The department is too large to be queried this way; query a smaller department instead.",
     false,
 );
 pub(crate) const CODE_43011: ErrorFacts = ErrorFacts::new(
@@ -1827,21 +1820,21 @@ pub(crate) const CODE_43013: ErrorFacts = ErrorFacts::new(
     43013,
     400,
     "dept too many children error",
-    "The parent already has the maximum of 1,000 direct sub-departments.",
+    "The parent already has the maximum of 1,000 direct sub-departments; choose another parent.",
     false,
 );
 pub(crate) const CODE_43013_2: ErrorFacts = ErrorFacts::new(
     43013,
     400,
     "dept too many children error",
-    "The parent department already has the maximum number of sub-departments (1,000).",
+    "The parent department already has the maximum number of direct sub-departments (1,000); choose another parent.",
     false,
 );
 pub(crate) const CODE_43013_3: ErrorFacts = ErrorFacts::new(
     43013,
     400,
     "dept too many children error",
-    "The parent department has too many sub-departments.",
+    "The parent department already has the maximum of 1,000 direct sub-departments; create the department under another parent.",
     false,
 );
 pub(crate) const CODE_43016: ErrorFacts = ErrorFacts::new(
@@ -1876,7 +1869,7 @@ pub(crate) const CODE_43021: ErrorFacts = ErrorFacts::new(
     43021,
     400,
     "department chat not exist",
-    "The department has no department group chat.",
+    "The department group chat does not exist; check the department and its chat before retrying.",
     false,
 );
 pub(crate) const CODE_43022: ErrorFacts = ErrorFacts::new(
@@ -1890,14 +1883,14 @@ pub(crate) const CODE_43023: ErrorFacts = ErrorFacts::new(
     43023,
     400,
     "dept structure no permissione",
-    "No permission on the department structure.",
+    "The app has no permission on the department structure; check the app's contact data scope and permissions.",
     false,
 );
 pub(crate) const CODE_43023_2: ErrorFacts = ErrorFacts::new(
     43023,
     400,
     "dept structure no permissione",
-    "The department must be in the app's contact data scope.",
+    "The department must be in the app's contact data scope; add it to the scope and retry.",
     false,
 );
 pub(crate) const CODE_43024: ErrorFacts = ErrorFacts::new(
@@ -1932,7 +1925,7 @@ pub(crate) const CODE_43029: ErrorFacts = ErrorFacts::new(
     43029,
     400,
     "dept name not contain separator",
-    "Department names may not contain a slash (`/`).",
+    "Department names may not contain a slash (`/`); remove it from `name` and `i18n_name` and retry.",
     false,
 );
 pub(crate) const CODE_43030: ErrorFacts = ErrorFacts::new(
@@ -1946,7 +1939,7 @@ pub(crate) const CODE_43031: ErrorFacts = ErrorFacts::new(
     43031,
     400,
     "Unable to edit data from external data sources",
-    "The department comes from an external data source and cannot be edited here.",
+    "The department comes from an external data source and cannot be edited here; change it in that source.",
     false,
 );
 pub(crate) const CODE_43050: ErrorFacts = ErrorFacts::new(
@@ -2030,7 +2023,7 @@ pub(crate) const CODE_43059: ErrorFacts = ErrorFacts::new(
     43059,
     400,
     "unit number exceed limit",
-    "The tenant already has the maximum of 1,000 units.",
+    "The tenant already has the maximum of 1,000 units; delete units no longer needed before creating another.",
     false,
 );
 pub(crate) const CODE_44001: ErrorFacts = ErrorFacts::new(
@@ -2059,7 +2052,7 @@ pub(crate) const CODE_44004: ErrorFacts = ErrorFacts::new(
     400,
     "this user has been joined too many tenants recently",
     "This person has joined too many tenants recently; try again after 24 hours.",
-    false,
+    true,
 );
 pub(crate) const CODE_44006: ErrorFacts = ErrorFacts::new(
     44006,
@@ -2107,8 +2100,8 @@ pub(crate) const CODE_44009: ErrorFacts = ErrorFacts::new(
     44009,
     400,
     "this tenant has been create too many users recently",
-    "Members are being added too often: one mobile number or email can join at most three tenants a day.",
-    false,
+    "Members are being added too often: one mobile number or email can join at most three tenants a day; retry the next day.",
+    true,
 );
 pub(crate) const CODE_44010: ErrorFacts = ErrorFacts::new(
     44010,
@@ -2597,7 +2590,7 @@ pub(crate) const CODE_48001: ErrorFacts = ErrorFacts::new(
     48001,
     400,
     "invalid param",
-    "Check the request parameters for mistakes.",
+    "Check the request parameters for mistakes and retry with corrected values.",
     false,
 );
 pub(crate) const CODE_48002: ErrorFacts = ErrorFacts::new(

@@ -34,7 +34,7 @@ impl Validate for CustomAttrEvent {}
 /// One of a user's departments with its name and its path from the top of the tree.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct DepartmentDetail {
-    /// The department's id.
+    /// The department's id, in the kind `department_id_type` names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub department_id: Option<String>,
     /// The department's name.
@@ -55,14 +55,14 @@ impl Validate for DepartmentDetail {
 #[non_exhaustive]
 pub enum DepartmentEventLeadersItemLeaderType {
     /// `1`: Main leader.
-    Value1,
+    Main,
     /// `2`: Deputy leader.
-    Value2,
+    Deputy,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
 ::lark_runtime::int_enum_traits!(
-    DepartmentEventLeadersItemLeaderType { Value1 = 1, Value2 = 2 }
+    DepartmentEventLeadersItemLeaderType { Main = 1, Deputy = 2 }
 );
 /// One leader of the department.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -213,23 +213,23 @@ impl Validate for FunctionalRoleMember {
 #[non_exhaustive]
 pub enum FunctionalRoleMemberResultReason {
     /// `1`: Done.
-    Value1,
+    Success,
     /// `2`: The user id is not valid.
-    Value2,
+    InvalidUserId,
     /// `3`: No permission to operate on this user.
-    Value3,
+    NoUserPermission,
     /// `4`: The user already has the role.
-    Value4,
+    AlreadyInRole,
     /// `5`: The user does not have the role.
-    Value5,
+    NotInRole,
     /// `6`: No permission over the member's previous administration scope.
-    Value6,
+    NoOldScopePermission,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
 ::lark_runtime::int_enum_traits!(
-    FunctionalRoleMemberResultReason { Value1 = 1, Value2 = 2, Value3 = 3, Value4 = 4,
-    Value5 = 5, Value6 = 6 }
+    FunctionalRoleMemberResultReason { Success = 1, InvalidUserId = 2, NoUserPermission =
+    3, AlreadyInRole = 4, NotInRole = 5, NoOldScopePermission = 6 }
 );
 /// The outcome of adding, removing or changing one functional role member.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -350,14 +350,14 @@ impl Validate for ProductI18nName {}
 #[non_exhaustive]
 pub enum ScopeDepartmentsItemLeadersItemLeaderType {
     /// `1`: Main leader.
-    Value1,
+    Main,
     /// `2`: Deputy leader.
-    Value2,
+    Deputy,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
 ::lark_runtime::int_enum_traits!(
-    ScopeDepartmentsItemLeadersItemLeaderType { Value1 = 1, Value2 = 2 }
+    ScopeDepartmentsItemLeadersItemLeaderType { Main = 1, Deputy = 2 }
 );
 /// One leader of the department.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -444,16 +444,16 @@ impl Validate for ScopeDepartmentsItem {
 #[non_exhaustive]
 pub enum ScopeUsersItemGender {
     /// `0`: Not disclosed.
-    Value0,
+    Undisclosed,
     /// `1`: Male.
-    Value1,
+    Male,
     /// `2`: Female.
-    Value2,
+    Female,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
 ::lark_runtime::int_enum_traits!(
-    ScopeUsersItemGender { Value0 = 0, Value1 = 1, Value2 = 2 }
+    ScopeUsersItemGender { Undisclosed = 0, Male = 1, Female = 2 }
 );
 /// The employee type; custom employee types appear as their own numbers (see the employee type list).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -497,6 +497,18 @@ pub enum ScopeUsersItemCustomAttrsItemType {
     ScopeUsersItemCustomAttrsItemType { Text = "TEXT", Href = "HREF", Enumeration =
     "ENUMERATION", PictureEnum = "PICTURE_ENUM", GenericUser = "GENERIC_USER" }
 );
+/// The kind of reference; always 1 (a user) for now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ScopeUsersItemCustomAttrsItemValueGenericUserType {
+    /// `1`: A user.
+    User,
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
+    Unknown(i64),
+}
+::lark_runtime::int_enum_traits!(
+    ScopeUsersItemCustomAttrsItemValueGenericUserType { User = 1 }
+);
 /// For a GENERIC_USER field, the referenced person.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ScopeUsersItemCustomAttrsItemValueGenericUser {
@@ -505,9 +517,13 @@ pub struct ScopeUsersItemCustomAttrsItemValueGenericUser {
     pub id: Option<String>,
     /// The kind of reference; always 1 (a user) for now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<i32>,
+    pub r#type: Option<ScopeUsersItemCustomAttrsItemValueGenericUserType>,
 }
-impl Validate for ScopeUsersItemCustomAttrsItemValueGenericUser {}
+impl Validate for ScopeUsersItemCustomAttrsItemValueGenericUser {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("type"), &self.r#type);
+    }
+}
 /// The custom field's value.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ScopeUsersItemCustomAttrsItemValue {
@@ -723,30 +739,30 @@ impl Validate for UserAssignInfo {
 #[non_exhaustive]
 pub enum UserGroupType {
     /// `1`: An ordinary group with members added by hand.
-    Value1,
+    Normal,
     /// `2`: A dynamic group whose members follow rules.
-    Value2,
+    Dynamic,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-::lark_runtime::int_enum_traits!(UserGroupType { Value1 = 1, Value2 = 2 });
+::lark_runtime::int_enum_traits!(UserGroupType { Normal = 1, Dynamic = 2 });
 /// Where the computation of the group's members stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UserGroupStatus {
     /// `0`: Unknown.
-    Value0,
+    UnknownValue,
     /// `1`: Members computed.
-    Value1,
+    Computed,
     /// `2`: Computing members.
-    Value2,
+    Computing,
     /// `3`: Computing members failed.
-    Value3,
+    ComputeFailed,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
 ::lark_runtime::int_enum_traits!(
-    UserGroupStatus { Value0 = 0, Value1 = 1, Value2 = 2, Value3 = 3 }
+    UserGroupStatus { UnknownValue = 0, Computed = 1, Computing = 2, ComputeFailed = 3 }
 );
 /// A user group.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -793,16 +809,24 @@ impl Validate for UserId {}
 /// A user's sort position in one department.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserOrder {
-    /// The department this position applies to, in the kind `department_id_type` names.
+    /// The department this position applies to, in the kind `department_id_type` names; in a request it must be one of the user's `department_ids`.
+    ///
+    /// Example: `"od-4e6ac4d14bcd5071a37a39de902c7141"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub department_id: Option<String>,
     /// The user's position within that department; larger values come first.
+    ///
+    /// Example: `100`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_order: Option<i32>,
     /// This department's position among the user's departments; larger values come first.
+    ///
+    /// Example: `100`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub department_order: Option<i32>,
     /// Whether this is the user's primary department, the one with the largest `department_order`.
+    ///
+    /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_primary_dept: Option<bool>,
 }

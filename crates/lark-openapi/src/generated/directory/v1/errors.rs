@@ -133,24 +133,10 @@ pub(crate) const CODE_2221103: ErrorFacts = ErrorFacts::new(
     2221103,
     400,
     "Mobile already exists",
-    "",
-    false,
-);
-pub(crate) const CODE_2221103_2: ErrorFacts = ErrorFacts::new(
-    2221103,
-    400,
-    "Mobile already exists",
     "The mobile number is already used; change it.",
     false,
 );
 pub(crate) const CODE_2221104: ErrorFacts = ErrorFacts::new(
-    2221104,
-    400,
-    "Email already exists",
-    "",
-    false,
-);
-pub(crate) const CODE_2221104_2: ErrorFacts = ErrorFacts::new(
     2221104,
     400,
     "Email already exists",
@@ -161,24 +147,10 @@ pub(crate) const CODE_2221106: ErrorFacts = ErrorFacts::new(
     2221106,
     400,
     "Invalid mobile",
-    "",
-    false,
-);
-pub(crate) const CODE_2221106_2: ErrorFacts = ErrorFacts::new(
-    2221106,
-    400,
-    "Invalid mobile",
     "The mobile number is invalid; change it.",
     false,
 );
 pub(crate) const CODE_2221107: ErrorFacts = ErrorFacts::new(
-    2221107,
-    400,
-    "Invalid email",
-    "",
-    false,
-);
-pub(crate) const CODE_2221107_2: ErrorFacts = ErrorFacts::new(
     2221107,
     400,
     "Invalid email",
@@ -189,24 +161,10 @@ pub(crate) const CODE_2221109: ErrorFacts = ErrorFacts::new(
     2221109,
     400,
     "Name contains sensitive info",
-    "",
-    false,
-);
-pub(crate) const CODE_2221109_2: ErrorFacts = ErrorFacts::new(
-    2221109,
-    400,
-    "Name contains sensitive info",
     "The name contains sensitive content; change it.",
     false,
 );
 pub(crate) const CODE_2221111: ErrorFacts = ErrorFacts::new(
-    2221111,
-    400,
-    "Exceeds certified seat limit",
-    "",
-    false,
-);
-pub(crate) const CODE_2221111_2: ErrorFacts = ErrorFacts::new(
     2221111,
     400,
     "Exceeds certified seat limit",
@@ -217,24 +175,10 @@ pub(crate) const CODE_2221112: ErrorFacts = ErrorFacts::new(
     2221112,
     400,
     "Exceeds billing plan seat limit",
-    "",
-    false,
-);
-pub(crate) const CODE_2221112_2: ErrorFacts = ErrorFacts::new(
-    2221112,
-    400,
-    "Exceeds billing plan seat limit",
     "The plan's seat limit is exceeded; change the seats.",
     false,
 );
 pub(crate) const CODE_2221113: ErrorFacts = ErrorFacts::new(
-    2221113,
-    400,
-    "Mobile or email not set",
-    "",
-    false,
-);
-pub(crate) const CODE_2221113_2: ErrorFacts = ErrorFacts::new(
     2221113,
     400,
     "Mobile or email not set",
@@ -245,24 +189,17 @@ pub(crate) const CODE_2221114: ErrorFacts = ErrorFacts::new(
     2221114,
     400,
     "User must have a mobile in China",
-    "",
+    "A mobile number is required for members in China.",
     false,
 );
 pub(crate) const CODE_2221114_2: ErrorFacts = ErrorFacts::new(
     2221114,
     400,
     "User must have a mobile in China",
-    "A mobile number is required for members in China.",
+    "Members in China must have a China mobile number; add one.",
     false,
 );
 pub(crate) const CODE_2221115: ErrorFacts = ErrorFacts::new(
-    2221115,
-    400,
-    "ExternalID is not unique",
-    "",
-    false,
-);
-pub(crate) const CODE_2221115_2: ErrorFacts = ErrorFacts::new(
     2221115,
     400,
     "ExternalID is not unique",
@@ -273,7 +210,7 @@ pub(crate) const CODE_2221116: ErrorFacts = ErrorFacts::new(
     2221116,
     400,
     "Invalid ExternalID",
-    "",
+    "The custom employee id is invalid; change it.",
     false,
 );
 pub(crate) const CODE_2221116_2: ErrorFacts = ErrorFacts::new(
@@ -287,13 +224,6 @@ pub(crate) const CODE_2221118: ErrorFacts = ErrorFacts::new(
     2221118,
     400,
     "Enterprise email already exists",
-    "",
-    false,
-);
-pub(crate) const CODE_2221118_2: ErrorFacts = ErrorFacts::new(
-    2221118,
-    400,
-    "Enterprise email already exists",
     "The enterprise email is already used; change it.",
     false,
 );
@@ -301,17 +231,10 @@ pub(crate) const CODE_2221123: ErrorFacts = ErrorFacts::new(
     2221123,
     400,
     "The user refused to join the tenant and cannot be resurrect",
-    "",
+    "The person declined to join the tenant and cannot be restored; ask them to agree first.",
     false,
 );
 pub(crate) const CODE_2221125: ErrorFacts = ErrorFacts::new(
-    2221125,
-    400,
-    "The number of members within the department exceeds the limit. Please contact an administrator for help",
-    "",
-    false,
-);
-pub(crate) const CODE_2221125_2: ErrorFacts = ErrorFacts::new(
     2221125,
     400,
     "The number of members within the department exceeds the limit. Please contact an administrator for help",
@@ -322,13 +245,6 @@ pub(crate) const CODE_2221126: ErrorFacts = ErrorFacts::new(
     2221126,
     400,
     "Enterprise email domain unavailable",
-    "",
-    false,
-);
-pub(crate) const CODE_2221126_2: ErrorFacts = ErrorFacts::new(
-    2221126,
-    400,
-    "Enterprise email domain unavailable",
     "The enterprise email's domain is not available; change the address.",
     false,
 );
@@ -336,31 +252,24 @@ pub(crate) const CODE_2221129: ErrorFacts = ErrorFacts::new(
     2221129,
     400,
     "User department is empty",
-    "",
+    "The employee has no department; set employee_order_in_departments.",
     false,
 );
 pub(crate) const CODE_2221129_2: ErrorFacts = ErrorFacts::new(
     2221129,
     400,
     "User department is empty",
-    "The employee has no department; set employee_order_in_departments.",
+    "The employee would have no department; fix employee_order_in_departments.",
     false,
 );
 pub(crate) const CODE_2221140: ErrorFacts = ErrorFacts::new(
     2221140,
     400,
     "Department number exceeds limit",
-    "",
+    "The department's member limit is reached; check and adjust it.",
     false,
 );
 pub(crate) const CODE_2221141: ErrorFacts = ErrorFacts::new(
-    2221141,
-    400,
-    "Unable to join multiple departments. Please upgrade relevant 'Organizational Structure Visible'.",
-    "",
-    false,
-);
-pub(crate) const CODE_2221141_2: ErrorFacts = ErrorFacts::new(
     2221141,
     400,
     "Unable to join multiple departments. Please upgrade relevant 'Organizational Structure Visible'.",
@@ -371,24 +280,10 @@ pub(crate) const CODE_2221144: ErrorFacts = ErrorFacts::new(
     2221144,
     400,
     "EmployeeType not found",
-    "",
-    false,
-);
-pub(crate) const CODE_2221144_2: ErrorFacts = ErrorFacts::new(
-    2221144,
-    400,
-    "EmployeeType not found",
     "The employee type does not exist; change employment_type.",
     false,
 );
 pub(crate) const CODE_2221145: ErrorFacts = ErrorFacts::new(
-    2221145,
-    400,
-    "EmployeeType inactive",
-    "",
-    false,
-);
-pub(crate) const CODE_2221145_2: ErrorFacts = ErrorFacts::new(
     2221145,
     400,
     "EmployeeType inactive",
@@ -399,24 +294,10 @@ pub(crate) const CODE_2221146: ErrorFacts = ErrorFacts::new(
     2221146,
     400,
     "Enterprise email alias exceeds limit",
-    "",
-    false,
-);
-pub(crate) const CODE_2221146_2: ErrorFacts = ErrorFacts::new(
-    2221146,
-    400,
-    "Enterprise email alias exceeds limit",
     "An enterprise email alias is too long; use at most 255 characters.",
     false,
 );
 pub(crate) const CODE_2221147: ErrorFacts = ErrorFacts::new(
-    2221147,
-    400,
-    "Enterprise email address in recycle bin",
-    "",
-    false,
-);
-pub(crate) const CODE_2221147_2: ErrorFacts = ErrorFacts::new(
     2221147,
     400,
     "Enterprise email address in recycle bin",
@@ -427,7 +308,7 @@ pub(crate) const CODE_2221156: ErrorFacts = ErrorFacts::new(
     2221156,
     400,
     "Unable to edit verified mobile",
-    "",
+    "A verified mobile number cannot be edited here; leave it unchanged or change it another way.",
     false,
 );
 pub(crate) const CODE_2221163: ErrorFacts = ErrorFacts::new(
@@ -441,24 +322,10 @@ pub(crate) const CODE_2221164: ErrorFacts = ErrorFacts::new(
     2221164,
     400,
     "User name exceeds limit",
-    "",
-    false,
-);
-pub(crate) const CODE_2221164_2: ErrorFacts = ErrorFacts::new(
-    2221164,
-    400,
-    "User name exceeds limit",
     "The name is too long; use at most 64 characters.",
     false,
 );
 pub(crate) const CODE_2221165: ErrorFacts = ErrorFacts::new(
-    2221165,
-    400,
-    "User en_name exceeds limit",
-    "",
-    false,
-);
-pub(crate) const CODE_2221165_2: ErrorFacts = ErrorFacts::new(
     2221165,
     400,
     "User en_name exceeds limit",
@@ -469,24 +336,10 @@ pub(crate) const CODE_2221166: ErrorFacts = ErrorFacts::new(
     2221166,
     400,
     "User another_name exceeds limit",
-    "",
-    false,
-);
-pub(crate) const CODE_2221166_2: ErrorFacts = ErrorFacts::new(
-    2221166,
-    400,
-    "User another_name exceeds limit",
     "The alias is too long; use at most 64 characters.",
     false,
 );
 pub(crate) const CODE_2221175: ErrorFacts = ErrorFacts::new(
-    2221175,
-    400,
-    "Feishu only supports +86mobile",
-    "",
-    false,
-);
-pub(crate) const CODE_2221175_2: ErrorFacts = ErrorFacts::new(
     2221175,
     400,
     "Feishu only supports +86mobile",
@@ -497,24 +350,17 @@ pub(crate) const CODE_2221176: ErrorFacts = ErrorFacts::new(
     2221176,
     400,
     "Add Feishu allow list tenant. Email must be included with non+86mobile",
-    "",
+    "A Feishu tenant adding a mobile number outside +86 must also give an email.",
     false,
 );
 pub(crate) const CODE_2221176_2: ErrorFacts = ErrorFacts::new(
     2221176,
     400,
     "Add Feishu allow list tenant. Email must be included with non+86mobile",
-    "A Feishu tenant adding a mobile number outside +86 must also give an email.",
+    "A Feishu tenant setting a mobile number outside +86 must also give an email.",
     false,
 );
 pub(crate) const CODE_2221181: ErrorFacts = ErrorFacts::new(
-    2221181,
-    400,
-    "Department does not exist",
-    "",
-    false,
-);
-pub(crate) const CODE_2221181_2: ErrorFacts = ErrorFacts::new(
     2221181,
     400,
     "Department does not exist",
@@ -525,7 +371,7 @@ pub(crate) const CODE_2221182: ErrorFacts = ErrorFacts::new(
     2221182,
     400,
     "Unable to freeze tenant founder",
-    "",
+    "The tenant's founder cannot be frozen; choose another employee.",
     false,
 );
 pub(crate) const CODE_2221183: ErrorFacts = ErrorFacts::new(
@@ -546,24 +392,10 @@ pub(crate) const CODE_2221191: ErrorFacts = ErrorFacts::new(
     2221191,
     400,
     "Invalid extension number",
-    "",
-    false,
-);
-pub(crate) const CODE_2221191_2: ErrorFacts = ErrorFacts::new(
-    2221191,
-    400,
-    "Invalid extension number",
     "The extension number is invalid; change it.",
     false,
 );
 pub(crate) const CODE_2221192: ErrorFacts = ErrorFacts::new(
-    2221192,
-    400,
-    "Repeated extension number within the tenant",
-    "",
-    false,
-);
-pub(crate) const CODE_2221192_2: ErrorFacts = ErrorFacts::new(
     2221192,
     400,
     "Repeated extension number within the tenant",
@@ -574,13 +406,6 @@ pub(crate) const CODE_2221193: ErrorFacts = ErrorFacts::new(
     2221193,
     400,
     "Extension number exceeds limit",
-    "",
-    false,
-);
-pub(crate) const CODE_2221193_2: ErrorFacts = ErrorFacts::new(
-    2221193,
-    400,
-    "Extension number exceeds limit",
     "The extension number is too long; use at most 99 characters.",
     false,
 );
@@ -588,7 +413,7 @@ pub(crate) const CODE_2221210: ErrorFacts = ErrorFacts::new(
     2221210,
     400,
     "Invalid join date",
-    "",
+    "The join date is invalid; send YYYY-MM-DD.",
     false,
 );
 pub(crate) const CODE_2221210_2: ErrorFacts = ErrorFacts::new(
@@ -602,24 +427,31 @@ pub(crate) const CODE_2221213: ErrorFacts = ErrorFacts::new(
     2221213,
     400,
     "Resign date invalid or earlier than join date or empty",
-    "",
+    "The resignation date is empty, malformed or before the join date; fix it.",
+    false,
+);
+pub(crate) const CODE_2221213_2: ErrorFacts = ErrorFacts::new(
+    2221213,
+    400,
+    "Resign date invalid or earlier than join date or empty",
+    "The resignation date is malformed, empty or before the join date; fix it.",
     false,
 );
 pub(crate) const CODE_2221214: ErrorFacts = ErrorFacts::new(
     2221214,
     400,
     "Resign reason invalid or not match resign type",
-    "",
+    "The resignation reason does not match the resignation type; make them match.",
+    false,
+);
+pub(crate) const CODE_2221214_2: ErrorFacts = ErrorFacts::new(
+    2221214,
+    400,
+    "Resign reason invalid or not match resign type",
+    "The resignation reason is invalid or does not match the resignation type; make them match.",
     false,
 );
 pub(crate) const CODE_2221216: ErrorFacts = ErrorFacts::new(
-    2221216,
-    400,
-    "Invalid work country or region",
-    "",
-    false,
-);
-pub(crate) const CODE_2221216_2: ErrorFacts = ErrorFacts::new(
     2221216,
     400,
     "Invalid work country or region",
@@ -630,24 +462,10 @@ pub(crate) const CODE_2221217: ErrorFacts = ErrorFacts::new(
     2221217,
     400,
     "WorkplaceID not found",
-    "",
-    false,
-);
-pub(crate) const CODE_2221217_2: ErrorFacts = ErrorFacts::new(
-    2221217,
-    400,
-    "WorkplaceID not found",
     "The work place does not exist; change work_place_id.",
     false,
 );
 pub(crate) const CODE_2221221: ErrorFacts = ErrorFacts::new(
-    2221221,
-    400,
-    "DottedLineLeaderID exceeds length limit",
-    "",
-    false,
-);
-pub(crate) const CODE_2221221_2: ErrorFacts = ErrorFacts::new(
     2221221,
     400,
     "DottedLineLeaderID exceeds length limit",
@@ -658,24 +476,10 @@ pub(crate) const CODE_2221222: ErrorFacts = ErrorFacts::new(
     2221222,
     400,
     "Invalid dottedLineLeaderID",
-    "",
-    false,
-);
-pub(crate) const CODE_2221222_2: ErrorFacts = ErrorFacts::new(
-    2221222,
-    400,
-    "Invalid dottedLineLeaderID",
     "A dotted-line manager id is invalid; change dotted_line_leader_ids.",
     false,
 );
 pub(crate) const CODE_2221223: ErrorFacts = ErrorFacts::new(
-    2221223,
-    400,
-    "Invalid job title ID",
-    "",
-    false,
-);
-pub(crate) const CODE_2221223_2: ErrorFacts = ErrorFacts::new(
     2221223,
     400,
     "Invalid job title ID",
@@ -686,17 +490,17 @@ pub(crate) const CODE_2221231: ErrorFacts = ErrorFacts::new(
     2221231,
     400,
     "Resign type invalid or not match resign reason",
-    "",
+    "The resignation type does not match the reason; make them match.",
+    false,
+);
+pub(crate) const CODE_2221231_2: ErrorFacts = ErrorFacts::new(
+    2221231,
+    400,
+    "Resign type invalid or not match resign reason",
+    "The resignation type is invalid or does not match the reason; make them match.",
     false,
 );
 pub(crate) const CODE_2221238: ErrorFacts = ErrorFacts::new(
-    2221238,
-    400,
-    "DottedLineLeaderID loop error",
-    "",
-    false,
-);
-pub(crate) const CODE_2221238_2: ErrorFacts = ErrorFacts::new(
     2221238,
     400,
     "DottedLineLeaderID loop error",
@@ -707,24 +511,10 @@ pub(crate) const CODE_2221239: ErrorFacts = ErrorFacts::new(
     2221239,
     400,
     "Leader loop error",
-    "",
-    false,
-);
-pub(crate) const CODE_2221239_2: ErrorFacts = ErrorFacts::new(
-    2221239,
-    400,
-    "Leader loop error",
     "The direct managers form a loop; change leader_id.",
     false,
 );
 pub(crate) const CODE_2221240: ErrorFacts = ErrorFacts::new(
-    2221240,
-    400,
-    "JobNumber not unique",
-    "",
-    false,
-);
-pub(crate) const CODE_2221240_2: ErrorFacts = ErrorFacts::new(
     2221240,
     400,
     "JobNumber not unique",
@@ -735,13 +525,6 @@ pub(crate) const CODE_2221242: ErrorFacts = ErrorFacts::new(
     2221242,
     400,
     "Invalid custom field",
-    "",
-    false,
-);
-pub(crate) const CODE_2221242_2: ErrorFacts = ErrorFacts::new(
-    2221242,
-    400,
-    "Invalid custom field",
     "A custom field is invalid; change custom_field_values.",
     false,
 );
@@ -749,24 +532,38 @@ pub(crate) const CODE_2221246: ErrorFacts = ErrorFacts::new(
     2221246,
     400,
     "User staff status not updated",
-    "",
+    "The employee's status was not updated; check that the employee is about to leave.",
+    false,
+);
+pub(crate) const CODE_2221246_2: ErrorFacts = ErrorFacts::new(
+    2221246,
+    400,
+    "User staff status not updated",
+    "The status was not updated: the employee is already about to leave.",
     false,
 );
 pub(crate) const CODE_2221248: ErrorFacts = ErrorFacts::new(
     2221248,
     400,
     "Resurrect exceeds seat limit",
-    "",
+    "The seat limit is exceeded; change the seats given.",
     false,
 );
 pub(crate) const CODE_2221252: ErrorFacts = ErrorFacts::new(
     2221252,
     400,
     "Hybrid license tenant prohibits passing empty licenses to create users",
-    "",
+    "A tenant with mixed licences may not pass empty licences; give valid seats.",
     false,
 );
 pub(crate) const CODE_2221252_2: ErrorFacts = ErrorFacts::new(
+    2221252,
+    400,
+    "Hybrid license tenant prohibits passing empty licenses to create users",
+    "A tenant with mixed licences must give subscription_ids (from the tenant seat query endpoint).",
+    false,
+);
+pub(crate) const CODE_2221252_3: ErrorFacts = ErrorFacts::new(
     2221252,
     400,
     "Hybrid license tenant prohibits passing empty licenses to create users",
@@ -777,13 +574,6 @@ pub(crate) const CODE_2221253: ErrorFacts = ErrorFacts::new(
     2221253,
     400,
     "Designated licenseID is insufficient",
-    "",
-    false,
-);
-pub(crate) const CODE_2221253_2: ErrorFacts = ErrorFacts::new(
-    2221253,
-    400,
-    "Designated licenseID is insufficient",
     "Not enough seats left; change the seats given.",
     false,
 );
@@ -791,10 +581,17 @@ pub(crate) const CODE_2221254: ErrorFacts = ErrorFacts::new(
     2221254,
     400,
     "Designated licenseID is invalid",
-    "",
+    "The seat ids given are invalid; check them.",
     false,
 );
 pub(crate) const CODE_2221254_2: ErrorFacts = ErrorFacts::new(
+    2221254,
+    400,
+    "Designated licenseID is invalid",
+    "The seat ids given are invalid; take valid ones from the tenant seat query endpoint.",
+    false,
+);
+pub(crate) const CODE_2221254_3: ErrorFacts = ErrorFacts::new(
     2221254,
     400,
     "Designated licenseID is invalid",
@@ -805,24 +602,10 @@ pub(crate) const CODE_2221255: ErrorFacts = ErrorFacts::new(
     2221255,
     400,
     "Main department must be the first",
-    "",
-    false,
-);
-pub(crate) const CODE_2221255_2: ErrorFacts = ErrorFacts::new(
-    2221255,
-    400,
-    "Main department must be the first",
     "List the main department first in employee_order_in_departments.",
     false,
 );
 pub(crate) const CODE_2221263: ErrorFacts = ErrorFacts::new(
-    2221263,
-    400,
-    "Tenant has not activated multi geo",
-    "",
-    false,
-);
-pub(crate) const CODE_2221263_2: ErrorFacts = ErrorFacts::new(
     2221263,
     400,
     "Tenant has not activated multi geo",
@@ -833,24 +616,10 @@ pub(crate) const CODE_2221264: ErrorFacts = ErrorFacts::new(
     2221264,
     400,
     "User geo does not exist",
-    "",
-    false,
-);
-pub(crate) const CODE_2221264_2: ErrorFacts = ErrorFacts::new(
-    2221264,
-    400,
-    "User geo does not exist",
     "The geo does not exist; use one of the tenant's geos (from the geo list endpoint), in lower case.",
     false,
 );
 pub(crate) const CODE_2221265: ErrorFacts = ErrorFacts::new(
-    2221265,
-    400,
-    "The application does not have permission to write to the geo",
-    "",
-    false,
-);
-pub(crate) const CODE_2221265_2: ErrorFacts = ErrorFacts::new(
     2221265,
     400,
     "The application does not have permission to write to the geo",
@@ -861,13 +630,6 @@ pub(crate) const CODE_2221266: ErrorFacts = ErrorFacts::new(
     2221266,
     400,
     "The application does not have permission to write to the SubscriptionID",
-    "",
-    false,
-);
-pub(crate) const CODE_2221266_2: ErrorFacts = ErrorFacts::new(
-    2221266,
-    400,
-    "The application does not have permission to write to the SubscriptionID",
     "The app may not assign seats; apply for the directory:employee.base.subscription_ids:write scope.",
     false,
 );
@@ -875,66 +637,59 @@ pub(crate) const CODE_2221268: ErrorFacts = ErrorFacts::new(
     2221268,
     400,
     "Tenant not in the access list",
-    "",
+    "The tenant may not restore employees; check that it is on the access list.",
     false,
 );
 pub(crate) const CODE_2221269: ErrorFacts = ErrorFacts::new(
     2221269,
     400,
     "Resurrect user info duplicated",
-    "",
+    "The employee's details clash with an employed member; change the clashing member first.",
     false,
 );
 pub(crate) const CODE_2221270: ErrorFacts = ErrorFacts::new(
     2221270,
     400,
     "Can't resurrect user in delete process",
-    "",
+    "The employee is still being resigned; retry a little later.",
     true,
 );
 pub(crate) const CODE_2221271: ErrorFacts = ErrorFacts::new(
     2221271,
     400,
     "User exceed billing seats limit",
-    "",
+    "The billing seat limit is reached; ask an administrator to add seats.",
     false,
 );
 pub(crate) const CODE_2221272: ErrorFacts = ErrorFacts::new(
     2221272,
     400,
     "User exceed tenant limit",
-    "",
+    "The tenant's member limit is reached; check and adjust it.",
     false,
 );
 pub(crate) const CODE_2221273: ErrorFacts = ErrorFacts::new(
     2221273,
     400,
     "User exceed certification seats limit",
-    "",
+    "The certified seat limit is reached; ask an administrator to add certified seats.",
     false,
 );
 pub(crate) const CODE_2221274: ErrorFacts = ErrorFacts::new(
     2221274,
     400,
     "User exceed feature contact seats limit",
-    "",
+    "The contact seat limit is reached; raise it.",
     false,
 );
 pub(crate) const CODE_2221275: ErrorFacts = ErrorFacts::new(
     2221275,
     400,
     "Tenant version not allow resurrection",
-    "",
+    "The tenant's plan does not allow restoring employees; upgrade it.",
     false,
 );
 pub(crate) const CODE_2221278: ErrorFacts = ErrorFacts::new(
-    2221278,
-    400,
-    "Invalid enterprise email",
-    "",
-    false,
-);
-pub(crate) const CODE_2221278_2: ErrorFacts = ErrorFacts::new(
     2221278,
     400,
     "Invalid enterprise email",
@@ -945,21 +700,21 @@ pub(crate) const CODE_2221292: ErrorFacts = ErrorFacts::new(
     2221292,
     400,
     "User department is disabled",
-    "",
+    "A department of the employee is disabled; ask an administrator to enable it, or choose another department.",
     false,
 );
 pub(crate) const CODE_2221292_2: ErrorFacts = ErrorFacts::new(
     2221292,
     400,
     "User department is disabled",
-    "A department of the employee is disabled; ask an administrator to enable it, or choose another department.",
+    "A department of the employee is disabled; move the employee to an enabled department or enable it.",
     false,
 );
 pub(crate) const CODE_2221293: ErrorFacts = ErrorFacts::new(
     2221293,
     400,
-    "Only allow update preResignedresigned employee's resign info field",
-    "",
+    "Only allow update preResigned\\resigned employee's resign info field",
+    "Resignation fields (remark, type, reason, date) may only be set on employees about to leave or resigned.",
     false,
 );
 pub(crate) const CODE_2221300: ErrorFacts = ErrorFacts::new(
@@ -1253,38 +1008,31 @@ pub(crate) const CODE_2224001: ErrorFacts = ErrorFacts::new(
     2224001,
     400,
     "No permission to operate",
-    "",
+    "No permission: check the app's scopes and that the tenant's plan is Business Professional or higher.",
     false,
 );
 pub(crate) const CODE_2224001_2: ErrorFacts = ErrorFacts::new(
     2224001,
     400,
     "No permission to operate",
-    "No permission: check the app's scopes and that the tenant's plan is Business Professional or higher.",
+    "The app lacks the endpoint's scope; apply for it and retry.",
     false,
 );
 pub(crate) const CODE_2224001_3: ErrorFacts = ErrorFacts::new(
     2224001,
     400,
     "No permission to operate",
-    "The app lacks the endpoint's scope; apply for it and retry.",
+    "The app lacks the endpoint's scope; apply for it.",
     false,
 );
 pub(crate) const CODE_2224001_4: ErrorFacts = ErrorFacts::new(
     2224001,
     400,
     "No permission to operate",
-    "The app lacks the endpoint's scope; apply for it.",
-    false,
-);
-pub(crate) const CODE_2224001_5: ErrorFacts = ErrorFacts::new(
-    2224001,
-    400,
-    "No permission to operate",
     "The caller is not a connected organization administrator; ask the super administrator to make it one.",
     false,
 );
-pub(crate) const CODE_2224001_6: ErrorFacts = ErrorFacts::new(
+pub(crate) const CODE_2224001_5: ErrorFacts = ErrorFacts::new(
     2224001,
     400,
     "No permission to operate",
@@ -1295,38 +1043,45 @@ pub(crate) const CODE_2224002: ErrorFacts = ErrorFacts::new(
     2224002,
     400,
     "No permission to operate record",
-    "",
+    "No permission on this record: check the app's data scope and that the department may be deleted.",
     false,
 );
 pub(crate) const CODE_2224002_2: ErrorFacts = ErrorFacts::new(
     2224002,
     400,
     "No permission to operate record",
-    "No permission on this record: check the app's data scope and that the department may be deleted.",
+    "No permission on this record: check the app's data scope and that the member may be changed.",
     false,
 );
 pub(crate) const CODE_2224002_3: ErrorFacts = ErrorFacts::new(
     2224002,
     400,
     "No permission to operate record",
-    "No permission on this record: check the app's data scope and that the member may be changed.",
+    "No permission on this record: check the app's data scope and that the member may be created.",
     false,
 );
 pub(crate) const CODE_2224002_4: ErrorFacts = ErrorFacts::new(
     2224002,
     400,
     "No permission to operate record",
-    "No permission on this record: check the app's data scope and that the member may be created.",
+    "No permission on this record: check the app's data scope and that the member may be restored.",
     false,
 );
 pub(crate) const CODE_2224002_5: ErrorFacts = ErrorFacts::new(
     2224002,
     400,
     "No permission to operate record",
-    "No permission on this record; ask an administrator for data access to it.",
+    "No permission on this record: check the app's data scope and that the member may be updated.",
     false,
 );
 pub(crate) const CODE_2224002_6: ErrorFacts = ErrorFacts::new(
+    2224002,
+    400,
+    "No permission to operate record",
+    "No permission on this record; ask an administrator for data access to it.",
+    false,
+);
+pub(crate) const CODE_2224002_7: ErrorFacts = ErrorFacts::new(
     2224002,
     400,
     "No permission to operate record",
@@ -1337,38 +1092,31 @@ pub(crate) const CODE_2224003: ErrorFacts = ErrorFacts::new(
     2224003,
     400,
     "No permission to operate dependent object",
-    "",
+    "No permission on a related object (the parent department or a leader); check the app's access to them.",
     false,
 );
 pub(crate) const CODE_2224003_2: ErrorFacts = ErrorFacts::new(
     2224003,
     400,
     "No permission to operate dependent object",
-    "No permission on a related object (the parent department or a leader); check the app's access to them.",
+    "No permission on a related object: check the app's access to the department being deleted.",
     false,
 );
 pub(crate) const CODE_2224003_3: ErrorFacts = ErrorFacts::new(
     2224003,
     400,
     "No permission to operate dependent object",
-    "No permission on a related object: check the app's access to the department being deleted.",
+    "No permission on a related object: check the app's access to the employee's departments.",
     false,
 );
 pub(crate) const CODE_2224003_4: ErrorFacts = ErrorFacts::new(
     2224003,
     400,
     "No permission to operate dependent object",
-    "No permission on a related object: check the app's access to the employee's departments.",
-    false,
-);
-pub(crate) const CODE_2224003_5: ErrorFacts = ErrorFacts::new(
-    2224003,
-    400,
-    "No permission to operate dependent object",
     "No permission on a related object: check the app's access to the target departments.",
     false,
 );
-pub(crate) const CODE_2224003_6: ErrorFacts = ErrorFacts::new(
+pub(crate) const CODE_2224003_5: ErrorFacts = ErrorFacts::new(
     2224003,
     400,
     "No permission to operate dependent object",

@@ -6,15 +6,15 @@
 pub mod types;
 /// Error facts shared by the endpoints of this version.
 pub(crate) mod errors;
-/// The `collaboration_rule` resource.
+/// Search-and-visibility rules with a connected organization: create, list, update and delete them.
 pub mod collaboration_rule;
-/// The `collaboration_tenant` resource.
+/// Connected organizations: list them, with the tenant keys the rules need.
 pub mod collaboration_tenant;
-/// The `collboration_share_entity` resource.
+/// The users, departments and user groups both connected organizations share: list them.
 pub mod collboration_share_entity;
-/// The `department` resource.
+/// Departments: create, update and delete them, get several by id, list them by filter and search them.
 pub mod department;
-/// The `employee` resource.
+/// Employees: create, update, resign and restore them, mark them as about to leave or employed again, get several by id, list them by filter and search them.
 pub mod employee;
 /// Endpoints below `directory::v1`; reach it from a client through [`Api`](crate::Api).
 #[derive(Debug, Clone, Copy)]
@@ -22,7 +22,7 @@ pub struct DirectoryV1Api<'a> {
     pub(crate) client: &'a ::lark_runtime::Client,
 }
 impl<'a> DirectoryV1Api<'a> {
-    /// The `collaboration_rule` resource.
+    /// Search-and-visibility rules with a connected organization: create, list, update and delete them.
     pub fn collaboration_rule(
         &self,
     ) -> collaboration_rule::DirectoryV1CollaborationRuleApi<'a> {
@@ -30,7 +30,7 @@ impl<'a> DirectoryV1Api<'a> {
             client: self.client,
         }
     }
-    /// The `collaboration_tenant` resource.
+    /// Connected organizations: list them, with the tenant keys the rules need.
     pub fn collaboration_tenant(
         &self,
     ) -> collaboration_tenant::DirectoryV1CollaborationTenantApi<'a> {
@@ -38,7 +38,7 @@ impl<'a> DirectoryV1Api<'a> {
             client: self.client,
         }
     }
-    /// The `collboration_share_entity` resource.
+    /// The users, departments and user groups both connected organizations share: list them.
     pub fn collboration_share_entity(
         &self,
     ) -> collboration_share_entity::DirectoryV1CollborationShareEntityApi<'a> {
@@ -46,13 +46,13 @@ impl<'a> DirectoryV1Api<'a> {
             client: self.client,
         }
     }
-    /// The `department` resource.
+    /// Departments: create, update and delete them, get several by id, list them by filter and search them.
     pub fn department(&self) -> department::DirectoryV1DepartmentApi<'a> {
         department::DirectoryV1DepartmentApi {
             client: self.client,
         }
     }
-    /// The `employee` resource.
+    /// Employees: create, update, resign and restore them, mark them as about to leave or employed again, get several by id, list them by filter and search them.
     pub fn employee(&self) -> employee::DirectoryV1EmployeeApi<'a> {
         employee::DirectoryV1EmployeeApi {
             client: self.client,

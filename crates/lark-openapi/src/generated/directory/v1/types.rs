@@ -255,6 +255,9 @@ pub struct Department {
     /// Whether the department has sub-departments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_child: Option<bool>,
+    /// Employee ids of the department's HR business partners (HRBPs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hrbps: Option<Vec<String>>,
     /// The department's leaders.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leaders: Option<Vec<crate::directory::v1::types::DepartmentLeader>>,
@@ -548,6 +551,29 @@ pub enum EmployeeWorkEntityStaffStatus {
     EmployeeWorkEntityStaffStatus { Employed = 1, Resigned = 2, PendingOnboarding = 3,
     OnboardingCancelled = 4, PendingResignation = 5 }
 );
+/// One position the employee holds.
+#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+pub struct EmployeePosition {
+    /// Code of the position.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position_code: Option<String>,
+    /// Name of the position.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position_name: Option<String>,
+    /// Id of the employee's manager in this position.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leader_id: Option<String>,
+    /// Code of the manager's position.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leader_position_code: Option<String>,
+    /// Whether this is the employee's main position.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_main_position: Option<bool>,
+    /// Id of the department the position belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department_id: Option<String>,
+}
+impl Validate for EmployeePosition {}
 /// An employee's work information; only the fields asked for in required_fields and allowed by the caller's field scopes are set.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct EmployeeWorkEntity {
@@ -575,6 +601,9 @@ pub struct EmployeeWorkEntity {
     /// The employee's HR status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub staff_status: Option<EmployeeWorkEntityStaffStatus>,
+    /// The employee's positions (posts), one of them the main one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub positions: Option<Vec<EmployeePosition>>,
     /// The employee's job title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_title: Option<crate::directory::v1::types::JobTitle>,
@@ -602,6 +631,7 @@ impl Validate for EmployeeWorkEntity {
         violations.check(&at.field("work_place"), &self.work_place);
         violations.check(&at.field("work_station"), &self.work_station);
         violations.check(&at.field("staff_status"), &self.staff_status);
+        violations.check(&at.field("positions"), &self.positions);
         violations.check(&at.field("job_title"), &self.job_title);
         violations.check(&at.field("job_level"), &self.job_level);
         violations.check(&at.field("job_family"), &self.job_family);
@@ -615,6 +645,9 @@ pub struct EnumValue {
     /// Ids of the chosen options.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enum_ids: Option<Vec<String>>,
+    /// Name of the chosen option.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enum_name: Option<String>,
     /// Whether the options are text or images.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enum_type: Option<crate::directory::v1::types::EnumValueType>,
@@ -1125,6 +1158,9 @@ pub struct UserValue {
     /// Ids of the people, of the kind employee_id_type names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ids: Option<Vec<String>>,
+    /// Kind of the people listed; the pages do not say what its values mean (their examples carry "1").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_type: Option<String>,
 }
 impl Validate for UserValue {}
 /// The value of a person custom field, as requests send it.

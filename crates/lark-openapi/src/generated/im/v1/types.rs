@@ -565,6 +565,20 @@ impl Validate for Operator {
         violations.check(&at.field("operator_type"), &self.operator_type);
     }
 }
+/// The kind of id `operator_id` is: open_id for a user, app_id for an app.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PinOperatorIdType {
+    /// `"open_id"`: A user pinned it; `operator_id` is their open_id.
+    OpenId,
+    /// `"app_id"`: An app pinned it; `operator_id` is its app_id.
+    AppId,
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
+    Unknown(String),
+}
+::lark_runtime::string_enum_traits!(
+    PinOperatorIdType { OpenId = "open_id", AppId = "app_id" }
+);
 /// A pin on a message.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct Pin {
@@ -579,12 +593,16 @@ pub struct Pin {
     pub operator_id: Option<String>,
     /// The kind of id `operator_id` is: open_id for a user, app_id for an app.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub operator_id_type: Option<String>,
+    pub operator_id_type: Option<PinOperatorIdType>,
     /// When the pin was made, in milliseconds since the epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_time: Option<String>,
 }
-impl Validate for Pin {}
+impl Validate for Pin {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("operator_id_type"), &self.operator_id_type);
+    }
+}
 /// What kind of sender it is.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]

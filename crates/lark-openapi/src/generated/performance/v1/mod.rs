@@ -8,11 +8,11 @@ pub mod types;
 pub(crate) mod errors;
 /// Events of the `performance::v1` API.
 pub mod events;
-/// The `review_data` resource.
+/// Review results and details: get reviewees' results per cycle and project (v1) or every stage's records and answers (v2).
 pub mod review_data;
-/// The `semester` resource.
+/// Performance cycles: list them, filtered by time, year or type.
 pub mod semester;
-/// The `stage_task` resource.
+/// Stage tasks: get the tasks of every user or of given users in a cycle.
 pub mod stage_task;
 /// Endpoints below `performance::v1`; reach it from a client through [`Api`](crate::Api).
 #[derive(Debug, Clone, Copy)]
@@ -20,19 +20,19 @@ pub struct PerformanceV1Api<'a> {
     pub(crate) client: &'a ::lark_runtime::Client,
 }
 impl<'a> PerformanceV1Api<'a> {
-    /// The `review_data` resource.
+    /// Review results and details: get reviewees' results per cycle and project (v1) or every stage's records and answers (v2).
     pub fn review_data(&self) -> review_data::PerformanceV1ReviewDataApi<'a> {
         review_data::PerformanceV1ReviewDataApi {
             client: self.client,
         }
     }
-    /// The `semester` resource.
+    /// Performance cycles: list them, filtered by time, year or type.
     pub fn semester(&self) -> semester::PerformanceV1SemesterApi<'a> {
         semester::PerformanceV1SemesterApi {
             client: self.client,
         }
     }
-    /// The `stage_task` resource.
+    /// Stage tasks: get the tasks of every user or of given users in a cycle.
     pub fn stage_task(&self) -> stage_task::PerformanceV1StageTaskApi<'a> {
         stage_task::PerformanceV1StageTaskApi {
             client: self.client,

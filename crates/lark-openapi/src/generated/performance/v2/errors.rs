@@ -7,17 +7,10 @@ pub(crate) const CODE_1580101: ErrorFacts = ErrorFacts::new(
     1580101,
     500,
     "internal error",
-    "",
-    true,
-);
-pub(crate) const CODE_1580101_2: ErrorFacts = ErrorFacts::new(
-    1580101,
-    500,
-    "internal error",
     "A server-side fault; retry later, and contact technical support with the error if it persists.",
     true,
 );
-pub(crate) const CODE_1580101_3: ErrorFacts = ErrorFacts::new(
+pub(crate) const CODE_1580101_2: ErrorFacts = ErrorFacts::new(
     1580101,
     500,
     "internal error",
@@ -28,24 +21,17 @@ pub(crate) const CODE_1580102: ErrorFacts = ErrorFacts::new(
     1580102,
     400,
     "param is invalid",
-    "",
+    "A request parameter is invalid; check the parameters.",
     false,
 );
 pub(crate) const CODE_1580102_2: ErrorFacts = ErrorFacts::new(
     1580102,
     400,
     "param is invalid",
-    "A request parameter is invalid; check the parameters.",
-    false,
-);
-pub(crate) const CODE_1580102_3: ErrorFacts = ErrorFacts::new(
-    1580102,
-    400,
-    "param is invalid",
     "Check the parameters sent.",
     false,
 );
-pub(crate) const CODE_1580102_4: ErrorFacts = ErrorFacts::new(
+pub(crate) const CODE_1580102_3: ErrorFacts = ErrorFacts::new(
     1580102,
     400,
     "param is invalid",
@@ -249,13 +235,6 @@ pub(crate) const CODE_1580403: ErrorFacts = ErrorFacts::new(
     false,
 );
 pub(crate) const CODE_1580901: ErrorFacts = ErrorFacts::new(
-    1580901,
-    400,
-    "tenant no licnese",
-    "",
-    false,
-);
-pub(crate) const CODE_1580901_2: ErrorFacts = ErrorFacts::new(
     1580901,
     400,
     "tenant no licnese",

@@ -6,35 +6,35 @@
 pub mod types;
 /// Error facts shared by the endpoints of this version.
 pub(crate) mod errors;
-/// The `activity` resource.
+/// Performance projects: get their configuration (name, mode, status) by cycle or by id.
 pub mod activity;
-/// The `additional_information` resource.
+/// Reviewees' additional information: import (create or update) and query it.
 pub mod additional_information;
-/// The `additional_informations_batch` resource.
+/// Reviewees' additional information: delete items in bulk.
 pub mod additional_informations_batch;
-/// The `indicator` resource.
+/// Review indicators: list them with their type and rating levels.
 pub mod indicator;
-/// The `metric_detail` resource.
+/// Reviewees' key metric data: enter it and get the results.
 pub mod metric_detail;
-/// The `metric_field` resource.
+/// Key metric fields: get their name and type.
 pub mod metric_field;
-/// The `metric_lib` resource.
+/// The metric library: list its metrics with tags, fields and scoring.
 pub mod metric_lib;
-/// The `metric_tag` resource.
+/// Metric tags: list them.
 pub mod metric_tag;
-/// The `metric_template` resource.
+/// Key metric templates: list them with their dimensions, metrics and groups.
 pub mod metric_template;
-/// The `question` resource.
+/// Tag-based questions: get their configuration and tags.
 pub mod question;
-/// The `review_data` resource.
+/// Review results and details: get reviewees' results per cycle and project (v1) or every stage's records and answers (v2).
 pub mod review_data;
-/// The `review_template` resource.
+/// Review templates: get their stage templates, units and questions.
 pub mod review_template;
-/// The `reviewee` resource.
+/// Reviewees: list those included in a cycle's projects.
 pub mod reviewee;
-/// The `user_group_user_rel` resource.
+/// User groups: replace a group's members.
 pub mod user_group_user_rel;
-/// The `user_info` resource.
+/// People's snapshots in a cycle: department, direct leader, job family and level.
 pub mod user_info;
 /// Endpoints below `performance::v2`; reach it from a client through [`Api`](crate::Api).
 #[derive(Debug, Clone, Copy)]
@@ -42,13 +42,13 @@ pub struct PerformanceV2Api<'a> {
     pub(crate) client: &'a ::lark_runtime::Client,
 }
 impl<'a> PerformanceV2Api<'a> {
-    /// The `activity` resource.
+    /// Performance projects: get their configuration (name, mode, status) by cycle or by id.
     pub fn activity(&self) -> activity::PerformanceV2ActivityApi<'a> {
         activity::PerformanceV2ActivityApi {
             client: self.client,
         }
     }
-    /// The `additional_information` resource.
+    /// Reviewees' additional information: import (create or update) and query it.
     pub fn additional_information(
         &self,
     ) -> additional_information::PerformanceV2AdditionalInformationApi<'a> {
@@ -56,7 +56,7 @@ impl<'a> PerformanceV2Api<'a> {
             client: self.client,
         }
     }
-    /// The `additional_informations_batch` resource.
+    /// Reviewees' additional information: delete items in bulk.
     pub fn additional_informations_batch(
         &self,
     ) -> additional_informations_batch::PerformanceV2AdditionalInformationsBatchApi<'a> {
@@ -64,37 +64,37 @@ impl<'a> PerformanceV2Api<'a> {
             client: self.client,
         }
     }
-    /// The `indicator` resource.
+    /// Review indicators: list them with their type and rating levels.
     pub fn indicator(&self) -> indicator::PerformanceV2IndicatorApi<'a> {
         indicator::PerformanceV2IndicatorApi {
             client: self.client,
         }
     }
-    /// The `metric_detail` resource.
+    /// Reviewees' key metric data: enter it and get the results.
     pub fn metric_detail(&self) -> metric_detail::PerformanceV2MetricDetailApi<'a> {
         metric_detail::PerformanceV2MetricDetailApi {
             client: self.client,
         }
     }
-    /// The `metric_field` resource.
+    /// Key metric fields: get their name and type.
     pub fn metric_field(&self) -> metric_field::PerformanceV2MetricFieldApi<'a> {
         metric_field::PerformanceV2MetricFieldApi {
             client: self.client,
         }
     }
-    /// The `metric_lib` resource.
+    /// The metric library: list its metrics with tags, fields and scoring.
     pub fn metric_lib(&self) -> metric_lib::PerformanceV2MetricLibApi<'a> {
         metric_lib::PerformanceV2MetricLibApi {
             client: self.client,
         }
     }
-    /// The `metric_tag` resource.
+    /// Metric tags: list them.
     pub fn metric_tag(&self) -> metric_tag::PerformanceV2MetricTagApi<'a> {
         metric_tag::PerformanceV2MetricTagApi {
             client: self.client,
         }
     }
-    /// The `metric_template` resource.
+    /// Key metric templates: list them with their dimensions, metrics and groups.
     pub fn metric_template(
         &self,
     ) -> metric_template::PerformanceV2MetricTemplateApi<'a> {
@@ -102,19 +102,19 @@ impl<'a> PerformanceV2Api<'a> {
             client: self.client,
         }
     }
-    /// The `question` resource.
+    /// Tag-based questions: get their configuration and tags.
     pub fn question(&self) -> question::PerformanceV2QuestionApi<'a> {
         question::PerformanceV2QuestionApi {
             client: self.client,
         }
     }
-    /// The `review_data` resource.
+    /// Review results and details: get reviewees' results per cycle and project (v1) or every stage's records and answers (v2).
     pub fn review_data(&self) -> review_data::PerformanceV2ReviewDataApi<'a> {
         review_data::PerformanceV2ReviewDataApi {
             client: self.client,
         }
     }
-    /// The `review_template` resource.
+    /// Review templates: get their stage templates, units and questions.
     pub fn review_template(
         &self,
     ) -> review_template::PerformanceV2ReviewTemplateApi<'a> {
@@ -122,13 +122,13 @@ impl<'a> PerformanceV2Api<'a> {
             client: self.client,
         }
     }
-    /// The `reviewee` resource.
+    /// Reviewees: list those included in a cycle's projects.
     pub fn reviewee(&self) -> reviewee::PerformanceV2RevieweeApi<'a> {
         reviewee::PerformanceV2RevieweeApi {
             client: self.client,
         }
     }
-    /// The `user_group_user_rel` resource.
+    /// User groups: replace a group's members.
     pub fn user_group_user_rel(
         &self,
     ) -> user_group_user_rel::PerformanceV2UserGroupUserRelApi<'a> {
@@ -136,7 +136,7 @@ impl<'a> PerformanceV2Api<'a> {
             client: self.client,
         }
     }
-    /// The `user_info` resource.
+    /// People's snapshots in a cycle: department, direct leader, job family and level.
     pub fn user_info(&self) -> user_info::PerformanceV2UserInfoApi<'a> {
         user_info::PerformanceV2UserInfoApi {
             client: self.client,

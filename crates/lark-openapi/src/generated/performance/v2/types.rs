@@ -3,45 +3,45 @@
 
 //! Named types shared by the `performance` v2 endpoints.
 use ::lark_runtime::__private::prelude::*;
-/// AdditionalInformation
+/// One item of a reviewee's additional information, as the import and query endpoints return it.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct AdditionalInformation {
-    /// Type `string`.
+    /// The item's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub item_id: Option<String>,
-    /// Type `string`.
+    /// The item's id in an external system; empty when none was given on import.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
-    /// Type `string`.
+    /// Id of the reviewee, of the kind user_id_type names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reviewee_user_id: Option<String>,
-    /// Type `string`.
+    /// The matter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub item: Option<String>,
-    /// Type `string`.
+    /// The time, as free text (its format is not checked).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time: Option<String>,
-    /// Type `string`.
+    /// The detailed description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detailed_description: Option<String>,
 }
 impl Validate for AdditionalInformation {}
-/// CooperationProject
+/// A cooperation project, with the reviewer's and the reviewee's roles in it.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CooperationProject {
-    /// Type `string`.
+    /// The cooperation project's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// Type `I18n`.
+    /// The cooperation project's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<crate::performance::v2::types::I18n>,
-    /// Type `array` of `CooperationRole`.
+    /// The project roles of reviewer and reviewee.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roles: Option<Vec<crate::performance::v2::types::CooperationRole>>,
-    /// Type `array` of `CooperationUserRole`.
+    /// The reviewer's project roles.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_roles: Option<Vec<crate::performance::v2::types::CooperationUserRole>>,
-    /// Type `array` of `CooperationUserRole`.
+    /// The reviewee's project roles.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub underling_roles: Option<Vec<crate::performance::v2::types::CooperationUserRole>>,
 }
@@ -53,13 +53,13 @@ impl Validate for CooperationProject {
         violations.check(&at.field("underling_roles"), &self.underling_roles);
     }
 }
-/// CooperationRole
+/// A pair of project roles: the reviewer's and the reviewee's.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CooperationRole {
-    /// Type `CooperationUserRole`.
+    /// The reviewer's role in the project; empty when no project roles are configured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reviewer_role: Option<crate::performance::v2::types::CooperationUserRole>,
-    /// Type `CooperationUserRole`.
+    /// The reviewee's role in the project; empty when no project roles are configured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reviewee_role: Option<crate::performance::v2::types::CooperationUserRole>,
 }
@@ -69,13 +69,13 @@ impl Validate for CooperationRole {
         violations.check(&at.field("reviewee_role"), &self.reviewee_role);
     }
 }
-/// CooperationUserRole
+/// A role in a cooperation project.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CooperationUserRole {
-    /// Type `string`.
+    /// The role's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_id: Option<String>,
-    /// Type `I18n`.
+    /// The role's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<crate::performance::v2::types::I18n>,
 }
@@ -84,39 +84,39 @@ impl Validate for CooperationUserRole {
         violations.check(&at.field("name"), &self.name);
     }
 }
-/// I18n
+/// A name or text in Chinese and English.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct I18n {
-    /// Type `string`.
+    /// The Chinese text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zh_cn: Option<String>,
-    /// Type `string`.
+    /// The English text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub en_us: Option<String>,
 }
 impl Validate for I18n {}
-/// User
+/// A user's ids in answers: the open_id and the id of the kind user_id_type names.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct User {
-    /// Type `string`.
+    /// The user's open_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_id: Option<String>,
-    /// Type `string`.
+    /// The user's id, of the kind user_id_type names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 impl Validate for User {}
-/// UserIdType
+/// The kind of user id a request uses and an answer returns.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UserIdType {
-    /// `"open_id"`
+    /// `"open_id"`: The user's id within one app.
     OpenId,
-    /// `"union_id"`
+    /// `"union_id"`: The user's id across one developer's apps.
     UnionId,
-    /// `"user_id"`
+    /// `"user_id"`: The user's id within the tenant; needs the contact:user.employee_id:readonly scope.
     UserId,
-    /// `"people_admin_id"`
+    /// `"people_admin_id"`: The user's people admin id.
     PeopleAdminId,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),

@@ -142,6 +142,7 @@ impl Incoming for UpdateRequest {
         #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "file_type")]
+            #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
             file_type: Option<UpdateRequestFileType>,
             #[serde(default, rename = "file_name")]
             #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]

@@ -28,7 +28,7 @@ pub struct ListRequestBuilder {
     page_token: Option<String>,
 }
 impl ListRequestBuilder {
-    /// How many fields one page holds.
+    /// How many fields one page holds, 1 to 100.
     ///
     /// Example: `10`
     ///
@@ -131,8 +131,8 @@ pub enum ListError {
 }
 impl DocumentedError for ListError {
     const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
-        (Self::PageTokenIsInvalidError, crate::contact::v3::errors::CODE_40012_6),
-        (Self::PageSizeIsInvalid, crate::contact::v3::errors::CODE_40011_4),
+        (Self::PageTokenIsInvalidError, crate::contact::v3::errors::CODE_40012_5),
+        (Self::PageSizeIsInvalid, crate::contact::v3::errors::CODE_40011_3),
     ];
 }
 ::lark_runtime::documented_error_traits!(ListError);

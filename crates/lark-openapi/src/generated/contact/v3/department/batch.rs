@@ -85,6 +85,8 @@ impl BatchRequestBuilder {
 }
 impl Validate for BatchRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations
+            .items(&at.field("department_ids"), &self.department_ids, None, Some(50));
         violations.check(&at.field("department_id_type"), &self.department_id_type);
         violations.check(&at.field("user_id_type"), &self.user_id_type);
     }
@@ -145,9 +147,9 @@ pub struct BatchResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum BatchError {
-    /// `40001` param is invalid (HTTP 400). Check the request parameters for mistakes.
+    /// `40001` param is invalid (HTTP 400). Check the request parameters for mistakes and retry with corrected values.
     ParamIsInvalid,
-    /// `43010` big dept forbid recursion error (HTTP 400). The department is too large to be queried this way.
+    /// `43010` big dept forbid recursion error (HTTP 400). The department is too large to be queried this way; query a smaller department instead.
     BigDeptForbidRecursionError,
     /// `40003` internal error (HTTP 400). An internal fault; retry, and if it persists report the request's X-Request-Id to technical support. Retrying can succeed.
     InternalError,
@@ -176,13 +178,13 @@ impl DocumentedError for BatchError {
         (Self::DeptInfoIsNullError, crate::contact::v3::errors::CODE_40008),
         (Self::NoParentDeptAuthorityError, crate::contact::v3::errors::CODE_40014),
         (Self::PageSizeIsMoreThan50, crate::contact::v3::errors::CODE_40011_10),
-        (Self::PageTokenIsInvalidError, crate::contact::v3::errors::CODE_40012_9),
+        (Self::PageTokenIsInvalidError, crate::contact::v3::errors::CODE_40012_8),
         (Self::TenantIdIsInvalidError, crate::contact::v3::errors::CODE_42008_3),
         (
             Self::DuplicatedDepartmentUnitCustomIdError,
             crate::contact::v3::errors::CODE_43007_3,
         ),
-        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_5),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_4),
     ];
 }
 ::lark_runtime::documented_error_traits!(BatchError);
@@ -190,15 +192,15 @@ impl DocumentedError for BatchError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum BatchResponseItemsItemLeadersItemLeaderType {
-    /// `1`: Main leader.
-    Value1,
-    /// `2`: Deputy leader.
-    Value2,
+    /// `1`: The main leader.
+    Main,
+    /// `2`: A deputy leader.
+    Deputy,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
 ::lark_runtime::int_enum_traits!(
-    BatchResponseItemsItemLeadersItemLeaderType { Value1 = 1, Value2 = 2 }
+    BatchResponseItemsItemLeadersItemLeaderType { Main = 1, Deputy = 2 }
 );
 /// One leader of the department.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -261,7 +263,7 @@ pub struct BatchResponseItemsItem {
     /// User ids of the department's HR business partners, in the kind `user_id_type` names; needs the contact:department.hrbp:readonly scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub department_hrbps: Option<Vec<String>>,
-    /// Number of members whose primary department is this department.
+    /// Number of primary members (users whose main department it is), counted over the department and its sub-departments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_member_count: Option<i32>,
 }

@@ -71,9 +71,11 @@ impl ChildrenRequestBuilder {
         self.department_id_type = Some(department_id_type);
         self
     }
-    /// When true, lists sub-departments at every level below, not only the direct ones (false when left out).
+    /// When true, lists sub-departments at every level below, not only the direct ones.
     ///
     /// Example: `false`
+    ///
+    /// Default when left out: `false`
     pub fn fetch_child(mut self, fetch_child: bool) -> Self {
         self.fetch_child = Some(fetch_child);
         self
@@ -213,13 +215,13 @@ pub struct ChildrenResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ChildrenError {
-    /// `43010` big dept forbid recursion error (HTTP 400). The department is too large to be queried this way.
+    /// `43010` big dept forbid recursion error (HTTP 400). The department is too large to be queried this way; query a smaller department instead.
     BigDeptForbidRecursionError,
     /// `40003` internal error (HTTP 400). An internal fault; retry, and if it persists report the request's X-Request-Id to technical support. Retrying can succeed.
     InternalError,
     /// `40008` dept Info is null error (HTTP 400). The department information is empty; send every required parameter.
     DeptInfoIsNullError,
-    /// `40014` no parent dept authority error (HTTP 403). The user cannot see the parent department (organization visibility).
+    /// `40014` no parent dept authority error (HTTP 403). The caller cannot see the parent department (organization visibility); have an administrator widen the visibility or the app's contact data scope.
     NoParentDeptAuthorityError,
     /// `40011` page size is invalid (HTTP 400). The page_size is not valid; keep it within the documented maximum and retry.
     PageSizeIsInvalid,
@@ -227,7 +229,7 @@ pub enum ChildrenError {
     PageTokenIsInvalidError,
     /// `42008` tenant id is invalid error (HTTP 401). The access token's tenant must own the resource; call with a token of the right tenant.
     TenantIdIsInvalidError,
-    /// `43007` duplicated department custom id error (HTTP 400). The custom department id is duplicated in the tenant.
+    /// `43007` duplicated department custom id error (HTTP 400). A custom department id is duplicated in the tenant; check the department data and retry.
     DuplicatedDepartmentCustomIdError,
     /// `40004` no dept authority error (HTTP 403). The department is outside the app's contact data scope; add it to the scope and retry.
     NoDeptAuthorityError,
@@ -239,15 +241,15 @@ impl DocumentedError for ChildrenError {
         (Self::BigDeptForbidRecursionError, crate::contact::v3::errors::CODE_43010),
         (Self::InternalError, crate::contact::v3::errors::CODE_40003_3),
         (Self::DeptInfoIsNullError, crate::contact::v3::errors::CODE_40008),
-        (Self::NoParentDeptAuthorityError, crate::contact::v3::errors::CODE_40014_3),
-        (Self::PageSizeIsInvalid, crate::contact::v3::errors::CODE_40011_6),
-        (Self::PageTokenIsInvalidError, crate::contact::v3::errors::CODE_40012_8),
+        (Self::NoParentDeptAuthorityError, crate::contact::v3::errors::CODE_40014_2),
+        (Self::PageSizeIsInvalid, crate::contact::v3::errors::CODE_40011_5),
+        (Self::PageTokenIsInvalidError, crate::contact::v3::errors::CODE_40012_7),
         (Self::TenantIdIsInvalidError, crate::contact::v3::errors::CODE_42008_3),
         (
             Self::DuplicatedDepartmentCustomIdError,
-            crate::contact::v3::errors::CODE_43007_2,
+            crate::contact::v3::errors::CODE_43007,
         ),
-        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_5),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_4),
     ];
 }
 ::lark_runtime::documented_error_traits!(ChildrenError);
@@ -255,15 +257,15 @@ impl DocumentedError for ChildrenError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ChildrenResponseItemsItemLeadersItemLeaderType {
-    /// `1`: Main leader.
-    Value1,
-    /// `2`: Deputy leader.
-    Value2,
+    /// `1`: The main leader.
+    Main,
+    /// `2`: A deputy leader.
+    Deputy,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
 ::lark_runtime::int_enum_traits!(
-    ChildrenResponseItemsItemLeadersItemLeaderType { Value1 = 1, Value2 = 2 }
+    ChildrenResponseItemsItemLeadersItemLeaderType { Main = 1, Deputy = 2 }
 );
 /// One leader of the department.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -326,7 +328,7 @@ pub struct ChildrenResponseItemsItem {
     /// User ids of the department's HR business partners, in the kind `user_id_type` names; needs the contact:department.hrbp:readonly scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub department_hrbps: Option<Vec<String>>,
-    /// Number of members whose primary department is this department.
+    /// Number of primary members (users whose main department it is), counted over the department and its sub-departments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_member_count: Option<i32>,
 }

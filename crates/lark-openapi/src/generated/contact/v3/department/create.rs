@@ -125,7 +125,7 @@ impl CreateRequestBuilder {
         self.department_id = Some(department_id.into());
         self
     }
-    /// The user id of the department's manager, in the kind `user_id_type` names; always the same person as the main leader in `leaders`.
+    /// The user id of the department's manager, in the kind `user_id_type` names; when `leaders` is set too, its main leader must be this same person.
     ///
     /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
     pub fn leader_user_id(mut self, leader_user_id: impl Into<String>) -> Self {
@@ -139,7 +139,7 @@ impl CreateRequestBuilder {
         self.order = Some(order.into());
         self
     }
-    /// Custom ids of units to bind the department to; only one is supported for now.
+    /// Custom ids of units to bind the department to (see the unit list endpoint); only one is supported for now.
     ///
     /// Example: `["custom_unit_id"]`
     pub fn unit_ids(
@@ -149,9 +149,11 @@ impl CreateRequestBuilder {
         self.unit_ids = Some(unit_ids.into_iter().map(Into::into).collect());
         self
     }
-    /// Whether to create a department group chat, named after the department and owned by its main leader (false when left out).
+    /// Whether to create a department group chat, named after the department and owned by its main leader.
     ///
     /// Example: `false`
+    ///
+    /// Default when left out: `false`
     pub fn create_group_chat(mut self, create_group_chat: bool) -> Self {
         self.create_group_chat = Some(create_group_chat);
         self
@@ -234,6 +236,7 @@ impl Validate for CreateRequest {
                 violations.pattern(&at, value, &PATTERN);
             }
         }
+        violations.items(&at.field("unit_ids"), &self.unit_ids, None, Some(1));
         violations.check(&at.field("leaders"), &self.leaders);
         violations
             .items(
@@ -346,11 +349,11 @@ pub struct CreateResponse {
 pub enum CreateError {
     /// `43005` duplicate order error (HTTP 400). The `order` value is already used by another department; choose a unique one.
     DuplicateOrderError,
-    /// `40018` param error (HTTP 400). Check the parameters against their types and descriptions.
+    /// `40018` param error (HTTP 400). Check the parameters against their types and descriptions, then retry with corrected values.
     ParamError,
-    /// `43008` custom dept id invalid error (HTTP 400). The custom department id is not valid: it may not start with `od-`, be `0`, or exceed 64 characters.
+    /// `43008` custom dept id invalid error (HTTP 400). The custom department id is not valid: it may not start with `od-`, be `0`, or exceed 64 characters; fix it and retry.
     CustomDeptIdInvalidError,
-    /// `43013` dept too many children error (HTTP 400). The parent department has too many sub-departments.
+    /// `43013` dept too many children error (HTTP 400). The parent department already has the maximum of 1,000 direct sub-departments; create the department under another parent.
     DeptTooManyChildrenError,
     /// `40003` internal error (HTTP 400). An internal fault; retry, and if it persists report the request's X-Request-Id to technical support. Retrying can succeed.
     InternalError,
@@ -358,9 +361,9 @@ pub enum CreateError {
     NoDeptAuthorityError,
     /// `40008` dept Info is null error (HTTP 400). The department information is empty; send every required parameter.
     DeptInfoIsNullError,
-    /// `40010` chat id is invalid error (HTTP 400). The department group chat id is malformed.
+    /// `40010` chat id is invalid error (HTTP 400). The department group chat id is malformed; check the chat id sent.
     ChatIdIsInvalidError,
-    /// `40014` no parent dept authority error (HTTP 403). The parent department must be in the app's contact data scope.
+    /// `40014` no parent dept authority error (HTTP 403). The parent department must be in the app's contact data scope; add it to the scope and retry.
     NoParentDeptAuthorityError,
     /// `43000` dept has already exist error (HTTP 401). The department already exists; do not create it again, or change the parameters.
     DeptHasAlreadyExistError,
@@ -384,11 +387,11 @@ pub enum CreateError {
     DuplicateI18nName,
     /// `43019` exceed dept max level (HTTP 400). The department tree is already 25 levels deep; no deeper sub-department can be added.
     ExceedDeptMaxLevel,
-    /// `43021` department chat not exist (HTTP 400). The department has no department group chat.
+    /// `43021` department chat not exist (HTTP 400). The department group chat does not exist; check the department and its chat before retrying.
     DepartmentChatNotExist,
     /// `43022` department name duplicate (HTTP 400). Another department already has this name; change `name` and retry.
     DepartmentNameDuplicate,
-    /// `43023` dept structure no permissione (HTTP 400). No permission on the department structure.
+    /// `43023` dept structure no permissione (HTTP 400). The app has no permission on the department structure; check the app's contact data scope and permissions.
     DeptStructureNoPermissione,
     /// `43024` dept structure tenant lock fail (HTTP 400). A concurrent change to the department tree held the tenant lock; retry a little later. Retrying can succeed.
     DeptStructureTenantLockFail,
@@ -398,7 +401,7 @@ pub enum CreateError {
     EmployeeTypeIsNotValid,
     /// `43028` invalid department hrbps (HTTP 400). An HRBP user id is not valid; check the ids and that they match `user_id_type`.
     InvalidDepartmentHrbps,
-    /// `43029` dept name not contain separator (HTTP 400). Department names may not contain a slash (`/`).
+    /// `43029` dept name not contain separator (HTTP 400). Department names may not contain a slash (`/`); remove it from `name` and `i18n_name` and retry.
     DeptNameNotContainSeparator,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
@@ -410,19 +413,19 @@ impl DocumentedError for CreateError {
         (Self::CustomDeptIdInvalidError, crate::contact::v3::errors::CODE_43008),
         (Self::DeptTooManyChildrenError, crate::contact::v3::errors::CODE_43013_3),
         (Self::InternalError, crate::contact::v3::errors::CODE_40003_3),
-        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_7),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_6),
         (Self::DeptInfoIsNullError, crate::contact::v3::errors::CODE_40008),
         (Self::ChatIdIsInvalidError, crate::contact::v3::errors::CODE_40010),
-        (Self::NoParentDeptAuthorityError, crate::contact::v3::errors::CODE_40014_2),
+        (Self::NoParentDeptAuthorityError, crate::contact::v3::errors::CODE_40014_4),
         (Self::DeptHasAlreadyExistError, crate::contact::v3::errors::CODE_43000),
-        (Self::DeptNameCanNotBeNul, crate::contact::v3::errors::CODE_40016_2),
+        (Self::DeptNameCanNotBeNul, crate::contact::v3::errors::CODE_40016_3),
         (Self::UserHasResignedError, crate::contact::v3::errors::CODE_42006),
         (Self::UserIdInvalidError, crate::contact::v3::errors::CODE_41012),
         (Self::NoASameRequestError, crate::contact::v3::errors::CODE_40021_2),
         (Self::IllegalUnitError, crate::contact::v3::errors::CODE_43004_3),
         (
             Self::DuplicatedDepartmentCustomIdError,
-            crate::contact::v3::errors::CODE_43007,
+            crate::contact::v3::errors::CODE_43007_2,
         ),
         (Self::MissParentDepartmentIdError, crate::contact::v3::errors::CODE_44101),
         (Self::RelateDeptOverLimit, crate::contact::v3::errors::CODE_43017),
@@ -443,15 +446,15 @@ impl DocumentedError for CreateError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateRequestLeadersItemLeaderType {
-    /// `1`: Main leader.
-    Value1,
-    /// `2`: Deputy leader.
-    Value2,
+    /// `1`: The main leader.
+    Main,
+    /// `2`: A deputy leader.
+    Deputy,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
 ::lark_runtime::int_enum_traits!(
-    CreateRequestLeadersItemLeaderType { Value1 = 1, Value2 = 2 }
+    CreateRequestLeadersItemLeaderType { Main = 1, Deputy = 2 }
 );
 /// One leader of the department.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -476,15 +479,15 @@ impl Validate for CreateRequestLeadersItem {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateResponseDepartmentLeadersItemLeaderType {
-    /// `1`: Main leader.
-    Value1,
-    /// `2`: Deputy leader.
-    Value2,
+    /// `1`: The main leader.
+    Main,
+    /// `2`: A deputy leader.
+    Deputy,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
 ::lark_runtime::int_enum_traits!(
-    CreateResponseDepartmentLeadersItemLeaderType { Value1 = 1, Value2 = 2 }
+    CreateResponseDepartmentLeadersItemLeaderType { Main = 1, Deputy = 2 }
 );
 /// One leader of the department.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]

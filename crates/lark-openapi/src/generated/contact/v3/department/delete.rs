@@ -132,7 +132,7 @@ pub enum DeleteError {
     InternalError,
     /// `40004` no dept authority error (HTTP 403). The department is outside the app's contact data scope; add it to the scope and retry.
     NoDeptAuthorityError,
-    /// `40014` no parent dept authority error (HTTP 403). The parent department must be in the app's contact data scope.
+    /// `40014` no parent dept authority error (HTTP 403). The parent department must be in the app's contact data scope too; add it to the scope and retry.
     NoParentDeptAuthorityError,
     /// `42008` tenant id is invalid error (HTTP 401). The access token's tenant must own the resource; call with a token of the right tenant.
     TenantIdIsInvalidError,
@@ -148,8 +148,8 @@ impl DocumentedError for DeleteError {
         ),
         (Self::ProcessRootDeptError, crate::contact::v3::errors::CODE_40002),
         (Self::InternalError, crate::contact::v3::errors::CODE_40003_3),
-        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_5),
-        (Self::NoParentDeptAuthorityError, crate::contact::v3::errors::CODE_40014_2),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_4),
+        (Self::NoParentDeptAuthorityError, crate::contact::v3::errors::CODE_40014_3),
         (Self::TenantIdIsInvalidError, crate::contact::v3::errors::CODE_42008_3),
     ];
 }

@@ -157,9 +157,9 @@ pub struct GetResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetError {
-    /// `40001` param error (HTTP 400). Check the request parameters for mistakes.
+    /// `40001` param error (HTTP 400). Check the request parameters for mistakes and retry with corrected values.
     ParamError,
-    /// `43010` big dept forbid recursion error (HTTP 400). The department is too large to be queried this way.
+    /// `43010` big dept forbid recursion error (HTTP 400). The department is too large to be queried this way; query a smaller department instead.
     BigDeptForbidRecursionError,
     /// `40003` internal error (HTTP 400). An internal fault; retry, and if it persists report the request's X-Request-Id to technical support. Retrying can succeed.
     InternalError,
@@ -179,7 +179,7 @@ impl DocumentedError for GetError {
         (Self::ParamError, crate::contact::v3::errors::CODE_40001_9),
         (Self::BigDeptForbidRecursionError, crate::contact::v3::errors::CODE_43010),
         (Self::InternalError, crate::contact::v3::errors::CODE_40003_3),
-        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_5),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_4),
         (Self::DeptInfoIsNullError, crate::contact::v3::errors::CODE_40008),
         (Self::TenantIdIsInvalidError, crate::contact::v3::errors::CODE_42008_3),
         (Self::DepartmentNotExist, crate::contact::v3::errors::CODE_40015),
@@ -190,15 +190,15 @@ impl DocumentedError for GetError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetResponseDepartmentLeadersItemLeaderType {
-    /// `1`: Main leader.
-    Value1,
-    /// `2`: Deputy leader.
-    Value2,
+    /// `1`: The main leader.
+    Main,
+    /// `2`: A deputy leader.
+    Deputy,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
 ::lark_runtime::int_enum_traits!(
-    GetResponseDepartmentLeadersItemLeaderType { Value1 = 1, Value2 = 2 }
+    GetResponseDepartmentLeadersItemLeaderType { Main = 1, Deputy = 2 }
 );
 /// One leader of the department.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -261,7 +261,7 @@ pub struct GetResponseDepartment {
     /// User ids of the department's HR business partners, in the kind `user_id_type` names; needs the contact:department.hrbp:readonly scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub department_hrbps: Option<Vec<String>>,
-    /// Number of members whose primary department is this department.
+    /// Number of primary members (users whose main department it is), counted over the department and its sub-departments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_member_count: Option<i32>,
 }

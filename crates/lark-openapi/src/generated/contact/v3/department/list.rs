@@ -74,7 +74,9 @@ impl ListRequestBuilder {
         self.parent_department_id = Some(parent_department_id.into());
         self
     }
-    /// Whether to list sub-departments at every level below (false when left out).
+    /// Whether to list sub-departments at every level below, not only the direct ones.
+    ///
+    /// Default when left out: `false`
     pub fn fetch_child(mut self, fetch_child: bool) -> Self {
         self.fetch_child = Some(fetch_child);
         self
@@ -198,23 +200,23 @@ pub struct ListResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListError {
-    /// `43010` big dept forbid recursion error (HTTP 400). The department is too large to be queried this way.
+    /// `43010` big dept forbid recursion error (HTTP 400). The department is too large to be queried this way; query a smaller department instead.
     BigDeptForbidRecursionError,
     /// `40003` internal error (HTTP 400). An internal fault; retry, and if it persists report the request's X-Request-Id to customer support. Retrying can succeed.
     InternalError,
     /// `40008` dept Info is null error (HTTP 400). The department information is empty; send every required parameter.
     DeptInfoIsNullError,
-    /// `40014` no parent dept authority error (HTTP 403). The user cannot see the parent department (organization visibility).
+    /// `40014` no parent dept authority error (HTTP 403). The caller cannot see the parent department (organization visibility); have an administrator widen the visibility or the app's contact data scope.
     NoParentDeptAuthorityError,
-    /// `40011` page size is invalid (HTTP 400). The paging parameters are not valid.
+    /// `40011` page size is invalid (HTTP 400). The paging parameters are not valid; keep page_size within 50 and retry.
     PageSizeIsInvalid,
-    /// `40012` page token is invalid error (HTTP 400). The page_token is not valid.
+    /// `40012` page token is invalid error (HTTP 400). The page_token is not valid; pass the one the previous answer returned.
     PageTokenIsInvalidError,
-    /// `42008` tenant id is invalid error (HTTP 401). Check that the calling tenant is valid.
+    /// `42008` tenant id is invalid error (HTTP 401). Check that the calling tenant is valid and owns the resource; call with a token of the right tenant.
     TenantIdIsInvalidError,
-    /// `43007` duplicated department custom id error (HTTP 400). The custom department id is duplicated in the tenant.
+    /// `43007` duplicated department custom id error (HTTP 400). A custom department id is duplicated in the tenant; check the department data and retry.
     DuplicatedDepartmentCustomIdError,
-    /// `40004` no dept authority error (HTTP 403). The department must be in the app's contact data scope.
+    /// `40004` no dept authority error (HTTP 403). The department must be in the app's contact data scope; add it to the scope and retry.
     NoDeptAuthorityError,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
@@ -224,15 +226,15 @@ impl DocumentedError for ListError {
         (Self::BigDeptForbidRecursionError, crate::contact::v3::errors::CODE_43010),
         (Self::InternalError, crate::contact::v3::errors::CODE_40003_2),
         (Self::DeptInfoIsNullError, crate::contact::v3::errors::CODE_40008),
-        (Self::NoParentDeptAuthorityError, crate::contact::v3::errors::CODE_40014_3),
-        (Self::PageSizeIsInvalid, crate::contact::v3::errors::CODE_40011_8),
-        (Self::PageTokenIsInvalidError, crate::contact::v3::errors::CODE_40012_7),
+        (Self::NoParentDeptAuthorityError, crate::contact::v3::errors::CODE_40014_2),
+        (Self::PageSizeIsInvalid, crate::contact::v3::errors::CODE_40011_7),
+        (Self::PageTokenIsInvalidError, crate::contact::v3::errors::CODE_40012_6),
         (Self::TenantIdIsInvalidError, crate::contact::v3::errors::CODE_42008_2),
         (
             Self::DuplicatedDepartmentCustomIdError,
-            crate::contact::v3::errors::CODE_43007_2,
+            crate::contact::v3::errors::CODE_43007,
         ),
-        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_6),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_7),
     ];
 }
 ::lark_runtime::documented_error_traits!(ListError);
@@ -240,15 +242,15 @@ impl DocumentedError for ListError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListResponseItemsItemLeadersItemLeaderType {
-    /// `1`: Main leader.
-    Value1,
-    /// `2`: Deputy leader.
-    Value2,
+    /// `1`: The main leader.
+    Main,
+    /// `2`: A deputy leader.
+    Deputy,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
 ::lark_runtime::int_enum_traits!(
-    ListResponseItemsItemLeadersItemLeaderType { Value1 = 1, Value2 = 2 }
+    ListResponseItemsItemLeadersItemLeaderType { Main = 1, Deputy = 2 }
 );
 /// One leader of the department.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -275,10 +277,10 @@ pub struct ListResponseItemsItem {
     /// The department's name in other languages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_name: Option<crate::contact::v3::types::DepartmentI18nName>,
-    /// The parent department's id, in the kind `department_id_type` names; `0` when the parent is the root.
+    /// The parent department's id; `0` when the parent is the root.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_department_id: Option<String>,
-    /// The department's custom id; it can address the department in later calls.
+    /// The department's custom department id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub department_id: Option<String>,
     /// The department's open_department_id, generated by the system.
@@ -293,7 +295,7 @@ pub struct ListResponseItemsItem {
     /// Where the department sorts among its siblings; smaller values come first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<String>,
-    /// Custom ids of the units the department is bound to (at most one for now).
+    /// Custom ids of the department's units.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit_ids: Option<Vec<String>>,
     /// Number of users in the department.
@@ -308,7 +310,7 @@ pub struct ListResponseItemsItem {
     /// Employee types allowed in the department group chat (empty: none): 1 full-time, 2 intern, 3 outsourced, 4 contractor, 5 consultant, 6 or another number for custom types.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_chat_employee_types: Option<Vec<i32>>,
-    /// User ids of the department's HR business partners, in the kind `user_id_type` names; needs the contact:department.hrbp:readonly scope.
+    /// User ids of the department's HR business partners; needs the contact:department.hrbp:readonly scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub department_hrbps: Option<Vec<String>>,
     /// Number of users whose primary department this is.

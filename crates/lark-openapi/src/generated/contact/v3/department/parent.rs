@@ -191,27 +191,27 @@ pub struct ParentResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ParentError {
-    /// `43001` dept unit repeat error (HTTP 409). The department's unit id conflicts.
+    /// `43001` dept unit repeat error (HTTP 409). The department's unit id conflicts with another; check the unit ids and retry.
     DeptUnitRepeatError,
-    /// `43002` dept unit is still using error (HTTP 409). The department's unit id already exists.
+    /// `43002` dept unit is still using error (HTTP 409). The department's unit id already exists; check the unit ids and retry.
     DeptUnitIsStillUsingError,
-    /// `43003` multi dept unit error (HTTP 409). More than one unit id is set for the department.
+    /// `43003` multi dept unit error (HTTP 409). More than one unit id is set for the department; a department binds at most one unit.
     MultiDeptUnitError,
-    /// `43004` illegal unit error (HTTP 400). The department's unit id is not valid.
+    /// `43004` illegal unit error (HTTP 400). The department's unit id is not valid; take a correct one from the unit list endpoint.
     IllegalUnitError,
     /// `43005` duplicate order error (HTTP 400). The `order` value is already used by another department; choose a unique one.
     DuplicateOrderError,
-    /// `40001` param error (HTTP 400). Check the request parameters for mistakes.
+    /// `40001` param error (HTTP 400). Check the request parameters for mistakes and retry with corrected values.
     ParamError,
-    /// `43007` duplicated department custom id error (HTTP 400). The custom department id is duplicated in the tenant.
+    /// `43007` duplicated department custom id error (HTTP 400). A custom department id is duplicated in the tenant; check the department data and retry.
     DuplicatedDepartmentCustomIdError,
-    /// `43008` custom dept id invalid error (HTTP 400). The custom department id is not valid: it may not start with `od-`, be `0`, or exceed 64 characters.
+    /// `43008` custom dept id invalid error (HTTP 400). The custom department id is not valid: it may not start with `od-`, be `0`, or exceed 64 characters; fix it and retry.
     CustomDeptIdInvalidError,
-    /// `43009` exceed update custom dept limit error (HTTP 400). The limit on changing custom department ids has been reached.
+    /// `43009` exceed update custom dept limit error (HTTP 400). The limit on changing custom department ids has been reached; do not change the id again.
     ExceedUpdateCustomDeptLimitError,
-    /// `43010` big dept forbid recursion error (HTTP 400). The department is too large to be queried this way.
+    /// `43010` big dept forbid recursion error (HTTP 400). The department is too large to be queried this way; query a smaller department instead.
     BigDeptForbidRecursionError,
-    /// `43013` dept too many children error (HTTP 400). The parent department already has the maximum number of sub-departments (1,000).
+    /// `43013` dept too many children error (HTTP 400). The parent department already has the maximum number of direct sub-departments (1,000); choose another parent.
     DeptTooManyChildrenError,
     /// `43011` delete has member dept error (HTTP 400). The department still has users; it must be empty before deletion.
     DeleteHasMemberDeptError,
@@ -225,7 +225,7 @@ pub enum ParentError {
     NoDeptAuthorityError,
     /// `40008` dept Info is null error (HTTP 400). The department information is empty; send every required parameter.
     DeptInfoIsNullError,
-    /// `40010` chat id is invalid error (HTTP 400). The department group chat id is malformed.
+    /// `40010` chat id is invalid error (HTTP 400). The department group chat id is malformed; check the chat id sent.
     ChatIdIsInvalidError,
     /// `40014` no parent dept authority error (HTTP 403). The app (or user) has no access to the parent department; add it to the contact data scope.
     NoParentDeptAuthorityError,
@@ -250,22 +250,25 @@ impl DocumentedError for ParentError {
         (Self::ParamError, crate::contact::v3::errors::CODE_40001_9),
         (
             Self::DuplicatedDepartmentCustomIdError,
-            crate::contact::v3::errors::CODE_43007_2,
+            crate::contact::v3::errors::CODE_43007,
         ),
         (Self::CustomDeptIdInvalidError, crate::contact::v3::errors::CODE_43008),
-        (Self::ExceedUpdateCustomDeptLimitError, crate::contact::v3::errors::CODE_43009),
+        (
+            Self::ExceedUpdateCustomDeptLimitError,
+            crate::contact::v3::errors::CODE_43009_2,
+        ),
         (Self::BigDeptForbidRecursionError, crate::contact::v3::errors::CODE_43010),
         (Self::DeptTooManyChildrenError, crate::contact::v3::errors::CODE_43013_2),
         (Self::DeleteHasMemberDeptError, crate::contact::v3::errors::CODE_43011),
         (Self::DeleteHasSubDeptDepartmentError, crate::contact::v3::errors::CODE_43012),
         (Self::ProcessRootDeptError, crate::contact::v3::errors::CODE_40002),
         (Self::InternalError, crate::contact::v3::errors::CODE_40003_3),
-        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_5),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_4),
         (Self::DeptInfoIsNullError, crate::contact::v3::errors::CODE_40008),
         (Self::ChatIdIsInvalidError, crate::contact::v3::errors::CODE_40010),
         (Self::NoParentDeptAuthorityError, crate::contact::v3::errors::CODE_40014),
-        (Self::PageSizeIsInvalid, crate::contact::v3::errors::CODE_40011_5),
-        (Self::PageTokenIsInvalidError, crate::contact::v3::errors::CODE_40012_8),
+        (Self::PageSizeIsInvalid, crate::contact::v3::errors::CODE_40011_4),
+        (Self::PageTokenIsInvalidError, crate::contact::v3::errors::CODE_40012_7),
         (Self::TenantIdIsInvalidError, crate::contact::v3::errors::CODE_42008_3),
         (Self::MissDepartmentIdError, crate::contact::v3::errors::CODE_44102),
     ];
@@ -275,15 +278,15 @@ impl DocumentedError for ParentError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ParentResponseItemsItemLeadersItemLeaderType {
-    /// `1`: Main leader.
-    Value1,
-    /// `2`: Deputy leader.
-    Value2,
+    /// `1`: The main leader.
+    Main,
+    /// `2`: A deputy leader.
+    Deputy,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
 ::lark_runtime::int_enum_traits!(
-    ParentResponseItemsItemLeadersItemLeaderType { Value1 = 1, Value2 = 2 }
+    ParentResponseItemsItemLeadersItemLeaderType { Main = 1, Deputy = 2 }
 );
 /// One leader of the department.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -346,7 +349,7 @@ pub struct ParentResponseItemsItem {
     /// User ids of the department's HR business partners, in the kind `user_id_type` names; needs the contact:department.hrbp:readonly scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub department_hrbps: Option<Vec<String>>,
-    /// Number of members whose primary department is this department.
+    /// Number of primary members (users whose main department it is), counted over the department and its sub-departments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_member_count: Option<i32>,
 }

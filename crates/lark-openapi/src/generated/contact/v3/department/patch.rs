@@ -335,11 +335,11 @@ pub enum PatchError {
     DuplicateI18nName,
     /// `43019` exceed dept max level (HTTP 400). The department tree is already 25 levels deep; no deeper sub-department can be added.
     ExceedDeptMaxLevel,
-    /// `43021` department chat not exist (HTTP 400). The department has no department group chat.
+    /// `43021` department chat not exist (HTTP 400). The department group chat does not exist; check the department and its chat before retrying.
     DepartmentChatNotExist,
     /// `43022` department name duplicate (HTTP 400). Another department already has this name; change `name` and retry.
     DepartmentNameDuplicate,
-    /// `43023` dept structure no permissione (HTTP 400). The department must be in the app's contact data scope.
+    /// `43023` dept structure no permissione (HTTP 400). The department must be in the app's contact data scope; add it to the scope and retry.
     DeptStructureNoPermissione,
     /// `43024` dept structure tenant lock fail (HTTP 400). A concurrent change to the department tree held the tenant lock; retry a little later. Retrying can succeed.
     DeptStructureTenantLockFail,
@@ -349,13 +349,13 @@ pub enum PatchError {
     EmployeeTypeIsNotValid,
     /// `43028` invalid department hrbps (HTTP 400). An HRBP user id is not valid; check the ids and that they match `user_id_type`.
     InvalidDepartmentHrbps,
-    /// `43029` dept name not contain separator (HTTP 400). Department names may not contain a slash (`/`).
+    /// `43029` dept name not contain separator (HTTP 400). Department names may not contain a slash (`/`); remove it from `name` and `i18n_name` and retry.
     DeptNameNotContainSeparator,
     /// `43030` update department lock error,wait some seconds and retry (HTTP 400). Too many concurrent updates; wait a few seconds and retry. Retrying can succeed.
     UpdateDepartmentLockErrorWaitSome,
-    /// `43013` dept too many children error (HTTP 400). The parent already has the maximum of 1,000 direct sub-departments.
+    /// `43013` dept too many children error (HTTP 400). The parent already has the maximum of 1,000 direct sub-departments; choose another parent.
     DeptTooManyChildrenError,
-    /// `43031` Unable to edit data from external data sources (HTTP 400). The department comes from an external data source and cannot be edited here.
+    /// `43031` Unable to edit data from external data sources (HTTP 400). The department comes from an external data source and cannot be edited here; change it in that source.
     UnableToEditDataFromExternal,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
@@ -365,7 +365,7 @@ impl DocumentedError for PatchError {
         (Self::DuplicateOrderError, crate::contact::v3::errors::CODE_43005),
         (Self::ProcessRootDeptError, crate::contact::v3::errors::CODE_40002),
         (Self::InternalError, crate::contact::v3::errors::CODE_40003_3),
-        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_5),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_4),
         (Self::DeptInfoIsNullError, crate::contact::v3::errors::CODE_40008),
         (Self::NoParentDeptAuthorityError, crate::contact::v3::errors::CODE_40014),
         (Self::TenantIdIsInvalidError, crate::contact::v3::errors::CODE_42008_3),
@@ -394,15 +394,15 @@ impl DocumentedError for PatchError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PatchRequestLeadersItemLeaderType {
-    /// `1`: Main leader.
-    Value1,
-    /// `2`: Deputy leader.
-    Value2,
+    /// `1`: The main leader.
+    Main,
+    /// `2`: A deputy leader.
+    Deputy,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
 ::lark_runtime::int_enum_traits!(
-    PatchRequestLeadersItemLeaderType { Value1 = 1, Value2 = 2 }
+    PatchRequestLeadersItemLeaderType { Main = 1, Deputy = 2 }
 );
 /// One leader of the department.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -427,15 +427,15 @@ impl Validate for PatchRequestLeadersItem {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PatchResponseDepartmentLeadersItemLeaderType {
-    /// `1`: Main leader.
-    Value1,
-    /// `2`: Deputy leader.
-    Value2,
+    /// `1`: The main leader.
+    Main,
+    /// `2`: A deputy leader.
+    Deputy,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
 ::lark_runtime::int_enum_traits!(
-    PatchResponseDepartmentLeadersItemLeaderType { Value1 = 1, Value2 = 2 }
+    PatchResponseDepartmentLeadersItemLeaderType { Main = 1, Deputy = 2 }
 );
 /// One leader of the department.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -498,7 +498,7 @@ pub struct PatchResponseDepartment {
     /// User ids of the department's HR business partners, in the kind `user_id_type` names; needs the contact:department.hrbp:readonly scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub department_hrbps: Option<Vec<String>>,
-    /// Number of members whose primary department is this department.
+    /// Number of primary members (users whose main department it is), counted over the department and its sub-departments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_member_count: Option<i32>,
 }

@@ -197,7 +197,7 @@ pub struct SearchResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SearchError {
-    /// `48001` invalid param (HTTP 400). Check the request parameters for mistakes.
+    /// `48001` invalid param (HTTP 400). Check the request parameters for mistakes and retry with corrected values.
     InvalidParam,
     /// `48002` Internal Server Error (HTTP 500). A server fault; retry, and if it persists ask technical support. Retrying can succeed.
     InternalServerError,
@@ -215,15 +215,15 @@ impl DocumentedError for SearchError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SearchResponseItemsItemLeadersItemLeaderType {
-    /// `1`: Main leader.
-    Value1,
-    /// `2`: Deputy leader.
-    Value2,
+    /// `1`: The main leader.
+    Main,
+    /// `2`: A deputy leader.
+    Deputy,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
 ::lark_runtime::int_enum_traits!(
-    SearchResponseItemsItemLeadersItemLeaderType { Value1 = 1, Value2 = 2 }
+    SearchResponseItemsItemLeadersItemLeaderType { Main = 1, Deputy = 2 }
 );
 /// One leader of the department.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -286,7 +286,7 @@ pub struct SearchResponseItemsItem {
     /// User ids of the department's HR business partners, in the kind `user_id_type` names; needs the contact:department.hrbp:readonly scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub department_hrbps: Option<Vec<String>>,
-    /// Number of members whose primary department is this department.
+    /// Number of primary members (users whose main department it is), counted over the department and its sub-departments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_member_count: Option<i32>,
 }

@@ -136,7 +136,7 @@ impl DocumentedError for UnbindDepartmentChatError {
     const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ProcessRootDeptError, crate::contact::v3::errors::CODE_40002),
         (Self::InternalError, crate::contact::v3::errors::CODE_40003_3),
-        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_5),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_4),
         (Self::DepartmentDoesNotHaveAChat, crate::contact::v3::errors::CODE_40020),
     ];
 }

@@ -302,17 +302,17 @@ pub enum UpdateError {
     NoDeptAuthorityError,
     /// `40008` dept Info is null error (HTTP 400). The department information is empty; send every required parameter.
     DeptInfoIsNullError,
-    /// `40010` chat id is invalid error (HTTP 400). The department group chat id is malformed.
+    /// `40010` chat id is invalid error (HTTP 400). The department group chat id is malformed; check the chat id sent.
     ChatIdIsInvalidError,
     /// `40014` no parent dept authority error (HTTP 403). The app (or user) has no access to the parent department; add it to the contact data scope.
     NoParentDeptAuthorityError,
-    /// `42008` tenant id is invalid error (HTTP 401). Check that the calling tenant is valid.
+    /// `42008` tenant id is invalid error (HTTP 401). Check that the calling tenant is valid and owns the resource; call with a token of the right tenant.
     TenantIdIsInvalidError,
-    /// `40016` dept name can not be nul error (HTTP 400). The department name may not be empty.
+    /// `40016` dept name can not be nul error (HTTP 400). The department name may not be empty; send a non-empty `name`.
     DeptNameCanNotBeNul,
     /// `40017` parent id can not be null in updateRequest (HTTP 400). `parent_department_id` may not be empty; the request must carry it.
     ParentIdCanNotBeNull,
-    /// `40018` param error (HTTP 400). Check the parameters against their types and descriptions.
+    /// `40018` param error (HTTP 400). Check the parameters against their types and descriptions, then retry with corrected values.
     ParamError,
     /// `43004` illegal unit error (HTTP 400). The unit id is not valid; get one from the unit list endpoint and fix `unit_ids`.
     IllegalUnitError,
@@ -322,11 +322,11 @@ pub enum UpdateError {
     DuplicateI18nName,
     /// `43019` exceed dept max level (HTTP 400). The department tree is already 25 levels deep; no deeper sub-department can be added.
     ExceedDeptMaxLevel,
-    /// `43021` department chat not exist (HTTP 400). The department has no department group chat.
+    /// `43021` department chat not exist (HTTP 400). The department group chat does not exist; check the department and its chat before retrying.
     DepartmentChatNotExist,
     /// `43022` department name duplicate (HTTP 400). Another department already has this name; change `name` and retry.
     DepartmentNameDuplicate,
-    /// `43023` dept structure no permissione (HTTP 400). The department must be in the app's contact data scope.
+    /// `43023` dept structure no permissione (HTTP 400). The department must be in the app's contact data scope; add it to the scope and retry.
     DeptStructureNoPermissione,
     /// `43024` dept structure tenant lock fail (HTTP 400). A concurrent change to the department tree held the tenant lock; retry a little later. Retrying can succeed.
     DeptStructureTenantLockFail,
@@ -336,13 +336,13 @@ pub enum UpdateError {
     EmployeeTypeIsNotValid,
     /// `43028` invalid department hrbps (HTTP 400). An HRBP user id is not valid; check the ids and that they match `user_id_type`.
     InvalidDepartmentHrbps,
-    /// `43029` dept name not contain separator (HTTP 400). Department names may not contain a slash (`/`).
+    /// `43029` dept name not contain separator (HTTP 400). Department names may not contain a slash (`/`); remove it from `name` and `i18n_name` and retry.
     DeptNameNotContainSeparator,
     /// `43030` update department lock error,wait some seconds and retry (HTTP 400). Too many concurrent updates; wait a few seconds and retry. Retrying can succeed.
     UpdateDepartmentLockErrorWaitSome,
-    /// `43013` dept too many children error (HTTP 400). The parent already has the maximum of 1,000 direct sub-departments.
+    /// `43013` dept too many children error (HTTP 400). The parent already has the maximum of 1,000 direct sub-departments; choose another parent.
     DeptTooManyChildrenError,
-    /// `43031` Unable to edit data from external data sources (HTTP 400). The department comes from an external data source and cannot be edited here.
+    /// `43031` Unable to edit data from external data sources (HTTP 400). The department comes from an external data source and cannot be edited here; change it in that source.
     UnableToEditDataFromExternal,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
@@ -352,12 +352,12 @@ impl DocumentedError for UpdateError {
         (Self::DuplicateOrderError, crate::contact::v3::errors::CODE_43005),
         (Self::ProcessRootDeptError, crate::contact::v3::errors::CODE_40002),
         (Self::InternalError, crate::contact::v3::errors::CODE_40003_3),
-        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_5),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_4),
         (Self::DeptInfoIsNullError, crate::contact::v3::errors::CODE_40008),
         (Self::ChatIdIsInvalidError, crate::contact::v3::errors::CODE_40010),
         (Self::NoParentDeptAuthorityError, crate::contact::v3::errors::CODE_40014),
         (Self::TenantIdIsInvalidError, crate::contact::v3::errors::CODE_42008_2),
-        (Self::DeptNameCanNotBeNul, crate::contact::v3::errors::CODE_40016),
+        (Self::DeptNameCanNotBeNul, crate::contact::v3::errors::CODE_40016_2),
         (Self::ParentIdCanNotBeNull, crate::contact::v3::errors::CODE_40017),
         (Self::ParamError, crate::contact::v3::errors::CODE_40018),
         (Self::IllegalUnitError, crate::contact::v3::errors::CODE_43004_2),
@@ -385,15 +385,15 @@ impl DocumentedError for UpdateError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateRequestLeadersItemLeaderType {
-    /// `1`: Main leader.
-    Value1,
-    /// `2`: Deputy leader.
-    Value2,
+    /// `1`: The main leader.
+    Main,
+    /// `2`: A deputy leader.
+    Deputy,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
 ::lark_runtime::int_enum_traits!(
-    UpdateRequestLeadersItemLeaderType { Value1 = 1, Value2 = 2 }
+    UpdateRequestLeadersItemLeaderType { Main = 1, Deputy = 2 }
 );
 /// One leader of the department.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -418,15 +418,15 @@ impl Validate for UpdateRequestLeadersItem {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateResponseDepartmentLeadersItemLeaderType {
-    /// `1`: Main leader.
-    Value1,
-    /// `2`: Deputy leader.
-    Value2,
+    /// `1`: The main leader.
+    Main,
+    /// `2`: A deputy leader.
+    Deputy,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
 ::lark_runtime::int_enum_traits!(
-    UpdateResponseDepartmentLeadersItemLeaderType { Value1 = 1, Value2 = 2 }
+    UpdateResponseDepartmentLeadersItemLeaderType { Main = 1, Deputy = 2 }
 );
 /// One leader of the department.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -486,7 +486,7 @@ pub struct UpdateResponseDepartment {
     /// Employee types allowed in the department group chat: 1 full-time, 2 intern, 3 outsourced, 4 contractor, 5 consultant, or the number of a custom employee type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_chat_employee_types: Option<Vec<i32>>,
-    /// Number of members whose primary department is this department.
+    /// Number of primary members (users whose main department it is), counted over the department and its sub-departments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_member_count: Option<i32>,
 }

@@ -49,6 +49,8 @@ impl UpdateDepartmentIdRequestBuilder {
         self
     }
     /// The new custom department id, at most 128 characters; it may not start with `od-`, be `0`, or equal the id of another department not deleted.
+    ///
+    /// Example: `"NewDevDepartID"`
     pub fn new_department_id(mut self, new_department_id: impl Into<String>) -> Self {
         self.new_department_id = Some(new_department_id.into());
         self
@@ -156,7 +158,7 @@ pub struct UpdateDepartmentIdResponse {}
 pub enum UpdateDepartmentIdError {
     /// `40001` invalid params (HTTP 400). The parameters are not valid; fix them against the documentation and retry.
     InvalidParams,
-    /// `43009` exceed update custom dept limit error (HTTP 400). The limit on updates has been reached.
+    /// `43009` exceed update custom dept limit error (HTTP 400). The department's custom id has been changed the maximum number of times; do not change it again.
     ExceedUpdateCustomDeptLimitError,
     /// `40007` can not update dept custom id error (HTTP 403). The custom id cannot be changed; add the department to the app's contact data scope.
     CanNotUpdateDeptCustomId,
@@ -168,10 +170,7 @@ pub enum UpdateDepartmentIdError {
 impl DocumentedError for UpdateDepartmentIdError {
     const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::InvalidParams, crate::contact::v3::errors::CODE_40001_5),
-        (
-            Self::ExceedUpdateCustomDeptLimitError,
-            crate::contact::v3::errors::CODE_43009_2,
-        ),
+        (Self::ExceedUpdateCustomDeptLimitError, crate::contact::v3::errors::CODE_43009),
         (Self::CanNotUpdateDeptCustomId, crate::contact::v3::errors::CODE_40007),
         (Self::TenantIdIsInvalidError, crate::contact::v3::errors::CODE_42008_3),
     ];

@@ -181,25 +181,25 @@ impl DocumentedError for CreateError {
 #[non_exhaustive]
 pub enum CreateRequestEnumType {
     /// `1`: Built-in, read-only; not accepted here.
-    Value1,
+    BuiltIn,
     /// `2`: Custom.
-    Value2,
+    Custom,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-::lark_runtime::int_enum_traits!(CreateRequestEnumType { Value1 = 1, Value2 = 2 });
+::lark_runtime::int_enum_traits!(CreateRequestEnumType { BuiltIn = 1, Custom = 2 });
 /// Whether the option is active; only active options can be set on users.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateRequestEnumStatus {
     /// `1`: Active.
-    Value1,
+    Active,
     /// `2`: Inactive.
-    Value2,
+    Inactive,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-::lark_runtime::int_enum_traits!(CreateRequestEnumStatus { Value1 = 1, Value2 = 2 });
+::lark_runtime::int_enum_traits!(CreateRequestEnumStatus { Active = 1, Inactive = 2 });
 /// The option's text in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestI18nContentItem {
@@ -214,34 +214,38 @@ pub struct CreateRequestI18nContentItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-impl Validate for CreateRequestI18nContentItem {}
+impl Validate for CreateRequestI18nContentItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.length(&at.field("value"), &self.value, Some(1), Some(100));
+    }
+}
 /// The option's kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateResponseEmployeeTypeEnumEnumType {
     /// `1`: Built-in.
-    Value1,
+    BuiltIn,
     /// `2`: Custom.
-    Value2,
+    Custom,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
 ::lark_runtime::int_enum_traits!(
-    CreateResponseEmployeeTypeEnumEnumType { Value1 = 1, Value2 = 2 }
+    CreateResponseEmployeeTypeEnumEnumType { BuiltIn = 1, Custom = 2 }
 );
 /// Whether the option is active.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateResponseEmployeeTypeEnumEnumStatus {
     /// `1`: Active.
-    Value1,
+    Active,
     /// `2`: Inactive.
-    Value2,
+    Inactive,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
 ::lark_runtime::int_enum_traits!(
-    CreateResponseEmployeeTypeEnumEnumStatus { Value1 = 1, Value2 = 2 }
+    CreateResponseEmployeeTypeEnumEnumStatus { Active = 1, Inactive = 2 }
 );
 /// The option's text in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]

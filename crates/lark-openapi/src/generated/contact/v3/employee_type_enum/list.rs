@@ -36,7 +36,7 @@ impl ListRequestBuilder {
         self.page_token = Some(page_token.into());
         self
     }
-    /// The most options one page returns.
+    /// The most options one page returns, at most 100.
     ///
     /// Example: `10`
     ///
@@ -125,28 +125,28 @@ pub type ListError = ::lark_runtime::UndocumentedError;
 #[non_exhaustive]
 pub enum ListResponseItemsItemEnumType {
     /// `1`: Built-in.
-    Value1,
+    BuiltIn,
     /// `2`: Custom.
-    Value2,
+    Custom,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
 ::lark_runtime::int_enum_traits!(
-    ListResponseItemsItemEnumType { Value1 = 1, Value2 = 2 }
+    ListResponseItemsItemEnumType { BuiltIn = 1, Custom = 2 }
 );
 /// Whether the option is active.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListResponseItemsItemEnumStatus {
     /// `1`: Active.
-    Value1,
+    Active,
     /// `2`: Inactive.
-    Value2,
+    Inactive,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
 ::lark_runtime::int_enum_traits!(
-    ListResponseItemsItemEnumStatus { Value1 = 1, Value2 = 2 }
+    ListResponseItemsItemEnumStatus { Active = 1, Inactive = 2 }
 );
 /// The option's text in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]

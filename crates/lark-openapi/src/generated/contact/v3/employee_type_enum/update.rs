@@ -181,25 +181,25 @@ pub type UpdateError = ::lark_runtime::UndocumentedError;
 #[non_exhaustive]
 pub enum UpdateRequestEnumType {
     /// `1`: Built-in, read-only; not accepted here.
-    Value1,
+    BuiltIn,
     /// `2`: Custom.
-    Value2,
+    Custom,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-::lark_runtime::int_enum_traits!(UpdateRequestEnumType { Value1 = 1, Value2 = 2 });
+::lark_runtime::int_enum_traits!(UpdateRequestEnumType { BuiltIn = 1, Custom = 2 });
 /// Whether the option is active; only active options can be set on users.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateRequestEnumStatus {
     /// `1`: Active.
-    Value1,
+    Active,
     /// `2`: Inactive.
-    Value2,
+    Inactive,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-::lark_runtime::int_enum_traits!(UpdateRequestEnumStatus { Value1 = 1, Value2 = 2 });
+::lark_runtime::int_enum_traits!(UpdateRequestEnumStatus { Active = 1, Inactive = 2 });
 /// The option's text in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UpdateRequestI18nContentItem {
@@ -214,34 +214,38 @@ pub struct UpdateRequestI18nContentItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-impl Validate for UpdateRequestI18nContentItem {}
+impl Validate for UpdateRequestI18nContentItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.length(&at.field("value"), &self.value, Some(1), Some(100));
+    }
+}
 /// The option's kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateResponseEmployeeTypeEnumEnumType {
     /// `1`: Built-in.
-    Value1,
+    BuiltIn,
     /// `2`: Custom.
-    Value2,
+    Custom,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
 ::lark_runtime::int_enum_traits!(
-    UpdateResponseEmployeeTypeEnumEnumType { Value1 = 1, Value2 = 2 }
+    UpdateResponseEmployeeTypeEnumEnumType { BuiltIn = 1, Custom = 2 }
 );
 /// Whether the option is active.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateResponseEmployeeTypeEnumEnumStatus {
     /// `1`: Active.
-    Value1,
+    Active,
     /// `2`: Inactive.
-    Value2,
+    Inactive,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
 ::lark_runtime::int_enum_traits!(
-    UpdateResponseEmployeeTypeEnumEnumStatus { Value1 = 1, Value2 = 2 }
+    UpdateResponseEmployeeTypeEnumEnumStatus { Active = 1, Inactive = 2 }
 );
 /// The option's text in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]

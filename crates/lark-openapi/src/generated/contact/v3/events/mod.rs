@@ -2,29 +2,29 @@
 // Do not edit by hand: run `cargo xtask codegen`.
 
 //! Events of the `contact::v3` API: the typed bodies of what the platform pushes, for `lark_runtime::events::EventDispatcher::on`.
-/// 成员字段变更 — Sent when the member fields settings change.
+/// 成员字段变更 — Pushed when the directory's member field settings change.
 pub mod custom_attr_event_updated_v3;
-/// 部门新建 — Sent when a department is created.
+/// 部门新建 — Pushed when a department is created in the directory.
 pub mod department_created_v3;
-/// 部门被删除 — Sent when a department is deleted.
+/// 部门被删除 — Pushed when a department is deleted from the directory.
 pub mod department_deleted_v3;
-/// 部门信息变化 — Sent when a department's information changes.
+/// 部门信息变化 — Pushed when a department's information changes.
 pub mod department_updated_v3;
-/// 启用人员类型 — Sent when an inactive employee type option is activated.
+/// 启用人员类型 — Pushed when an inactive employee type option is activated.
 pub mod employee_type_enum_actived_v3;
-/// 新建人员类型 — Sent when an employee type option is added.
+/// 新建人员类型 — Pushed when an employee type option is added.
 pub mod employee_type_enum_created_v3;
-/// 停用人员类型 — Sent when an active employee type option is deactivated.
+/// 停用人员类型 — Pushed when an active employee type option is deactivated.
 pub mod employee_type_enum_deactivated_v3;
-/// 删除人员类型 — Sent when an employee type option is deleted.
+/// 删除人员类型 — Pushed when an employee type option is deleted.
 pub mod employee_type_enum_deleted_v3;
-/// 修改人员类型名称 — Sent when an employee type option's text changes.
+/// 修改人员类型名称 — Pushed when an employee type option's text changes.
 pub mod employee_type_enum_updated_v3;
-/// 通讯录权限范围变更 — Sent when the app's contacts scope changes.
+/// 通讯录权限范围变更 — Pushed when the app's directory data scope changes.
 pub mod scope_updated_v3;
-/// 员工入职 — Sent when an employee joins.
+/// 员工入职 — Pushed when an employee joins the organization.
 pub mod user_created_v3;
-/// 员工离职 — Sent when an employee leaves.
+/// 员工离职 — Pushed when an employee leaves the organization.
 pub mod user_deleted_v3;
-/// 员工信息被修改 — Sent when an employee's information changes.
+/// 员工信息被修改 — Pushed when an employee's information changes.
 pub mod user_updated_v3;

@@ -24,7 +24,7 @@ pub struct CreateRequestBuilder {
     role_name: Option<String>,
 }
 impl CreateRequestBuilder {
-    /// The role's name, unique within the tenant.
+    /// The role's name, 1 to 50 characters and unique within the tenant.
     ///
     /// Example: `"考勤管理员"`
     pub fn role_name(mut self, role_name: impl Into<String>) -> Self {

@@ -72,6 +72,8 @@ impl CreateRequestBuilder {
     /// A description of the group, at most 500 characters; empty when omitted.
     ///
     /// Example: `"IT服务人员的集合"`
+    ///
+    /// Default when left out: `""`
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
         self
@@ -79,6 +81,8 @@ impl CreateRequestBuilder {
     /// The group type; 1 (a normal group) when omitted, the only value accepted.
     ///
     /// Example: `1`
+    ///
+    /// Default when left out: `1`
     pub fn r#type(mut self, r#type: CreateRequestType) -> Self {
         self.r#type = Some(r#type);
         self
@@ -86,6 +90,8 @@ impl CreateRequestBuilder {
     /// A custom id for the group, at most 64 letters and digits with no spaces; the system generates one when omitted.
     ///
     /// Example: `"g122817"`
+    ///
+    /// Default when left out: `""`
     pub fn group_id(mut self, group_id: impl Into<String>) -> Self {
         self.group_id = Some(group_id.into());
         self
@@ -114,8 +120,19 @@ impl Validate for CreateRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.check(&at.field("user_id_type"), &self.user_id_type);
         violations.check(&at.field("department_id_type"), &self.department_id_type);
+        violations.length(&at.field("name"), &self.name, None, Some(100));
+        violations.length(&at.field("description"), &self.description, None, Some(500));
         violations.check(&at.field("type"), &self.r#type);
-        violations.length(&at.field("group_id"), &self.group_id, None, Some(64));
+        {
+            let at = at.field("group_id");
+            if let Some(value) = &self.group_id {
+                violations.length(&at, value, None, Some(64));
+                static PATTERN: ::lark_runtime::validate::Pattern = ::lark_runtime::validate::Pattern::new(
+                    "^[0-9A-Za-z]*$",
+                );
+                violations.pattern(&at, value, &PATTERN);
+            }
+        }
     }
 }
 impl Endpoint for CreateRequest {
@@ -282,10 +299,10 @@ impl DocumentedError for CreateError {
 #[non_exhaustive]
 pub enum CreateRequestType {
     /// `1`: A normal (static) user group.
-    Value1,
-    /// `2`: Not supported yet.
-    Value2,
+    Normal,
+    /// `2`: Not supported here yet (a dynamic group on the other group pages).
+    Dynamic,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-::lark_runtime::int_enum_traits!(CreateRequestType { Value1 = 1, Value2 = 2 });
+::lark_runtime::int_enum_traits!(CreateRequestType { Normal = 1, Dynamic = 2 });

@@ -162,13 +162,13 @@ impl DocumentedError for GetError {
 #[non_exhaustive]
 pub enum GetResponseGroupType {
     /// `1`: A normal (static) user group.
-    Value1,
+    Normal,
     /// `2`: A dynamic user group.
-    Value2,
+    Dynamic,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-::lark_runtime::int_enum_traits!(GetResponseGroupType { Value1 = 1, Value2 = 2 });
+::lark_runtime::int_enum_traits!(GetResponseGroupType { Normal = 1, Dynamic = 2 });
 /// The group's details.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseGroup {

@@ -203,7 +203,7 @@ impl DocumentedError for MemberBelongError {
     const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamError, crate::contact::v3::errors::CODE_40001_6),
         (Self::InternalError, crate::contact::v3::errors::CODE_40003_4),
-        (Self::PageSizeIsInvalid, crate::contact::v3::errors::CODE_40011_3),
+        (Self::PageSizeIsInvalid, crate::contact::v3::errors::CODE_40011_2),
         (Self::PageTokenIsInvalid, crate::contact::v3::errors::CODE_40012),
         (Self::InvalidMemberIdType, crate::contact::v3::errors::CODE_41071_4),
         (Self::InvalidMemberId, crate::contact::v3::errors::CODE_41073),
@@ -234,12 +234,12 @@ pub enum MemberBelongRequestMemberIdType {
 #[non_exhaustive]
 pub enum MemberBelongRequestGroupType {
     /// `1`: A normal (static) user group.
-    Value1,
+    Normal,
     /// `2`: A dynamic user group.
-    Value2,
+    Dynamic,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
 ::lark_runtime::int_enum_traits!(
-    MemberBelongRequestGroupType { Value1 = 1, Value2 = 2 }
+    MemberBelongRequestGroupType { Normal = 1, Dynamic = 2 }
 );

@@ -67,16 +67,20 @@ impl PatchRequestBuilder {
         self.department_id_type = Some(department_id_type);
         self
     }
-    /// The new name, at most 100 characters and unique within the company; left out, the name is kept.
+    /// The new name, at most 100 characters and unique within the company; left out or empty, the name is kept.
     ///
     /// Example: `"外包 IT 用户组"`
+    ///
+    /// Default when left out: `""`
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self
     }
-    /// The new description, at most 500 characters; left out, the description is kept.
+    /// The new description, at most 500 characters; left out or empty, the description is kept.
     ///
     /// Example: `"IT 外包用户组，需要进行细粒度权限管控"`
+    ///
+    /// Default when left out: `""`
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
         self
@@ -104,6 +108,8 @@ impl Validate for PatchRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.check(&at.field("user_id_type"), &self.user_id_type);
         violations.check(&at.field("department_id_type"), &self.department_id_type);
+        violations.length(&at.field("name"), &self.name, None, Some(100));
+        violations.length(&at.field("description"), &self.description, None, Some(500));
     }
 }
 impl Endpoint for PatchRequest {

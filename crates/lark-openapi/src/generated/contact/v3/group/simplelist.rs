@@ -32,7 +32,7 @@ pub struct SimplelistRequestBuilder {
     r#type: Option<SimplelistRequestType>,
 }
 impl SimplelistRequestBuilder {
-    /// The most groups one page returns.
+    /// The most groups one page returns, 1 to 100.
     ///
     /// Example: `50`
     ///
@@ -70,7 +70,7 @@ impl SimplelistRequestBuilder {
 }
 impl Validate for SimplelistRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.range(&at.field("page_size"), &self.page_size, None, Some(100));
+        violations.range(&at.field("page_size"), &self.page_size, Some(1), Some(100));
         violations.check(&at.field("type"), &self.r#type);
     }
 }
@@ -152,8 +152,8 @@ pub enum SimplelistError {
 impl DocumentedError for SimplelistError {
     const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::InternalError, crate::contact::v3::errors::CODE_40003_4),
-        (Self::PageSizeIsInvalid, crate::contact::v3::errors::CODE_40011_2),
-        (Self::PageTokenIsInvalidError, crate::contact::v3::errors::CODE_40012_5),
+        (Self::PageSizeIsInvalid, crate::contact::v3::errors::CODE_40011),
+        (Self::PageTokenIsInvalidError, crate::contact::v3::errors::CODE_40012_4),
     ];
 }
 ::lark_runtime::documented_error_traits!(SimplelistError);
@@ -162,26 +162,26 @@ impl DocumentedError for SimplelistError {
 #[non_exhaustive]
 pub enum SimplelistRequestType {
     /// `1`: Normal (static) user groups.
-    Value1,
+    Normal,
     /// `2`: Dynamic user groups.
-    Value2,
+    Dynamic,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-::lark_runtime::int_enum_traits!(SimplelistRequestType { Value1 = 1, Value2 = 2 });
+::lark_runtime::int_enum_traits!(SimplelistRequestType { Normal = 1, Dynamic = 2 });
 /// The group's type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SimplelistResponseGrouplistItemType {
     /// `1`: A normal (static) user group.
-    Value1,
+    Normal,
     /// `2`: A dynamic user group.
-    Value2,
+    Dynamic,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
 ::lark_runtime::int_enum_traits!(
-    SimplelistResponseGrouplistItemType { Value1 = 1, Value2 = 2 }
+    SimplelistResponseGrouplistItemType { Normal = 1, Dynamic = 2 }
 );
 /// One user group.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]

@@ -198,7 +198,7 @@ impl DocumentedError for AddError {
         (Self::InvalidMemberIdType, crate::contact::v3::errors::CODE_41071_3),
         (Self::MemberTypeNotMatchMemberId, crate::contact::v3::errors::CODE_41072),
         (Self::NoUserGroupAuthorityError, crate::contact::v3::errors::CODE_42009_4),
-        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_4),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_3),
         (Self::NoUserAuthorityError, crate::contact::v3::errors::CODE_41050_7),
         (Self::MemberExistInGroupError, crate::contact::v3::errors::CODE_42005_2),
         (Self::UserHasResignedError, crate::contact::v3::errors::CODE_42006_2),

@@ -176,6 +176,35 @@ impl DocumentedError for BatchAddError {
     ];
 }
 ::lark_runtime::documented_error_traits!(BatchAddError);
+/// The kind of member; only `user` is supported.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BatchAddRequestMembersItemMemberType {
+    /// `"user"`: A user.
+    User,
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
+    Unknown(String),
+}
+::lark_runtime::string_enum_traits!(
+    BatchAddRequestMembersItemMemberType { User = "user" }
+);
+/// Which kind of user id member_id is; needed when member_type is user.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BatchAddRequestMembersItemMemberIdType {
+    /// `"open_id"`: The user's id within this app (differs from app to app).
+    OpenId,
+    /// `"union_id"`: The user's id across all apps of the same developer.
+    UnionId,
+    /// `"user_id"`: The user's id within the tenant, the same in every app.
+    UserId,
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
+    Unknown(String),
+}
+::lark_runtime::string_enum_traits!(
+    BatchAddRequestMembersItemMemberIdType { OpenId = "open_id", UnionId = "union_id",
+    UserId = "user_id" }
+);
 /// One member to add.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchAddRequestMembersItem {
@@ -186,14 +215,19 @@ pub struct BatchAddRequestMembersItem {
     /// The kind of member; only `user` is supported.
     ///
     /// Example: `"user"`
-    pub member_type: String,
-    /// Which kind of user id member_id is: open_id, union_id or user_id; needed when member_type is user.
+    pub member_type: BatchAddRequestMembersItemMemberType,
+    /// Which kind of user id member_id is; needed when member_type is user.
     ///
     /// Example: `"user_id"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub member_id_type: Option<String>,
+    pub member_id_type: Option<BatchAddRequestMembersItemMemberIdType>,
 }
-impl Validate for BatchAddRequestMembersItem {}
+impl Validate for BatchAddRequestMembersItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("member_type"), &self.member_type);
+        violations.check(&at.field("member_id_type"), &self.member_id_type);
+    }
+}
 /// One member's outcome.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchAddResponseResultsItem {

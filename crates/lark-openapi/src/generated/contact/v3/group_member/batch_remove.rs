@@ -159,6 +159,35 @@ impl DocumentedError for BatchRemoveError {
     ];
 }
 ::lark_runtime::documented_error_traits!(BatchRemoveError);
+/// The kind of member; only `user` is supported.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BatchRemoveRequestMembersItemMemberType {
+    /// `"user"`: A user.
+    User,
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
+    Unknown(String),
+}
+::lark_runtime::string_enum_traits!(
+    BatchRemoveRequestMembersItemMemberType { User = "user" }
+);
+/// Which kind of user id member_id is; needed when member_type is user, and it must be the kind the ids were listed in.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BatchRemoveRequestMembersItemMemberIdType {
+    /// `"open_id"`: The user's id within this app (differs from app to app).
+    OpenId,
+    /// `"union_id"`: The user's id across all apps of the same developer.
+    UnionId,
+    /// `"user_id"`: The user's id within the tenant, the same in every app.
+    UserId,
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
+    Unknown(String),
+}
+::lark_runtime::string_enum_traits!(
+    BatchRemoveRequestMembersItemMemberIdType { OpenId = "open_id", UnionId = "union_id",
+    UserId = "user_id" }
+);
 /// One member to remove.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchRemoveRequestMembersItem {
@@ -169,11 +198,16 @@ pub struct BatchRemoveRequestMembersItem {
     /// The kind of member; only `user` is supported.
     ///
     /// Example: `"user"`
-    pub member_type: String,
-    /// Which kind of user id member_id is: open_id, union_id or user_id; needed when member_type is user.
+    pub member_type: BatchRemoveRequestMembersItemMemberType,
+    /// Which kind of user id member_id is; needed when member_type is user, and it must be the kind the ids were listed in.
     ///
     /// Example: `"user_id"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub member_id_type: Option<String>,
+    pub member_id_type: Option<BatchRemoveRequestMembersItemMemberIdType>,
 }
-impl Validate for BatchRemoveRequestMembersItem {}
+impl Validate for BatchRemoveRequestMembersItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("member_type"), &self.member_type);
+        violations.check(&at.field("member_id_type"), &self.member_id_type);
+    }
+}

@@ -203,7 +203,7 @@ impl DocumentedError for SimplelistError {
     const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::InternalError, crate::contact::v3::errors::CODE_40003_5),
         (Self::PageSizeIsInvalid, crate::contact::v3::errors::CODE_40011_9),
-        (Self::PageTokenIsInvalidError, crate::contact::v3::errors::CODE_40012_4),
+        (Self::PageTokenIsInvalidError, crate::contact::v3::errors::CODE_40012_3),
         (Self::InvalidGroupId, crate::contact::v3::errors::CODE_42002_2),
         (Self::InvalidMemberType, crate::contact::v3::errors::CODE_41074_2),
         (Self::InvalidMemberIdType, crate::contact::v3::errors::CODE_41071_3),
@@ -269,7 +269,7 @@ pub struct SimplelistResponseMemberlistItem {
     /// The member's kind.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_type: Option<SimplelistResponseMemberlistItemMemberType>,
-    /// The member id's kind; the page says it is meaningful only in requests and not returned.
+    /// The member id's kind; the page says it is meaningful only in requests and not returned, though its example shows it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_id_type: Option<String>,
 }

@@ -3,8 +3,9 @@
 
 //! 创建序列 — Create a job family.
 //!
-//! Creates a job family, a user attribute that describes the kind of work a user does, such as product, engineering or operations; give a parent id to create a sub-family.
-//! A tenant may hold at most 10,000 job families, and beyond 4,000 the admin console can no longer open the job family list. Only custom (self-built) apps may call it.
+//! Creates a job family, a user attribute naming the kind of work a user does (product, engineering, operations...);
+//! give a parent id to create a sub-family. A tenant holds at most 10,000 job families, and beyond 4,000 the admin
+//! console can no longer open the job family list. Only self-built apps may call it, with a tenant token.
 //!
 //! `POST /open-apis/contact/v3/job_families`
 //!
@@ -48,6 +49,8 @@ impl CreateRequestBuilder {
     /// A description of the job family, at most 5,000 characters. Empty when left out.
     ///
     /// Example: `"负责产品策略制定的相关工作"`
+    ///
+    /// Default when left out: `""`
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
         self
@@ -55,6 +58,8 @@ impl CreateRequestBuilder {
     /// The id of the parent job family, to make this one a sub-family; the job family list API gives the ids. Left out, the job family has no parent.
     ///
     /// Example: `"mga5oa8ayjlpzjq"`
+    ///
+    /// Default when left out: `""`
     pub fn parent_job_family_id(
         mut self,
         parent_job_family_id: impl Into<String>,
@@ -109,6 +114,7 @@ impl CreateRequestBuilder {
 impl Validate for CreateRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.length(&at.field("name"), &self.name, Some(1), Some(100));
+        violations.length(&at.field("description"), &self.description, None, Some(5000));
         violations.check(&at.field("i18n_name"), &self.i18n_name);
         violations.check(&at.field("i18n_description"), &self.i18n_description);
     }
@@ -231,36 +237,77 @@ impl DocumentedError for CreateError {
     ];
 }
 ::lark_runtime::documented_error_traits!(CreateError);
+/// The language of the text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateRequestI18nNameItemLocale {
+    /// `"zh_cn"`: Chinese.
+    ZhCn,
+    /// `"en_us"`: English.
+    EnUs,
+    /// `"ja_jp"`: Japanese.
+    JaJp,
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
+    Unknown(String),
+}
+::lark_runtime::string_enum_traits!(
+    CreateRequestI18nNameItemLocale { ZhCn = "zh_cn", EnUs = "en_us", JaJp = "ja_jp" }
+);
 /// The name in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestI18nNameItem {
-    /// The language: `zh_cn`, `en_us` or `ja_jp`.
+    /// The language of the text.
     ///
     /// Example: `"zh_cn"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub locale: Option<String>,
+    pub locale: Option<CreateRequestI18nNameItemLocale>,
     /// The name in that language.
     ///
     /// Example: `"多语言内容"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-impl Validate for CreateRequestI18nNameItem {}
+impl Validate for CreateRequestI18nNameItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("locale"), &self.locale);
+    }
+}
+/// The language of the text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateRequestI18nDescriptionItemLocale {
+    /// `"zh_cn"`: Chinese.
+    ZhCn,
+    /// `"en_us"`: English.
+    EnUs,
+    /// `"ja_jp"`: Japanese.
+    JaJp,
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
+    Unknown(String),
+}
+::lark_runtime::string_enum_traits!(
+    CreateRequestI18nDescriptionItemLocale { ZhCn = "zh_cn", EnUs = "en_us", JaJp =
+    "ja_jp" }
+);
 /// The description in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestI18nDescriptionItem {
-    /// The language: `zh_cn`, `en_us` or `ja_jp`.
+    /// The language of the text.
     ///
     /// Example: `"zh_cn"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub locale: Option<String>,
+    pub locale: Option<CreateRequestI18nDescriptionItemLocale>,
     /// The description in that language.
     ///
     /// Example: `"多语言内容"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-impl Validate for CreateRequestI18nDescriptionItem {}
+impl Validate for CreateRequestI18nDescriptionItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("locale"), &self.locale);
+    }
+}
 /// The name in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseJobFamilyI18nNameItem {

@@ -3,7 +3,8 @@
 
 //! 删除序列 — Delete a job family.
 //!
-//! Deletes a job family. Only a job family without sub-families can be deleted; delete its sub-families first. Only custom (self-built) apps may call it.
+//! Deletes a job family. Only a job family without sub-families can be deleted: delete its sub-families first.
+//! Only self-built apps may call it, with a tenant token.
 //!
 //! `DELETE /open-apis/contact/v3/job_families/:job_family_id`
 //!

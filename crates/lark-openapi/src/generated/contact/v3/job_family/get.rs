@@ -4,6 +4,7 @@
 //! 获取单个序列信息 — Get one job family.
 //!
 //! Returns one job family: its name, description, parent, status, names and descriptions per language, and id.
+//! Self-built and store apps may call it, with a tenant token.
 //!
 //! `GET /open-apis/contact/v3/job_families/:job_family_id`
 //!

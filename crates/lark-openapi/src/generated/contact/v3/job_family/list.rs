@@ -3,7 +3,8 @@
 
 //! 获取租户序列列表 — List the tenant's job families.
 //!
-//! Returns the tenant's job families one page at a time, each with its name, description, parent, status and id; pass `name` to look up one job family by its exact name.
+//! Returns the tenant's job families one page at a time, each with its name, description, parent, status and id;
+//! pass `name` to look up one job family by its exact name. Self-built and store apps may call it, with a tenant token.
 //!
 //! `GET /open-apis/contact/v3/job_families`
 //!

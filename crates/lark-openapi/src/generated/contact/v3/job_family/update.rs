@@ -3,7 +3,8 @@
 
 //! 更新序列 — Update a job family.
 //!
-//! Updates the name, description, parent, status or names and descriptions per language of a job family; fields left out keep their current value. Only custom (self-built) apps may call it.
+//! Updates a job family's name, description, parent, status, or names and descriptions per language; fields left
+//! out keep their current value. Only self-built apps may call it, with a tenant token.
 //!
 //! `PUT /open-apis/contact/v3/job_families/:job_family_id`
 //!
@@ -121,6 +122,7 @@ impl UpdateRequestBuilder {
 impl Validate for UpdateRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.length(&at.field("name"), &self.name, Some(1), Some(100));
+        violations.length(&at.field("description"), &self.description, None, Some(5000));
         violations.check(&at.field("i18n_name"), &self.i18n_name);
         violations.check(&at.field("i18n_description"), &self.i18n_description);
     }
@@ -245,36 +247,77 @@ impl DocumentedError for UpdateError {
     ];
 }
 ::lark_runtime::documented_error_traits!(UpdateError);
+/// The language of the text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateRequestI18nNameItemLocale {
+    /// `"zh_cn"`: Chinese.
+    ZhCn,
+    /// `"en_us"`: English.
+    EnUs,
+    /// `"ja_jp"`: Japanese.
+    JaJp,
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
+    Unknown(String),
+}
+::lark_runtime::string_enum_traits!(
+    UpdateRequestI18nNameItemLocale { ZhCn = "zh_cn", EnUs = "en_us", JaJp = "ja_jp" }
+);
 /// The name in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UpdateRequestI18nNameItem {
-    /// The language: `zh_cn`, `en_us` or `ja_jp`.
+    /// The language of the text.
     ///
     /// Example: `"zh_cn"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub locale: Option<String>,
+    pub locale: Option<UpdateRequestI18nNameItemLocale>,
     /// The name in that language.
     ///
     /// Example: `"多语言内容"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-impl Validate for UpdateRequestI18nNameItem {}
+impl Validate for UpdateRequestI18nNameItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("locale"), &self.locale);
+    }
+}
+/// The language of the text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateRequestI18nDescriptionItemLocale {
+    /// `"zh_cn"`: Chinese.
+    ZhCn,
+    /// `"en_us"`: English.
+    EnUs,
+    /// `"ja_jp"`: Japanese.
+    JaJp,
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
+    Unknown(String),
+}
+::lark_runtime::string_enum_traits!(
+    UpdateRequestI18nDescriptionItemLocale { ZhCn = "zh_cn", EnUs = "en_us", JaJp =
+    "ja_jp" }
+);
 /// The description in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UpdateRequestI18nDescriptionItem {
-    /// The language: `zh_cn`, `en_us` or `ja_jp`.
+    /// The language of the text.
     ///
     /// Example: `"zh_cn"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub locale: Option<String>,
+    pub locale: Option<UpdateRequestI18nDescriptionItemLocale>,
     /// The description in that language.
     ///
     /// Example: `"多语言内容"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-impl Validate for UpdateRequestI18nDescriptionItem {}
+impl Validate for UpdateRequestI18nDescriptionItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("locale"), &self.locale);
+    }
+}
 /// The name in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UpdateResponseJobFamilyI18nNameItem {

@@ -3,8 +3,9 @@
 
 //! 创建职级 — Create a job level.
 //!
-//! Creates a job level, a user attribute that marks the level of a user's position, such as P1, P2, P3 or P4.
-//! A tenant may hold at most 10,000 job levels, and beyond 4,000 the admin console can no longer open the job level list. Only custom (self-built) apps may call it.
+//! Creates a job level, a user attribute marking the level of a user's position, such as P1, P2, P3 or P4. A tenant
+//! holds at most 10,000 job levels, and beyond 4,000 the admin console can no longer open the job level list. Only
+//! self-built apps may call it, with a tenant token.
 //!
 //! `POST /open-apis/contact/v3/job_levels`
 //!
@@ -48,6 +49,8 @@ impl CreateRequestBuilder {
     /// The job level's general description, at most 5,000 characters, shown wherever no description for the viewer's language is set. Empty when left out.
     ///
     /// Example: `"公司内部中高级职称，有一定专业技术能力的人员"`
+    ///
+    /// Default when left out: `""`
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
         self
@@ -106,6 +109,7 @@ impl CreateRequestBuilder {
 impl Validate for CreateRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.length(&at.field("name"), &self.name, Some(1), Some(255));
+        violations.length(&at.field("description"), &self.description, None, Some(5000));
         violations.range(&at.field("order"), &self.order, Some(100), Some(100000));
         violations.check(&at.field("i18n_name"), &self.i18n_name);
         violations.check(&at.field("i18n_description"), &self.i18n_description);

@@ -3,7 +3,7 @@
 
 //! 删除职级 — Delete a job level.
 //!
-//! Deletes a job level of the tenant. Only custom (self-built) apps may call it.
+//! Deletes a job level of the tenant. Only self-built apps may call it, with a tenant token.
 //!
 //! `DELETE /open-apis/contact/v3/job_levels/:job_level_id`
 //!

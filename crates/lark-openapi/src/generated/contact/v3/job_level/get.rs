@@ -4,6 +4,7 @@
 //! 获取单个职级信息 — Get one job level.
 //!
 //! Returns one job level: its name, description, order, status, id and names and descriptions per language.
+//! Self-built and store apps may call it, with a tenant token.
 //!
 //! `GET /open-apis/contact/v3/job_levels/:job_level_id`
 //!

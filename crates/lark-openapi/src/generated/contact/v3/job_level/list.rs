@@ -3,7 +3,9 @@
 
 //! 获取租户职级列表 — List the tenant's job levels.
 //!
-//! Returns the tenant's job levels one page at a time, each with its name, description, order, status and names per language; pass `name` to look up one job level by its exact name.
+//! Returns the tenant's job levels one page at a time, each with its name, description, order, status, id and names
+//! per language; pass `name` to look up one job level by its exact name. Self-built and store apps may call it, with a
+//! tenant token.
 //!
 //! `GET /open-apis/contact/v3/job_levels`
 //!

@@ -3,7 +3,8 @@
 
 //! 更新职级 — Update a job level.
 //!
-//! Updates the name, description, order, status or names and descriptions per language of a job level; fields left out keep their current value. Only custom (self-built) apps may call it.
+//! Updates a job level's name, description, order, status, or names and descriptions per language; fields left out
+//! keep their current value. Only self-built apps may call it, with a tenant token.
 //!
 //! `PUT /open-apis/contact/v3/job_levels/:job_level_id`
 //!
@@ -56,7 +57,7 @@ impl UpdateRequestBuilder {
         self.name = Some(name.into());
         self
     }
-    /// The job level's general description, at most 5,000 characters, shown wherever no description for the viewer's language is set. Leave it out to keep the current value.
+    /// The job level's general description, shown wherever no description for the viewer's language is set. Leave it out to keep the current value.
     ///
     /// Example: `"公司内部中高级职称，有一定专业技术能力的人员"`
     pub fn description(mut self, description: impl Into<String>) -> Self {
@@ -209,7 +210,7 @@ pub enum UpdateError {
     JobLevelOrderDuplicate,
     /// `42304` job level description not valid (HTTP 400). The description is invalid; check it.
     JobLevelDescriptionNotValid,
-    /// `42307` job level external id duplicate (HTTP 400). The job level id is duplicated.
+    /// `42307` job level external id duplicate (HTTP 400). A job level id clashed on the platform's side (the create page calls it a system fault); retry the call. Retrying can succeed.
     JobLevelExternalIdDuplicate,
     /// `42301` job level not exist (HTTP 404). The job level does not exist; make sure the job level id is correct and retry.
     JobLevelNotExist,

@@ -180,8 +180,8 @@ pub enum ListError {
 }
 impl DocumentedError for ListError {
     const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
-        (Self::PageSizeIsInvalid, crate::contact::v3::errors::CODE_40011_4),
-        (Self::PageTokenIsInvalidError, crate::contact::v3::errors::CODE_40012_6),
+        (Self::PageSizeIsInvalid, crate::contact::v3::errors::CODE_40011_3),
+        (Self::PageTokenIsInvalidError, crate::contact::v3::errors::CODE_40012_5),
     ];
 }
 ::lark_runtime::documented_error_traits!(ListError);

@@ -157,7 +157,7 @@ impl DocumentedError for BindDepartmentError {
         (Self::UnitIdInvalid, crate::contact::v3::errors::CODE_43051),
         (Self::DepartmentIdInvalid, crate::contact::v3::errors::CODE_43058),
         (Self::DepartmentHasBeenBoundToOther, crate::contact::v3::errors::CODE_43054),
-        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_3),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_2),
     ];
 }
 ::lark_runtime::documented_error_traits!(BindDepartmentError);

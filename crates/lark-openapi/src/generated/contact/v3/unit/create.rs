@@ -68,7 +68,22 @@ impl CreateRequestBuilder {
         Ok(request)
     }
 }
-impl Validate for CreateRequest {}
+impl Validate for CreateRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        {
+            let at = at.field("unit_id");
+            if let Some(value) = &self.unit_id {
+                violations.length(&at, value, Some(1), Some(64));
+                static PATTERN: ::lark_runtime::validate::Pattern = ::lark_runtime::validate::Pattern::new(
+                    "^[A-Za-z0-9]+$",
+                );
+                violations.pattern(&at, value, &PATTERN);
+            }
+        }
+        violations.length(&at.field("name"), &self.name, Some(1), Some(100));
+        violations.length(&at.field("unit_type"), &self.unit_type, Some(1), Some(100));
+    }
+}
 impl Endpoint for CreateRequest {
     type Data = CreateResponse;
     type Error = CreateError;
@@ -145,7 +160,7 @@ pub enum CreateError {
     DuplicateUnitIdError,
     /// `43055` unit name and type repeat (HTTP 400). A unit with this name and type already exists; change one of them.
     UnitNameAndTypeRepeat,
-    /// `43059` unit number exceed limit (HTTP 400). The tenant already has the maximum of 1,000 units.
+    /// `43059` unit number exceed limit (HTTP 400). The tenant already has the maximum of 1,000 units; delete units no longer needed before creating another.
     UnitNumberExceedLimit,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),

@@ -133,7 +133,7 @@ pub enum ListError {
 impl DocumentedError for ListError {
     const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::InternalError, crate::contact::v3::errors::CODE_40003_6),
-        (Self::PageSizeIsInvalid, crate::contact::v3::errors::CODE_40011_7),
+        (Self::PageSizeIsInvalid, crate::contact::v3::errors::CODE_40011_6),
         (Self::PageTokenIsInvalid, crate::contact::v3::errors::CODE_40012_2),
     ];
 }

@@ -176,7 +176,7 @@ pub enum ListDepartmentError {
 impl DocumentedError for ListDepartmentError {
     const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::InternalError, crate::contact::v3::errors::CODE_40003_6),
-        (Self::PageSizeIsInvalid, crate::contact::v3::errors::CODE_40011_7),
+        (Self::PageSizeIsInvalid, crate::contact::v3::errors::CODE_40011_6),
         (Self::PageTokenIsInvalid, crate::contact::v3::errors::CODE_40012_2),
         (Self::UnitIdInvalid, crate::contact::v3::errors::CODE_43051),
     ];

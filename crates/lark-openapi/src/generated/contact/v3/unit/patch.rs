@@ -3,7 +3,7 @@
 
 //! 修改单位信息 — Update a unit.
 //!
-//! Renames the given unit. Although the page marks `name` optional, it says the request must carry it.
+//! Renames the given unit; the new name must not be used by another unit of the same type.
 //!
 //! `PATCH /open-apis/contact/v3/unit/:unit_id`
 //!
@@ -16,8 +16,7 @@ use ::lark_runtime::__private::prelude::*;
 pub struct PatchRequest {
     #[serde(skip)]
     unit_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    name: Option<String>,
+    name: String,
 }
 /// Builder of [`PatchRequest`]: set the fields, then [`build`](PatchRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -34,7 +33,7 @@ impl PatchRequestBuilder {
         self.unit_id = Some(unit_id.into());
         self
     }
-    /// The unit's new name, 1 to 100 characters, not used by another unit of the same type; the page says to always send it.
+    /// The unit's new name, 1 to 100 characters, not used by another unit of the same type.
     ///
     /// Example: `"消费者事业部"`
     pub fn name(mut self, name: impl Into<String>) -> Self {
@@ -46,18 +45,20 @@ impl PatchRequestBuilder {
         let root = FieldPath::root();
         let mut violations = Violations::default();
         let unit_id = violations.required(&root.field("unit_id"), self.unit_id);
-        let (Some(unit_id),) = (unit_id,) else {
+        let name = violations.required(&root.field("name"), self.name);
+        let (Some(unit_id), Some(name)) = (unit_id, name) else {
             return Err(violations.into_error("PatchRequest"));
         };
-        let request = PatchRequest {
-            unit_id,
-            name: self.name,
-        };
+        let request = PatchRequest { unit_id, name };
         Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl Validate for PatchRequest {}
+impl Validate for PatchRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.length(&at.field("name"), &self.name, Some(1), Some(100));
+    }
+}
 impl Endpoint for PatchRequest {
     type Data = PatchResponse;
     type Error = PatchError;

@@ -153,7 +153,7 @@ impl DocumentedError for UnbindDepartmentError {
         (Self::UnitFeatureIsProhibited, crate::contact::v3::errors::CODE_43050),
         (Self::UnitIdInvalid, crate::contact::v3::errors::CODE_43051),
         (Self::DepartmentIdInvalid, crate::contact::v3::errors::CODE_43058),
-        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_3),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_2),
     ];
 }
 ::lark_runtime::documented_error_traits!(UnbindDepartmentError);

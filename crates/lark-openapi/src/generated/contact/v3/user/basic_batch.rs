@@ -160,7 +160,7 @@ impl Validate for BasicBatchResponseUsersItemI18nName {}
 /// One user's names.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct BasicBatchResponseUsersItem {
-    /// The user's id.
+    /// The user's id, of the kind `user_id_type` names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// The user's default name.

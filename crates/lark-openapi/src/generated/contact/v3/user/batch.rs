@@ -84,6 +84,7 @@ impl BatchRequestBuilder {
 }
 impl Validate for BatchRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.items(&at.field("user_ids"), &self.user_ids, None, Some(50));
         violations.check(&at.field("user_id_type"), &self.user_id_type);
         violations.check(&at.field("department_id_type"), &self.department_id_type);
     }
@@ -166,39 +167,39 @@ impl DocumentedError for BatchError {
 #[non_exhaustive]
 pub enum BatchResponseItemsItemGender {
     /// `0`: Not disclosed.
-    Value0,
+    Undisclosed,
     /// `1`: Male.
-    Value1,
+    Male,
     /// `2`: Female.
-    Value2,
+    Female,
     /// `3`: Other.
-    Value3,
+    Other,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
 ::lark_runtime::int_enum_traits!(
-    BatchResponseItemsItemGender { Value0 = 0, Value1 = 1, Value2 = 2, Value3 = 3 }
+    BatchResponseItemsItemGender { Undisclosed = 0, Male = 1, Female = 2, Other = 3 }
 );
 /// The employee type; custom types set in the tenant appear as their own numbers (see the employee type list).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum BatchResponseItemsItemEmployeeType {
-    /// `1`: Full-time employee.
-    Value1,
-    /// `2`: Intern.
-    Value2,
-    /// `3`: Outsourced.
-    Value3,
-    /// `4`: Contractor (labour dispatch).
-    Value4,
-    /// `5`: Consultant.
-    Value5,
+    /// `1`: A regular full-time employee.
+    FullTime,
+    /// `2`: An intern.
+    Intern,
+    /// `3`: An outsourced worker.
+    Outsourced,
+    /// `4`: A labour-service (contract labour) worker.
+    LaborService,
+    /// `5`: A consultant.
+    Consultant,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
 ::lark_runtime::int_enum_traits!(
-    BatchResponseItemsItemEmployeeType { Value1 = 1, Value2 = 2, Value3 = 3, Value4 = 4,
-    Value5 = 5 }
+    BatchResponseItemsItemEmployeeType { FullTime = 1, Intern = 2, Outsourced = 3,
+    LaborService = 4, Consultant = 5 }
 );
 /// The custom field's type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -244,7 +245,7 @@ pub struct BatchResponseItemsItemCustomAttrsItemValue {
     /// For an HREF field, the URL for desktop clients.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pc_url: Option<String>,
-    /// For an ENUMERATION or PICTURE_ENUM field, the chosen option's id.
+    /// For an enumeration field, the chosen option's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub option_id: Option<String>,
     /// For an enumeration field, the chosen option's value.
@@ -386,7 +387,7 @@ pub struct BatchResponseItemsItem {
     /// The paths of the user's departments; not returned by this endpoint for now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub department_path: Option<Vec<crate::contact::v3::types::DepartmentDetail>>,
-    /// User ids of the user's dotted-line leaders, in the kind `user_id_type` names.
+    /// User ids of the user's dotted-line leaders, in the kind `user_id_type` names; needs the contact:user.dotted_line_leader_info.read scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dotted_line_leader_user_ids: Option<Vec<String>>,
 }

@@ -171,7 +171,7 @@ pub struct BatchGetIdResponseUserListItem {
     /// The email address, for an entry found by email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// The user's status (frozen, resigned, activated, exited).
+    /// The user's status (frozen, resigned, activated, exited, not joined); needs the contact:user.employee:readonly scope or a contact read scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<crate::contact::v3::types::UserStatus>,
 }

@@ -681,7 +681,7 @@ pub enum CreateError {
     NicknameLengthExceed255Character,
     /// `44001` business email domain not available error (HTTP 400). The tenant has no enterprise mail domain; an administrator must enable enterprise mail first.
     BusinessEmailDomainNotAvailableError,
-    /// `44004` this user has been joined too many tenants recently (HTTP 400). This person has joined too many tenants recently; try again after 24 hours.
+    /// `44004` this user has been joined too many tenants recently (HTTP 400). This person has joined too many tenants recently; try again after 24 hours. Retrying can succeed.
     ThisUserHasBeenJoinedToo,
     /// `44006` name length exceed 255 character (HTTP 400). The name exceeds 255 characters; shorten it.
     NameLengthExceed255Character44006,
@@ -689,7 +689,7 @@ pub enum CreateError {
     EnNameLengthExceed255Character44007,
     /// `44008` nickname length exceed 255 character (HTTP 400). The alias exceeds 255 characters; shorten it.
     NicknameLengthExceed255Character44008,
-    /// `44009` this tenant has been create too many users recently (HTTP 400). Members are being added too often: one mobile number or email can join at most three tenants a day.
+    /// `44009` this tenant has been create too many users recently (HTTP 400). Members are being added too often: one mobile number or email can join at most three tenants a day; retry the next day. Retrying can succeed.
     ThisTenantHasBeenCreateToo,
     /// `44012` Adding user has been intercepted. Contact Feishu Customer Service (HTTP 400). Adding the member was blocked; ask technical support.
     AddingUserHasBeenInterceptedContact,
@@ -750,7 +750,7 @@ impl DocumentedError for CreateError {
     const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamError, crate::contact::v3::errors::CODE_40001_10),
         (Self::InternalError, crate::contact::v3::errors::CODE_40003),
-        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_2),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004),
         (Self::NoASameRequestError, crate::contact::v3::errors::CODE_40021),
         (Self::MobileHasAlreadyExistError, crate::contact::v3::errors::CODE_41001),
         (Self::EmailHasAlreadyExistError, crate::contact::v3::errors::CODE_41002),
@@ -903,39 +903,39 @@ impl DocumentedError for CreateError {
 #[non_exhaustive]
 pub enum CreateRequestGender {
     /// `0`: Not disclosed.
-    Value0,
+    Undisclosed,
     /// `1`: Male.
-    Value1,
+    Male,
     /// `2`: Female.
-    Value2,
+    Female,
     /// `3`: Other.
-    Value3,
+    Other,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
 ::lark_runtime::int_enum_traits!(
-    CreateRequestGender { Value0 = 0, Value1 = 1, Value2 = 2, Value3 = 3 }
+    CreateRequestGender { Undisclosed = 0, Male = 1, Female = 2, Other = 3 }
 );
 /// The employee type; a custom type's enum_value from the employee type list is accepted too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateRequestEmployeeType {
-    /// `1`: Full-time employee.
-    Value1,
-    /// `2`: Intern.
-    Value2,
-    /// `3`: Outsourced.
-    Value3,
-    /// `4`: Contractor (labour dispatch).
-    Value4,
-    /// `5`: Consultant.
-    Value5,
+    /// `1`: A regular full-time employee.
+    FullTime,
+    /// `2`: An intern.
+    Intern,
+    /// `3`: An outsourced worker.
+    Outsourced,
+    /// `4`: A labour-service (contract labour) worker.
+    LaborService,
+    /// `5`: A consultant.
+    Consultant,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
 ::lark_runtime::int_enum_traits!(
-    CreateRequestEmployeeType { Value1 = 1, Value2 = 2, Value3 = 3, Value4 = 4, Value5 =
-    5 }
+    CreateRequestEmployeeType { FullTime = 1, Intern = 2, Outsourced = 3, LaborService =
+    4, Consultant = 5 }
 );
 /// The custom field's type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -963,12 +963,12 @@ pub enum CreateRequestCustomAttrsItemType {
 #[non_exhaustive]
 pub enum CreateRequestCustomAttrsItemValueGenericUserType {
     /// `1`: A user.
-    Value1,
+    User,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
 ::lark_runtime::int_enum_traits!(
-    CreateRequestCustomAttrsItemValueGenericUserType { Value1 = 1 }
+    CreateRequestCustomAttrsItemValueGenericUserType { User = 1 }
 );
 /// For a GENERIC_USER field, the person referenced.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -1048,39 +1048,39 @@ impl Validate for CreateRequestCustomAttrsItem {
 #[non_exhaustive]
 pub enum CreateResponseUserGender {
     /// `0`: Not disclosed.
-    Value0,
+    Undisclosed,
     /// `1`: Male.
-    Value1,
+    Male,
     /// `2`: Female.
-    Value2,
+    Female,
     /// `3`: Other.
-    Value3,
+    Other,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
 ::lark_runtime::int_enum_traits!(
-    CreateResponseUserGender { Value0 = 0, Value1 = 1, Value2 = 2, Value3 = 3 }
+    CreateResponseUserGender { Undisclosed = 0, Male = 1, Female = 2, Other = 3 }
 );
 /// The employee type; custom types set in the tenant appear as their own numbers (see the employee type list).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateResponseUserEmployeeType {
-    /// `1`: Full-time employee.
-    Value1,
-    /// `2`: Intern.
-    Value2,
-    /// `3`: Outsourced.
-    Value3,
-    /// `4`: Contractor (labour dispatch).
-    Value4,
-    /// `5`: Consultant.
-    Value5,
+    /// `1`: A regular full-time employee.
+    FullTime,
+    /// `2`: An intern.
+    Intern,
+    /// `3`: An outsourced worker.
+    Outsourced,
+    /// `4`: A labour-service (contract labour) worker.
+    LaborService,
+    /// `5`: A consultant.
+    Consultant,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
 ::lark_runtime::int_enum_traits!(
-    CreateResponseUserEmployeeType { Value1 = 1, Value2 = 2, Value3 = 3, Value4 = 4,
-    Value5 = 5 }
+    CreateResponseUserEmployeeType { FullTime = 1, Intern = 2, Outsourced = 3,
+    LaborService = 4, Consultant = 5 }
 );
 /// The custom field's type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -310,16 +310,16 @@ impl DocumentedError for DeleteError {
 #[non_exhaustive]
 pub enum DeleteRequestEmailAcceptorProcessingType {
     /// `"1"`: Transfer the mail to `acceptor_user_id`.
-    Value1,
+    Transfer,
     /// `"2"`: Keep the mail.
-    Value2,
+    Keep,
     /// `"3"`: Delete the mail.
-    Value3,
+    Delete,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
 ::lark_runtime::string_enum_traits!(
-    DeleteRequestEmailAcceptorProcessingType { Value1 = "1", Value2 = "2", Value3 = "3" }
+    DeleteRequestEmailAcceptorProcessingType { Transfer = "1", Keep = "2", Delete = "3" }
 );
 /// What happens to the user's mail; by default it goes to the direct leader, or stays with the user when there is none.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]

@@ -203,10 +203,10 @@ pub enum FindByDepartmentError {
 }
 impl DocumentedError for FindByDepartmentError {
     const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
-        (Self::NoUserAuthorityError, crate::contact::v3::errors::CODE_41050_4),
-        (Self::PageSizeIsInvalid, crate::contact::v3::errors::CODE_40011_5),
-        (Self::PageTokenIsInvalidError, crate::contact::v3::errors::CODE_40012_8),
-        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_6),
+        (Self::NoUserAuthorityError, crate::contact::v3::errors::CODE_41050_3),
+        (Self::PageSizeIsInvalid, crate::contact::v3::errors::CODE_40011_4),
+        (Self::PageTokenIsInvalidError, crate::contact::v3::errors::CODE_40012_7),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_5),
     ];
 }
 ::lark_runtime::documented_error_traits!(FindByDepartmentError);
@@ -215,40 +215,40 @@ impl DocumentedError for FindByDepartmentError {
 #[non_exhaustive]
 pub enum FindByDepartmentResponseItemsItemGender {
     /// `0`: Not disclosed.
-    Value0,
+    Undisclosed,
     /// `1`: Male.
-    Value1,
+    Male,
     /// `2`: Female.
-    Value2,
+    Female,
     /// `3`: Other.
-    Value3,
+    Other,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
 ::lark_runtime::int_enum_traits!(
-    FindByDepartmentResponseItemsItemGender { Value0 = 0, Value1 = 1, Value2 = 2, Value3
-    = 3 }
+    FindByDepartmentResponseItemsItemGender { Undisclosed = 0, Male = 1, Female = 2,
+    Other = 3 }
 );
 /// The employee type; custom types set in the tenant appear as their own numbers (see the employee type list).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FindByDepartmentResponseItemsItemEmployeeType {
-    /// `1`: Full-time employee.
-    Value1,
-    /// `2`: Intern.
-    Value2,
-    /// `3`: Outsourced.
-    Value3,
-    /// `4`: Contractor (labour dispatch).
-    Value4,
-    /// `5`: Consultant.
-    Value5,
+    /// `1`: A regular full-time employee.
+    FullTime,
+    /// `2`: An intern.
+    Intern,
+    /// `3`: An outsourced worker.
+    Outsourced,
+    /// `4`: A labour-service (contract labour) worker.
+    LaborService,
+    /// `5`: A consultant.
+    Consultant,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
 ::lark_runtime::int_enum_traits!(
-    FindByDepartmentResponseItemsItemEmployeeType { Value1 = 1, Value2 = 2, Value3 = 3,
-    Value4 = 4, Value5 = 5 }
+    FindByDepartmentResponseItemsItemEmployeeType { FullTime = 1, Intern = 2, Outsourced
+    = 3, LaborService = 4, Consultant = 5 }
 );
 /// The custom field's type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -433,7 +433,7 @@ pub struct FindByDepartmentResponseItemsItem {
     /// The paths of the user's departments; only with a user token and the contact:user.department_path:readonly scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub department_path: Option<Vec<crate::contact::v3::types::DepartmentDetail>>,
-    /// User ids of the user's dotted-line leaders, in the kind `user_id_type` names.
+    /// User ids of the user's dotted-line leaders, in the kind `user_id_type` names; needs the contact:user.dotted_line_leader_info.read scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dotted_line_leader_user_ids: Option<Vec<String>>,
 }

@@ -5,6 +5,7 @@
 //!
 //! Returns one user's directory information: ids, names, contact details, status, departments, custom fields and more.
 //! Many fields come back only with their own field scope (email, mobile, user_id, employee number, job level and others); with a tenant token the user must be in the app's contact data scope, with a user token visible to the caller.
+//! department_path never comes back with a tenant token: it needs a user token and the contact:user.department_path:readonly scope.
 //!
 //! `GET /open-apis/contact/v3/users/:user_id`
 //!
@@ -171,39 +172,39 @@ impl DocumentedError for GetError {
 #[non_exhaustive]
 pub enum GetResponseUserGender {
     /// `0`: Not disclosed.
-    Value0,
+    Undisclosed,
     /// `1`: Male.
-    Value1,
+    Male,
     /// `2`: Female.
-    Value2,
+    Female,
     /// `3`: Other.
-    Value3,
+    Other,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
 ::lark_runtime::int_enum_traits!(
-    GetResponseUserGender { Value0 = 0, Value1 = 1, Value2 = 2, Value3 = 3 }
+    GetResponseUserGender { Undisclosed = 0, Male = 1, Female = 2, Other = 3 }
 );
 /// The employee type; custom types set in the tenant appear as their own numbers (see the employee type list).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetResponseUserEmployeeType {
-    /// `1`: Full-time employee.
-    Value1,
-    /// `2`: Intern.
-    Value2,
-    /// `3`: Outsourced.
-    Value3,
-    /// `4`: Contractor (labour dispatch).
-    Value4,
-    /// `5`: Consultant.
-    Value5,
+    /// `1`: A regular full-time employee.
+    FullTime,
+    /// `2`: An intern.
+    Intern,
+    /// `3`: An outsourced worker.
+    Outsourced,
+    /// `4`: A labour-service (contract labour) worker.
+    LaborService,
+    /// `5`: A consultant.
+    Consultant,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
 ::lark_runtime::int_enum_traits!(
-    GetResponseUserEmployeeType { Value1 = 1, Value2 = 2, Value3 = 3, Value4 = 4, Value5
-    = 5 }
+    GetResponseUserEmployeeType { FullTime = 1, Intern = 2, Outsourced = 3, LaborService
+    = 4, Consultant = 5 }
 );
 /// The custom field's type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -249,7 +250,7 @@ pub struct GetResponseUserCustomAttrsItemValue {
     /// For an HREF field, the URL for desktop clients.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pc_url: Option<String>,
-    /// For an enumeration field, the chosen option's value.
+    /// For an enumeration field, the chosen option's value; the page says option_id comes with it, but its table and example list no option_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub option_value: Option<String>,
     /// For a picture field, the chosen picture option's name.
@@ -376,10 +377,10 @@ pub struct GetResponseUser {
     /// The user's seat (license) assignments; needs the contact:user.assign_info:read scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assign_info: Option<Vec<crate::contact::v3::types::UserAssignInfo>>,
-    /// The paths of the user's departments; needs the contact:user.department_path:readonly scope.
+    /// The paths of the user's departments; only with a user token and the contact:user.department_path:readonly scope, and complete only when the admin console shows full department paths on profile cards.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub department_path: Option<Vec<crate::contact::v3::types::DepartmentDetail>>,
-    /// User ids of the user's dotted-line leaders, in the kind `user_id_type` names.
+    /// User ids of the user's dotted-line leaders, in the kind `user_id_type` names; needs the contact:user.dotted_line_leader_info.read scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dotted_line_leader_user_ids: Option<Vec<String>>,
 }

@@ -16,7 +16,7 @@ pub mod delete;
 pub mod find_by_department;
 /// 获取单个用户信息 — Get a user.
 pub mod get;
-/// 获取用户列表 — List users of a department.
+/// 获取用户列表 — List users of a department (historic version).
 pub mod list;
 /// 修改用户部分信息 — Update part of a user.
 pub mod patch;
@@ -164,7 +164,7 @@ impl<'a> ContactV3UserApi<'a> {
     > {
         self.client.execute(&request).await
     }
-    /// 获取用户列表 — List users of a department.
+    /// 获取用户列表 — List users of a department (historic version).
     ///
     /// `GET /open-apis/contact/v3/users`
     ///

@@ -137,7 +137,7 @@ impl PatchRequestBuilder {
         self.department_id_type = Some(department_id_type);
         self
     }
-    /// The user's default name, at most 255 characters.
+    /// The user's default name, 1 to 255 characters.
     ///
     /// Example: `"张三"`
     pub fn name(mut self, name: impl Into<String>) -> Self {
@@ -275,7 +275,7 @@ impl PatchRequestBuilder {
         self.enterprise_email = Some(enterprise_email.into());
         self
     }
-    /// The job title, at most 255 characters; a title not yet in the tenant's list is created (at most 10,000), and a blank string clears it.
+    /// The job title, at most 255 characters (error 41063 names 100); a title not yet in the tenant's list is created (at most 10,000), and a blank string clears it.
     ///
     /// Example: `"xxxxx"`
     pub fn job_title(mut self, job_title: impl Into<String>) -> Self {
@@ -373,11 +373,20 @@ impl Validate for PatchRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.check(&at.field("user_id_type"), &self.user_id_type);
         violations.check(&at.field("department_id_type"), &self.department_id_type);
-        violations.length(&at.field("name"), &self.name, Some(1), None);
+        violations.length(&at.field("name"), &self.name, Some(1), Some(255));
+        violations.length(&at.field("en_name"), &self.en_name, None, Some(255));
+        violations.length(&at.field("nickname"), &self.nickname, None, Some(255));
         violations.check(&at.field("gender"), &self.gender);
+        violations
+            .items(&at.field("department_ids"), &self.department_ids, None, Some(50));
+        violations.length(&at.field("city"), &self.city, None, Some(100));
+        violations
+            .length(&at.field("work_station"), &self.work_station, None, Some(255));
+        violations.length(&at.field("employee_no"), &self.employee_no, None, Some(255));
         violations.check(&at.field("employee_type"), &self.employee_type);
         violations.check(&at.field("orders"), &self.orders);
         violations.check(&at.field("custom_attrs"), &self.custom_attrs);
+        violations.length(&at.field("job_title"), &self.job_title, None, Some(255));
     }
 }
 impl Endpoint for PatchRequest {
@@ -767,9 +776,9 @@ impl DocumentedError for PatchError {
         (Self::CustomAttributeValueIsNotSet, crate::contact::v3::errors::CODE_41046),
         (Self::CustomAttributeHrefTextIsNull, crate::contact::v3::errors::CODE_41047),
         (Self::CustomAttributeHrefUrlIsNull, crate::contact::v3::errors::CODE_41048),
-        (Self::NoUserAuthorityError, crate::contact::v3::errors::CODE_41050_4),
+        (Self::NoUserAuthorityError, crate::contact::v3::errors::CODE_41050_3),
         (Self::UserIdInfoNotProvideError, crate::contact::v3::errors::CODE_41051),
-        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_6),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_5),
         (Self::NoFieldAuthorityError, crate::contact::v3::errors::CODE_41056),
         (Self::InvalidEmployeeTypeError, crate::contact::v3::errors::CODE_41057),
         (Self::InvalidEmployeeTypeError41059, crate::contact::v3::errors::CODE_41059),
@@ -865,39 +874,39 @@ impl DocumentedError for PatchError {
 #[non_exhaustive]
 pub enum PatchRequestGender {
     /// `0`: Not disclosed.
-    Value0,
+    Undisclosed,
     /// `1`: Male.
-    Value1,
+    Male,
     /// `2`: Female.
-    Value2,
+    Female,
     /// `3`: Other.
-    Value3,
+    Other,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
 ::lark_runtime::int_enum_traits!(
-    PatchRequestGender { Value0 = 0, Value1 = 1, Value2 = 2, Value3 = 3 }
+    PatchRequestGender { Undisclosed = 0, Male = 1, Female = 2, Other = 3 }
 );
 /// The employee type; a custom type's enum_value from the employee type list is accepted too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PatchRequestEmployeeType {
-    /// `1`: Full-time employee.
-    Value1,
-    /// `2`: Intern.
-    Value2,
-    /// `3`: Outsourced.
-    Value3,
-    /// `4`: Contractor (labour dispatch).
-    Value4,
-    /// `5`: Consultant.
-    Value5,
+    /// `1`: A regular full-time employee.
+    FullTime,
+    /// `2`: An intern.
+    Intern,
+    /// `3`: An outsourced worker.
+    Outsourced,
+    /// `4`: A labour-service (contract labour) worker.
+    LaborService,
+    /// `5`: A consultant.
+    Consultant,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
 ::lark_runtime::int_enum_traits!(
-    PatchRequestEmployeeType { Value1 = 1, Value2 = 2, Value3 = 3, Value4 = 4, Value5 = 5
-    }
+    PatchRequestEmployeeType { FullTime = 1, Intern = 2, Outsourced = 3, LaborService =
+    4, Consultant = 5 }
 );
 /// The custom field's type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -920,6 +929,18 @@ pub enum PatchRequestCustomAttrsItemType {
     PatchRequestCustomAttrsItemType { Text = "TEXT", Href = "HREF", Enumeration =
     "ENUMERATION", PictureEnum = "PICTURE_ENUM", GenericUser = "GENERIC_USER" }
 );
+/// The kind of reference; only 1 (a user) is supported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PatchRequestCustomAttrsItemValueGenericUserType {
+    /// `1`: A user.
+    User,
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
+    Unknown(i64),
+}
+::lark_runtime::int_enum_traits!(
+    PatchRequestCustomAttrsItemValueGenericUserType { User = 1 }
+);
 /// For a GENERIC_USER field, the person referenced.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchRequestCustomAttrsItemValueGenericUser {
@@ -930,9 +951,13 @@ pub struct PatchRequestCustomAttrsItemValueGenericUser {
     /// The kind of reference; only 1 (a user) is supported.
     ///
     /// Example: `1`
-    pub r#type: i32,
+    pub r#type: PatchRequestCustomAttrsItemValueGenericUserType,
 }
-impl Validate for PatchRequestCustomAttrsItemValueGenericUser {}
+impl Validate for PatchRequestCustomAttrsItemValueGenericUser {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("type"), &self.r#type);
+    }
+}
 /// The value to set.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchRequestCustomAttrsItemValue {
@@ -962,6 +987,7 @@ pub struct PatchRequestCustomAttrsItemValue {
 }
 impl Validate for PatchRequestCustomAttrsItemValue {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.length(&at.field("text"), &self.text, None, Some(100));
         violations.check(&at.field("generic_user"), &self.generic_user);
     }
 }
@@ -993,39 +1019,39 @@ impl Validate for PatchRequestCustomAttrsItem {
 #[non_exhaustive]
 pub enum PatchResponseUserGender {
     /// `0`: Not disclosed.
-    Value0,
+    Undisclosed,
     /// `1`: Male.
-    Value1,
+    Male,
     /// `2`: Female.
-    Value2,
+    Female,
     /// `3`: Other.
-    Value3,
+    Other,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
 ::lark_runtime::int_enum_traits!(
-    PatchResponseUserGender { Value0 = 0, Value1 = 1, Value2 = 2, Value3 = 3 }
+    PatchResponseUserGender { Undisclosed = 0, Male = 1, Female = 2, Other = 3 }
 );
 /// The employee type; custom types set in the tenant appear as their own numbers (see the employee type list).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PatchResponseUserEmployeeType {
-    /// `1`: Full-time employee.
-    Value1,
-    /// `2`: Intern.
-    Value2,
-    /// `3`: Outsourced.
-    Value3,
-    /// `4`: Contractor (labour dispatch).
-    Value4,
-    /// `5`: Consultant.
-    Value5,
+    /// `1`: A regular full-time employee.
+    FullTime,
+    /// `2`: An intern.
+    Intern,
+    /// `3`: An outsourced worker.
+    Outsourced,
+    /// `4`: A labour-service (contract labour) worker.
+    LaborService,
+    /// `5`: A consultant.
+    Consultant,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
 ::lark_runtime::int_enum_traits!(
-    PatchResponseUserEmployeeType { Value1 = 1, Value2 = 2, Value3 = 3, Value4 = 4,
-    Value5 = 5 }
+    PatchResponseUserEmployeeType { FullTime = 1, Intern = 2, Outsourced = 3,
+    LaborService = 4, Consultant = 5 }
 );
 /// The custom field's type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1132,7 +1158,7 @@ pub struct PatchResponseUser {
     /// The user's alias.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
-    /// The user's email; needs the contact:user.email:readonly scope.
+    /// The user's email; needs the contact:user.email:readonly or directory:employee.base.email:read scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// The user's mobile number; needs the contact:user.phone:readonly scope.
@@ -1198,7 +1224,7 @@ pub struct PatchResponseUser {
     /// The user's job family id; needs the contact:user.job_family:readonly scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_family_id: Option<String>,
-    /// User ids of the user's dotted-line leaders, in the kind `user_id_type` names.
+    /// User ids of the user's dotted-line leaders, in the kind `user_id_type` names; needs the contact:user.dotted_line_leader_info.read scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dotted_line_leader_user_ids: Option<Vec<String>>,
 }

@@ -48,7 +48,7 @@ pub struct UpdateRequest {
     join_time: Option<i32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     employee_no: Option<String>,
-    employee_type: i32,
+    employee_type: UpdateRequestEmployeeType,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     orders: Option<Vec<crate::contact::v3::types::UserOrder>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -82,7 +82,7 @@ pub struct UpdateRequestBuilder {
     work_station: Option<String>,
     join_time: Option<i32>,
     employee_no: Option<String>,
-    employee_type: Option<i32>,
+    employee_type: Option<UpdateRequestEmployeeType>,
     orders: Option<Vec<crate::contact::v3::types::UserOrder>>,
     custom_attrs: Option<Vec<UpdateRequestCustomAttrsItem>>,
     enterprise_email: Option<String>,
@@ -159,6 +159,8 @@ impl UpdateRequestBuilder {
     /// Whether other employees can see the mobile number (true for now when left out).
     ///
     /// Example: `false`
+    ///
+    /// Default when left out: `true`
     pub fn mobile_visible(mut self, mobile_visible: bool) -> Self {
         self.mobile_visible = Some(mobile_visible);
         self
@@ -232,7 +234,7 @@ impl UpdateRequestBuilder {
     /// The employee type; custom employee types (see the employee type list) are accepted too.
     ///
     /// Example: `1`
-    pub fn employee_type(mut self, employee_type: i32) -> Self {
+    pub fn employee_type(mut self, employee_type: UpdateRequestEmployeeType) -> Self {
         self.employee_type = Some(employee_type);
         self
     }
@@ -329,6 +331,7 @@ impl Validate for UpdateRequest {
         violations.check(&at.field("department_id_type"), &self.department_id_type);
         violations.length(&at.field("name"), &self.name, Some(1), None);
         violations.check(&at.field("gender"), &self.gender);
+        violations.check(&at.field("employee_type"), &self.employee_type);
         violations.check(&at.field("orders"), &self.orders);
         violations.check(&at.field("custom_attrs"), &self.custom_attrs);
     }
@@ -403,7 +406,7 @@ impl Incoming for UpdateRequest {
             #[serde(default, rename = "employee_no")]
             employee_no: Option<String>,
             #[serde(default, rename = "employee_type")]
-            employee_type: Option<i32>,
+            employee_type: Option<UpdateRequestEmployeeType>,
             #[serde(default, rename = "orders")]
             orders: Option<Vec<crate::contact::v3::types::UserOrder>>,
             #[serde(default, rename = "custom_attrs")]
@@ -517,9 +520,9 @@ pub enum UpdateError {
     CreateOrUpdateUserMultiDepartment,
     /// `41030` set leader to oneself error (HTTP 400). A user cannot be their own leader; set the real leader or leave it out.
     SetLeaderToOneselfError,
-    /// `41031` position feature not enable error (HTTP 504). The tenant does not support user positions; ask technical support if unsure. Retrying can succeed.
+    /// `41031` position feature not enable error (HTTP 504). The tenant does not support user positions; ask technical support if unsure.
     PositionFeatureNotEnableError,
-    /// `41032` user multi department feature not enable error (HTTP 504). The tenant does not support users in several departments; ask technical support if unsure. Retrying can succeed.
+    /// `41032` user multi department feature not enable error (HTTP 504). The tenant does not support users in several departments; ask technical support if unsure.
     UserMultiDepartmentFeatureNotEnable,
     /// `41033` user in too many departments  error (HTTP 400). A user can belong to at most 50 departments; shorten `department_ids`.
     UserInTooManyDepartmentsError,
@@ -661,10 +664,10 @@ impl DocumentedError for UpdateError {
             crate::contact::v3::errors::CODE_41029,
         ),
         (Self::SetLeaderToOneselfError, crate::contact::v3::errors::CODE_41030),
-        (Self::PositionFeatureNotEnableError, crate::contact::v3::errors::CODE_41031_2),
+        (Self::PositionFeatureNotEnableError, crate::contact::v3::errors::CODE_41031),
         (
             Self::UserMultiDepartmentFeatureNotEnable,
-            crate::contact::v3::errors::CODE_41032_2,
+            crate::contact::v3::errors::CODE_41032,
         ),
         (Self::UserInTooManyDepartmentsError, crate::contact::v3::errors::CODE_41033),
         (Self::EmailPrefixAlreadyExistError, crate::contact::v3::errors::CODE_41034),
@@ -681,9 +684,9 @@ impl DocumentedError for UpdateError {
         (Self::CustomAttributeValueIsNotSet, crate::contact::v3::errors::CODE_41046),
         (Self::CustomAttributeHrefTextIsNull, crate::contact::v3::errors::CODE_41047),
         (Self::CustomAttributeHrefUrlIsNull, crate::contact::v3::errors::CODE_41048),
-        (Self::NoUserAuthorityError, crate::contact::v3::errors::CODE_41050_5),
+        (Self::NoUserAuthorityError, crate::contact::v3::errors::CODE_41050_4),
         (Self::UserIdInfoNotProvideError, crate::contact::v3::errors::CODE_41051),
-        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_6),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_5),
         (Self::InvalidEmployeeTypeError, crate::contact::v3::errors::CODE_41059_2),
         (Self::InactiveEmployeeTypeError, crate::contact::v3::errors::CODE_41060_2),
         (Self::JobTitleLengthExceed100Character, crate::contact::v3::errors::CODE_41063),
@@ -752,16 +755,70 @@ impl DocumentedError for UpdateError {
 #[non_exhaustive]
 pub enum UpdateRequestGender {
     /// `0`: Not disclosed.
-    Value0,
+    Undisclosed,
     /// `1`: Male.
-    Value1,
+    Male,
     /// `2`: Female.
-    Value2,
+    Female,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
 ::lark_runtime::int_enum_traits!(
-    UpdateRequestGender { Value0 = 0, Value1 = 1, Value2 = 2 }
+    UpdateRequestGender { Undisclosed = 0, Male = 1, Female = 2 }
+);
+/// The employee type; custom employee types (see the employee type list) are accepted too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateRequestEmployeeType {
+    /// `1`: A regular full-time employee.
+    FullTime,
+    /// `2`: An intern.
+    Intern,
+    /// `3`: An outsourced worker.
+    Outsourced,
+    /// `4`: A labour-service (contract labour) worker.
+    LaborService,
+    /// `5`: A consultant.
+    Consultant,
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
+    Unknown(i64),
+}
+::lark_runtime::int_enum_traits!(
+    UpdateRequestEmployeeType { FullTime = 1, Intern = 2, Outsourced = 3, LaborService =
+    4, Consultant = 5 }
+);
+/// The custom field's type.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateRequestCustomAttrsItemType {
+    /// `"TEXT"`: Text.
+    Text,
+    /// `"HREF"`: A web link.
+    Href,
+    /// `"ENUMERATION"`: An option from a list.
+    Enumeration,
+    /// `"PICTURE_ENUM"`: A picture option.
+    PictureEnum,
+    /// `"GENERIC_USER"`: A reference to a person.
+    GenericUser,
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
+    Unknown(String),
+}
+::lark_runtime::string_enum_traits!(
+    UpdateRequestCustomAttrsItemType { Text = "TEXT", Href = "HREF", Enumeration =
+    "ENUMERATION", PictureEnum = "PICTURE_ENUM", GenericUser = "GENERIC_USER" }
+);
+/// The kind of reference; only 1 (a user) is supported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateRequestCustomAttrsItemValueGenericUserType {
+    /// `1`: A user.
+    User,
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
+    Unknown(i64),
+}
+::lark_runtime::int_enum_traits!(
+    UpdateRequestCustomAttrsItemValueGenericUserType { User = 1 }
 );
 /// For a GENERIC_USER field, the person referenced.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -773,9 +830,13 @@ pub struct UpdateRequestCustomAttrsItemValueGenericUser {
     /// The kind of reference; only 1 (a user) is supported.
     ///
     /// Example: `1`
-    pub r#type: i32,
+    pub r#type: UpdateRequestCustomAttrsItemValueGenericUserType,
 }
-impl Validate for UpdateRequestCustomAttrsItemValueGenericUser {}
+impl Validate for UpdateRequestCustomAttrsItemValueGenericUser {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("type"), &self.r#type);
+    }
+}
 /// The value to set.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UpdateRequestCustomAttrsItemValue {
@@ -815,7 +876,7 @@ pub struct UpdateRequestCustomAttrsItem {
     ///
     /// Example: `"TEXT"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<String>,
+    pub r#type: Option<UpdateRequestCustomAttrsItemType>,
     /// The custom field's id, from the custom attribute list.
     ///
     /// Example: `"DemoId"`
@@ -827,6 +888,7 @@ pub struct UpdateRequestCustomAttrsItem {
 }
 impl Validate for UpdateRequestCustomAttrsItem {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("type"), &self.r#type);
         violations.check(&at.field("value"), &self.value);
     }
 }
@@ -835,16 +897,70 @@ impl Validate for UpdateRequestCustomAttrsItem {
 #[non_exhaustive]
 pub enum UpdateResponseUserGender {
     /// `0`: Not disclosed.
-    Value0,
+    Undisclosed,
     /// `1`: Male.
-    Value1,
+    Male,
     /// `2`: Female.
-    Value2,
+    Female,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
 ::lark_runtime::int_enum_traits!(
-    UpdateResponseUserGender { Value0 = 0, Value1 = 1, Value2 = 2 }
+    UpdateResponseUserGender { Undisclosed = 0, Male = 1, Female = 2 }
+);
+/// The employee type; custom types set in the tenant appear as their own numbers (see the employee type list).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateResponseUserEmployeeType {
+    /// `1`: A regular full-time employee.
+    FullTime,
+    /// `2`: An intern.
+    Intern,
+    /// `3`: An outsourced worker.
+    Outsourced,
+    /// `4`: A labour-service (contract labour) worker.
+    LaborService,
+    /// `5`: A consultant.
+    Consultant,
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
+    Unknown(i64),
+}
+::lark_runtime::int_enum_traits!(
+    UpdateResponseUserEmployeeType { FullTime = 1, Intern = 2, Outsourced = 3,
+    LaborService = 4, Consultant = 5 }
+);
+/// The custom field's type.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateResponseUserCustomAttrsItemType {
+    /// `"TEXT"`: Text.
+    Text,
+    /// `"HREF"`: A web link.
+    Href,
+    /// `"ENUMERATION"`: An option from a list.
+    Enumeration,
+    /// `"PICTURE_ENUM"`: A picture option.
+    PictureEnum,
+    /// `"GENERIC_USER"`: A reference to a person.
+    GenericUser,
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
+    Unknown(String),
+}
+::lark_runtime::string_enum_traits!(
+    UpdateResponseUserCustomAttrsItemType { Text = "TEXT", Href = "HREF", Enumeration =
+    "ENUMERATION", PictureEnum = "PICTURE_ENUM", GenericUser = "GENERIC_USER" }
+);
+/// The kind of reference; always 1 (a user) for now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateResponseUserCustomAttrsItemValueGenericUserType {
+    /// `1`: A user.
+    User,
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
+    Unknown(i64),
+}
+::lark_runtime::int_enum_traits!(
+    UpdateResponseUserCustomAttrsItemValueGenericUserType { User = 1 }
 );
 /// For a GENERIC_USER field, the referenced person.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -854,9 +970,13 @@ pub struct UpdateResponseUserCustomAttrsItemValueGenericUser {
     pub id: Option<String>,
     /// The kind of reference; always 1 (a user) for now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<i32>,
+    pub r#type: Option<UpdateResponseUserCustomAttrsItemValueGenericUserType>,
 }
-impl Validate for UpdateResponseUserCustomAttrsItemValueGenericUser {}
+impl Validate for UpdateResponseUserCustomAttrsItemValueGenericUser {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("type"), &self.r#type);
+    }
+}
 /// The custom field's value.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UpdateResponseUserCustomAttrsItemValue {
@@ -895,7 +1015,7 @@ impl Validate for UpdateResponseUserCustomAttrsItemValue {
 pub struct UpdateResponseUserCustomAttrsItem {
     /// The custom field's type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<String>,
+    pub r#type: Option<UpdateResponseUserCustomAttrsItemType>,
     /// The custom field's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -905,6 +1025,7 @@ pub struct UpdateResponseUserCustomAttrsItem {
 }
 impl Validate for UpdateResponseUserCustomAttrsItem {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("type"), &self.r#type);
         violations.check(&at.field("value"), &self.value);
     }
 }
@@ -976,7 +1097,7 @@ pub struct UpdateResponseUser {
     pub employee_no: Option<String>,
     /// The employee type; custom types set in the tenant appear as their own numbers (see the employee type list).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub employee_type: Option<i32>,
+    pub employee_type: Option<UpdateResponseUserEmployeeType>,
     /// The user's sort positions, one per department the user is in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub orders: Option<Vec<crate::contact::v3::types::UserOrder>>,
@@ -998,6 +1119,7 @@ impl Validate for UpdateResponseUser {
         violations.check(&at.field("gender"), &self.gender);
         violations.check(&at.field("avatar"), &self.avatar);
         violations.check(&at.field("status"), &self.status);
+        violations.check(&at.field("employee_type"), &self.employee_type);
         violations.check(&at.field("orders"), &self.orders);
         violations.check(&at.field("custom_attrs"), &self.custom_attrs);
     }

@@ -77,6 +77,7 @@ impl UpdateUserIdRequestBuilder {
 impl Validate for UpdateUserIdRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.check(&at.field("user_id_type"), &self.user_id_type);
+        violations.length(&at.field("new_user_id"), &self.new_user_id, None, Some(64));
     }
 }
 impl Endpoint for UpdateUserIdRequest {
@@ -156,7 +157,7 @@ impl DocumentedError for UpdateUserIdError {
         (Self::NoEmailOrMobileError, crate::contact::v3::errors::CODE_41009_2),
         (Self::UserIdAlreadyExistsError, crate::contact::v3::errors::CODE_41011_2),
         (Self::ExceedUserIdUpdateLimitError, crate::contact::v3::errors::CODE_41013_3),
-        (Self::NoUserAuthorityError, crate::contact::v3::errors::CODE_41050_5),
+        (Self::NoUserAuthorityError, crate::contact::v3::errors::CODE_41050_4),
         (Self::NewUserIdIsRequiredError, crate::contact::v3::errors::CODE_41054_2),
     ];
 }

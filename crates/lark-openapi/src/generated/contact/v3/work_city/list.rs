@@ -27,7 +27,7 @@ pub struct ListRequestBuilder {
     page_token: Option<String>,
 }
 impl ListRequestBuilder {
-    /// How many work cities one page holds.
+    /// How many work cities one page holds, 1 to 50.
     ///
     /// Example: `10`
     ///

@@ -178,7 +178,7 @@ impl DocumentedError for CreateError {
         (Self::CanTSetEmptyEntityIn, crate::directory::v1::errors::CODE_2223106),
         (Self::TheUpdateIsTooFrequentPlease, crate::directory::v1::errors::CODE_2223108),
         (Self::CanTSetOtherEntityWhen, crate::directory::v1::errors::CODE_2223110),
-        (Self::NoPermissionToOperate, crate::directory::v1::errors::CODE_2224001_5),
+        (Self::NoPermissionToOperate, crate::directory::v1::errors::CODE_2224001_4),
     ];
 }
 ::lark_runtime::documented_error_traits!(CreateError);

@@ -133,7 +133,7 @@ impl DocumentedError for DeleteError {
         ),
         (Self::TheRuleIdIsNotExist, crate::directory::v1::errors::CODE_2223107),
         (Self::TheUpdateIsTooFrequentPlease, crate::directory::v1::errors::CODE_2223108),
-        (Self::NoPermissionToOperate, crate::directory::v1::errors::CODE_2224001_5),
+        (Self::NoPermissionToOperate, crate::directory::v1::errors::CODE_2224001_4),
     ];
 }
 ::lark_runtime::documented_error_traits!(DeleteError);

@@ -193,7 +193,7 @@ impl DocumentedError for UpdateError {
         (Self::TheUpdateIsTooFrequentPlease, crate::directory::v1::errors::CODE_2223108),
         (Self::TheRuleIdIsNotExist, crate::directory::v1::errors::CODE_2223107),
         (Self::CanTSetOtherEntityWhen, crate::directory::v1::errors::CODE_2223110),
-        (Self::NoPermissionToOperate, crate::directory::v1::errors::CODE_2224001_5),
+        (Self::NoPermissionToOperate, crate::directory::v1::errors::CODE_2224001_4),
     ];
 }
 ::lark_runtime::documented_error_traits!(UpdateError);

@@ -207,7 +207,7 @@ pub enum ListError {
 impl DocumentedError for ListError {
     const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::PageTokenIsInvalid, crate::directory::v1::errors::CODE_2223109),
-        (Self::NoPermissionToOperate, crate::directory::v1::errors::CODE_2224001_6),
+        (Self::NoPermissionToOperate, crate::directory::v1::errors::CODE_2224001_5),
     ];
 }
 ::lark_runtime::documented_error_traits!(ListError);

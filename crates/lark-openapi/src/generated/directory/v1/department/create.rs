@@ -97,6 +97,9 @@ impl Endpoint for CreateRequest {
             ("employee_id_type", "open_id"),
             ("department_id_type", "open_department_id"),
         ],
+        request_example: Some(
+            "{\"department\":{\"custom_department_id\":\"eersdf\",\"custom_field_values\":[{\"enum_value\":{\"enum_ids\":[\"dsa213sa\"],\"enum_type\":\"1\"},\"field_key\":\"C-1000001\",\"field_type\":\"1\",\"phone_value\":{\"extension_number\":\"234234234\",\"phone_number\":\"18812345678\"},\"text_value\":{\"default_value\":\"张三\",\"i18n_value\":{\"en_us\":\"en_us_name\",\"ja_jp\":\"ja_jp_name\",\"zh_cn\":\"中文\"}},\"url_value\":{\"link_text\":{\"default_value\":\"张三\",\"i18n_value\":{\"zh_cn\":\"张三\"}},\"pcurl\":\"http://www.fs.cn\",\"url\":\"https://m.bytedance.com/afnasjfna\"},\"user_values\":[{\"ids\":[\"asdbjw1s\"]}]}],\"enabled_status\":true,\"leaders\":[{\"leader_id\":\"u273y71\",\"leader_type\":1}],\"name\":{\"default_value\":\"张三\",\"i18n_value\":{\"en_us\":\"en_us_name\",\"ja_jp\":\"ja_jp_name\",\"zh_cn\":\"中文\"}},\"order_weight\":\"100\",\"parent_department_id\":\"h121900\"}}",
+        ),
         response_example: Some(
             "{\"code\":0,\"data\":{\"department_id\":\"eesdasd\"},\"msg\":\"success\"}",
         ),
@@ -219,14 +222,14 @@ impl DocumentedError for CreateError {
         (Self::CustomFieldValueInvalid, crate::directory::v1::errors::CODE_2221331),
         (Self::DepartmentNameCanNotContain, crate::directory::v1::errors::CODE_2221333),
         (Self::DepartmentIdDuplicate, crate::directory::v1::errors::CODE_2221334_2),
-        (Self::NoPermissionToOperate, crate::directory::v1::errors::CODE_2224001_4),
+        (Self::NoPermissionToOperate, crate::directory::v1::errors::CODE_2224001_3),
         (
             Self::NoPermissionToOperateRecord,
-            crate::directory::v1::errors::CODE_2224002_5,
+            crate::directory::v1::errors::CODE_2224002_6,
         ),
         (
             Self::NoPermissionToOperateDependentObject,
-            crate::directory::v1::errors::CODE_2224003_2,
+            crate::directory::v1::errors::CODE_2224003,
         ),
         (
             Self::DepartmentHasMemberCanNotDisable,

@@ -135,14 +135,11 @@ impl DocumentedError for DeleteError {
             Self::DepartmentHasMembersCanNotDelete,
             crate::directory::v1::errors::CODE_2221332,
         ),
-        (Self::NoPermissionToOperate, crate::directory::v1::errors::CODE_2224001_2),
-        (
-            Self::NoPermissionToOperateRecord,
-            crate::directory::v1::errors::CODE_2224002_2,
-        ),
+        (Self::NoPermissionToOperate, crate::directory::v1::errors::CODE_2224001),
+        (Self::NoPermissionToOperateRecord, crate::directory::v1::errors::CODE_2224002),
         (
             Self::NoPermissionToOperateDependentObject,
-            crate::directory::v1::errors::CODE_2224003_3,
+            crate::directory::v1::errors::CODE_2224003_2,
         ),
         (
             Self::DepartmentHasChildCanNotDelete,

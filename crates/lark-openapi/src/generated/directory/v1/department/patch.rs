@@ -112,6 +112,9 @@ impl Endpoint for PatchRequest {
             ("employee_id_type", "open_id"),
             ("department_id_type", "open_department_id"),
         ],
+        request_example: Some(
+            "{\"department\":{\"custom_department_id\":\"eedasqwA\",\"custom_field_values\":[{\"enum_value\":{\"enum_ids\":[\"1\"],\"enum_type\":\"1\"},\"field_key\":\"C-1000001\",\"field_type\":\"1\",\"phone_value\":{\"extension_number\":\"234234234\",\"phone_number\":\"18812345678\"},\"text_value\":{\"default_value\":\"张三\",\"i18n_value\":{\"en_us\":\"en_us_name\",\"ja_jp\":\"ja_jp_name\",\"zh_cn\":\"中文\"}},\"url_value\":{\"link_text\":{\"default_value\":\"张三\",\"i18n_value\":{\"en_us\":\"en_us_name\",\"ja_jp\":\"ja_jp_name\",\"zh_cn\":\"中文\"}},\"pcurl\":\"http://www.fs.cn\",\"url\":\"https://m.bytedance.com/afnasjfna\"},\"user_values\":[{\"ids\":[\"1\"]}]}],\"enabled_status\":true,\"leaders\":[{\"leader_id\":\"u273y71\",\"leader_type\":1}],\"name\":{\"default_value\":\"张三\",\"i18n_value\":{\"zh_cn\":\"张三\"}},\"order_weight\":\"100\",\"parent_department_id\":\"100\"}}",
+        ),
         response_example: Some("{\"code\":0,\"data\":{},\"msg\":\"success\"}"),
         ..EndpointMetadata::new(
             "directory.v1.department.patch",
@@ -239,14 +242,14 @@ impl DocumentedError for PatchError {
         ),
         (Self::DepartmentNameCanNotContain, crate::directory::v1::errors::CODE_2221333),
         (Self::DepartmentIdDuplicate, crate::directory::v1::errors::CODE_2221334),
-        (Self::NoPermissionToOperate, crate::directory::v1::errors::CODE_2224001_3),
+        (Self::NoPermissionToOperate, crate::directory::v1::errors::CODE_2224001_2),
         (
             Self::NoPermissionToOperateRecord,
-            crate::directory::v1::errors::CODE_2224002_6,
+            crate::directory::v1::errors::CODE_2224002_7,
         ),
         (
             Self::NoPermissionToOperateDependentObject,
-            crate::directory::v1::errors::CODE_2224003_6,
+            crate::directory::v1::errors::CODE_2224003_5,
         ),
         (
             Self::DepartmentHasMemberCanNotDisable,

@@ -158,14 +158,14 @@ impl DocumentedError for DeleteError {
             Self::FrequentDeletionUserRecoveredLessThan,
             crate::directory::v1::errors::CODE_2221185,
         ),
-        (Self::NoPermissionToOperate, crate::directory::v1::errors::CODE_2224001_2),
+        (Self::NoPermissionToOperate, crate::directory::v1::errors::CODE_2224001),
         (
             Self::NoPermissionToOperateRecord,
-            crate::directory::v1::errors::CODE_2224002_3,
+            crate::directory::v1::errors::CODE_2224002_2,
         ),
         (
             Self::NoPermissionToOperateDependentObject,
-            crate::directory::v1::errors::CODE_2224003_4,
+            crate::directory::v1::errors::CODE_2224003_3,
         ),
     ];
 }

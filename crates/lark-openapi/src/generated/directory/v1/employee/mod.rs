@@ -10,15 +10,15 @@ pub mod delete;
 pub mod filter;
 /// 批量获取员工信息 — Get several employees by id.
 pub mod mget;
-/// 更新员工信息
+/// 更新员工信息 — Update an employee, or freeze or unfreeze them.
 pub mod patch;
-/// 更新待离职成员为在职
+/// 更新待离职成员为在职 — Cancel an employee's pending resignation.
 pub mod regular;
-/// 恢复离职员工
+/// 恢复离职员工 — Restore a resigned employee.
 pub mod resurrect;
 /// 搜索员工信息 — Search employees by id, name, mobile number or email.
 pub mod search;
-/// 更新在职员工为待离职
+/// 更新在职员工为待离职 — Mark an employed member as about to leave.
 pub mod to_be_resigned;
 /// Endpoints below `directory::v1::employee`; reach it from a client through [`Api`](crate::Api).
 #[derive(Debug, Clone, Copy)]
@@ -94,7 +94,7 @@ impl<'a> DirectoryV1EmployeeApi<'a> {
     > {
         self.client.execute(&request).await
     }
-    /// 更新员工信息
+    /// 更新员工信息 — Update an employee, or freeze or unfreeze them.
     ///
     /// `PATCH /open-apis/directory/v1/employees/:employee_id`
     ///
@@ -111,7 +111,7 @@ impl<'a> DirectoryV1EmployeeApi<'a> {
     > {
         self.client.execute(&request).await
     }
-    /// 更新待离职成员为在职
+    /// 更新待离职成员为在职 — Cancel an employee's pending resignation.
     ///
     /// `PATCH /open-apis/directory/v1/employees/:employee_id/regular`
     ///
@@ -128,7 +128,7 @@ impl<'a> DirectoryV1EmployeeApi<'a> {
     > {
         self.client.execute(&request).await
     }
-    /// 恢复离职员工
+    /// 恢复离职员工 — Restore a resigned employee.
     ///
     /// `POST /open-apis/directory/v1/employees/:employee_id/resurrect`
     ///
@@ -162,7 +162,7 @@ impl<'a> DirectoryV1EmployeeApi<'a> {
     > {
         self.client.execute(&request).await
     }
-    /// 更新在职员工为待离职
+    /// 更新在职员工为待离职 — Mark an employed member as about to leave.
     ///
     /// `PATCH /open-apis/directory/v1/employees/:employee_id/to_be_resigned`
     ///

@@ -115,6 +115,7 @@ impl Incoming for FieldExtractionRequest {
             #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
             pdf_page_limit: Option<i32>,
             #[serde(default, rename = "ocr_mode")]
+            #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
             ocr_mode: Option<FieldExtractionRequestOcrMode>,
         }
         let mut violations = Violations::default();

@@ -153,6 +153,7 @@ impl Incoming for UploadAllRequest {
             #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
             file_name: Option<String>,
             #[serde(default, rename = "parent_type")]
+            #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
             parent_type: Option<UploadAllRequestParentType>,
             #[serde(default, rename = "parent_node")]
             #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]

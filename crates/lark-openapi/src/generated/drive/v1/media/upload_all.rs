@@ -55,6 +55,8 @@ impl UploadAllRequestBuilder {
         self
     }
     /// Token of the upload point: the document (or place) the media goes into; which token fits which parent_type is in the media overview.
+    ///
+    /// Example: `"doccnFivLCfJfblZjGZtxgabcef"`
     pub fn parent_node(mut self, parent_node: impl Into<String>) -> Self {
         self.parent_node = Some(parent_node.into());
         self
@@ -143,7 +145,7 @@ impl Endpoint for UploadAllRequest {
         request_body: RequestBody::Multipart,
         file_parts: &["file"],
         request_example: Some(
-            "{\"checksum\":\"3248270248\",\"extra\":\"{\\\"drive_route_token\\\":\\\"doxcnXgNGAtaAraIRVeCfmabcef\\\"}\",\"file_name\":\"demo.jpeg\",\"parent_type\":\"docx_image\",\"size\":1024}",
+            "{\"checksum\":\"3248270248\",\"extra\":\"{\\\"drive_route_token\\\":\\\"doxcnXgNGAtaAraIRVeCfmabcef\\\"}\",\"file_name\":\"demo.jpeg\",\"parent_node\":\"doccnFivLCfJfblZjGZtxgabcef\",\"parent_type\":\"docx_image\",\"size\":1024}",
         ),
         response_example: Some(
             "{\"code\":0,\"data\":{\"file_token\":\"boxcnrHpsg1QDqXAAAyachabcef\"},\"msg\":\"success\"}",
@@ -169,6 +171,7 @@ impl Incoming for UploadAllRequest {
             #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
             file_name: Option<String>,
             #[serde(default, rename = "parent_type")]
+            #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
             parent_type: Option<UploadAllRequestParentType>,
             #[serde(default, rename = "parent_node")]
             #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]

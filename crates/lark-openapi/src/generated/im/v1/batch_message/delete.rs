@@ -3,10 +3,8 @@
 
 //! 批量撤回消息 — Recall a batch-sent message.
 //!
-//! Recalls all messages of one batch-send request; single messages are recalled with message/delete.
-//! The app needs bot ability.
-//! Recalls must fall within the time limit the tenant admin set. The call is asynchronous, so the
-//! recall completes with some delay; track it with batch_message/get_progress.
+//! Recalls all messages of one batch-send request; single messages are recalled with message/delete. The app needs bot ability.
+//! Recalls must fall within the time limit the tenant admin set. The call is asynchronous, so the recall completes with some delay.
 //!
 //! `DELETE /open-apis/im/v1/batch_messages/:batch_message_id`
 //!

@@ -3,9 +3,8 @@
 
 //! 查询批量消息整体进度 — Get the send and recall progress of a batch message.
 //!
-//! After a batch send or a batch recall, tells how far sending and recalling have got. Only batch
-//! messages sent within the last 30 days can be queried, and the numbers are a snapshot at query
-//! time.
+//! After a batch send or a batch recall, tells how far sending and recalling have got.
+//! Only batch messages sent within the last 30 days can be queried, and the numbers are a snapshot at query time.
 //!
 //! `GET /open-apis/im/v1/batch_messages/:batch_message_id/get_progress`
 //!

@@ -3,9 +3,8 @@
 
 //! 查询批量消息推送和阅读人数 — Count the recipients and readers of a batch message.
 //!
-//! After a batch send, tells how many users the message was pushed to and how many have read it. The
-//! app needs bot ability. Only batch messages sent within the last 30 days can be queried, and the
-//! numbers are a snapshot at query time.
+//! After a batch send, tells how many users the message was pushed to and how many have read it. The app needs bot ability.
+//! Only batch messages sent within the last 30 days can be queried, and the numbers are a snapshot at query time.
 //!
 //! `GET /open-apis/im/v1/batch_messages/:batch_message_id/read_user`
 //!
@@ -124,10 +123,10 @@ impl DocumentedError for ReadUserError {
 /// The push and read counts.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ReadUserResponseReadUser {
-    /// How many users have read the message.
+    /// How many users have read the message, as a decimal string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_count: Option<String>,
-    /// How many users the message was pushed to.
+    /// How many users the message was pushed to, as a decimal string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<String>,
 }

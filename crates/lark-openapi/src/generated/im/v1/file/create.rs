@@ -120,6 +120,7 @@ impl Incoming for CreateRequest {
         #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "file_type")]
+            #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
             file_type: Option<CreateRequestFileType>,
             #[serde(default, rename = "file_name")]
             #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]

@@ -93,6 +93,7 @@ impl Incoming for CreateRequest {
         #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "image_type")]
+            #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
             image_type: Option<CreateRequestImageType>,
         }
         let mut violations = Violations::default();

@@ -3,13 +3,10 @@
 
 //! 发送消息 — Send a message to a user or a chat.
 //!
-//! Sends a message (text, rich text, card, image, file, audio, video, sticker, shared chat or user
-//! card, system message) to one user or one chat. The app needs bot ability enabled and published; a
-//! user recipient must be within the bot's availability range, and for a chat the bot must be a
-//! member allowed to speak.
-//! Besides the endpoint limit, messages to one user are capped at 5 QPS, and all bots in one chat
-//! share 5 QPS for it. Only app bots may call it, not custom chat bots. The answer is the message
-//! that was created.
+//! Sends a message (text, rich text, card, image, file, audio, video, sticker, shared chat or user card, system message) to one user or one chat; the answer is the message created. Only app bots may call it, not custom chat bots.
+//! The app needs bot ability enabled and published; a user recipient must be within the bot's availability range, and for a chat the bot must be a member allowed to speak.
+//! Sending as the app needs any one of the listed scopes; sending as a user needs both im:message and im:message.send_as_user.
+//! Besides the endpoint limit, messages to one user are capped at 5 QPS, and all bots in one chat share 5 QPS for it.
 //!
 //! `POST /open-apis/im/v1/messages`
 //!

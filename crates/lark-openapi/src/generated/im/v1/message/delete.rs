@@ -3,12 +3,10 @@
 
 //! 撤回消息 — Recall a message.
 //!
-//! Recalls one message. With a bot's identity the caller can recall messages that bot sent; a chat's
-//! owner can recall any message in the chat. The app needs bot ability; for a one-on-one chat the
-//! user must be within the bot's availability range, and for a group the bot must be in it.
-//! The recall must fall within the time limit the tenant admin set, and a bot recalling other
-//! people's messages must be the chat's owner, admin or creator and the message at most 1 year old.
-//! Messages sent by the batch-send API must be recalled with batch_message/delete instead.
+//! Recalls one message: a bot can recall messages it sent itself; a chat's owner can recall any message in the chat.
+//! The app needs bot ability; for a one-on-one chat the user must be within the bot's availability range, and for a group the bot must be in it.
+//! The recall must fall within the time limit the tenant admin set; a bot recalling other people's messages must be the chat's owner, admin or creator, and the message at most 1 year old.
+//! Messages sent by the batch-send API cannot be recalled here; use batch_message/delete.
 //!
 //! `DELETE /open-apis/im/v1/messages/:message_id`
 //!

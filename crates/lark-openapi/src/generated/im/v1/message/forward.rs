@@ -3,12 +3,9 @@
 
 //! 转发消息 — Forward a message to a user, chat or thread.
 //!
-//! Forwards one message to a user, a chat or a thread. The app needs bot ability; a user recipient
-//! must be within the bot's availability range, and for a chat the bot must be a member allowed to
-//! speak.
-//! Red packets, polls, voice, calendar transfers, system and encrypted messages cannot be forwarded,
-//! nor can sub-messages of a merge-forwarded message (those with `upper_message_id`). Messages to one
-//! user are capped at 5 QPS and all bots in one chat share 5 QPS. The answer is the new message.
+//! Forwards one message to a user, a chat or a thread; the answer is the new message. The app needs bot ability; a user recipient must be within the bot's availability range, and for a chat the bot must be a member allowed to speak.
+//! Red packets, polls, voice, calendar transfers, system and encrypted messages cannot be forwarded, nor can sub-messages of a merge-forwarded message (those with `upper_message_id`).
+//! Besides the endpoint limit, messages to one user are capped at 5 QPS, and all bots in one chat share 5 QPS for it.
 //!
 //! `POST /open-apis/im/v1/messages/:message_id/forward`
 //!

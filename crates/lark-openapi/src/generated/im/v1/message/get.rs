@@ -3,11 +3,8 @@
 
 //! 获取指定消息的内容 — Get a message by its id.
 //!
-//! Looks up one message by `message_id` and returns its content. The app needs bot ability and the
-//! bot must be in the message's chat.
-//! Reading group messages as the app also needs the im:message.group_msg scope; as a user,
-//! im:message.p2p_msg:get_as_user or im:message.group_msg:get_as_user depending on the chat. For a
-//! merge-forwarded message the answer holds the merge-forward message followed by its sub-messages.
+//! Looks up one message by `message_id` and returns its content; for a merge-forwarded message the answer holds the merge-forward message followed by its sub-messages. The app needs bot ability and the bot must be in the message's chat.
+//! Reading group messages as the app also needs the im:message.group_msg scope; as a user, im:message.p2p_msg:get_as_user (one-on-one chats) or im:message.group_msg:get_as_user (group chats) besides one of the listed scopes.
 //!
 //! `GET /open-apis/im/v1/messages/:message_id`
 //!

@@ -3,12 +3,9 @@
 
 //! 获取会话历史消息 — List the message history of a chat or thread.
 //!
-//! Lists the history messages of a one-on-one chat, a group chat or a thread, one page at a time. The
-//! app needs bot ability and the bot must be in the chat.
-//! Reading group messages as the app also needs the im:message.group_msg scope; as a user,
-//! im:message.p2p_msg:get_as_user or im:message.group_msg:get_as_user depending on the chat. In an
-//! ordinary chat, the `chat` container returns only the root message of each thread; list the
-//! `thread` container for the replies.
+//! Lists the history messages of a one-on-one chat, a group chat or a thread, one page at a time. The app needs bot ability and the bot must be in the chat.
+//! Reading group messages as the app also needs the im:message.group_msg scope; as a user, one of im:message and im:message:readonly plus im:message.p2p_msg:get_as_user or im:message.group_msg:get_as_user depending on the chat.
+//! In an ordinary chat the `chat` container returns only the root message of each thread; list the `thread` container for the replies.
 //!
 //! `GET /open-apis/im/v1/messages`
 //!

@@ -3,14 +3,10 @@
 
 //! 合并转发消息 — Merge-forward several messages of one chat.
 //!
-//! Bundles several messages from one chat into a single merge-forward message and sends it to a user,
-//! a chat or a thread. The app needs bot ability; a user recipient must be within the bot's
-//! availability range, and for a chat the bot must be a member allowed to speak.
-//! System messages, messages from different chats, from several threads, or ordinary and thread
-//! messages mixed cannot be combined, nor can sub-messages of an earlier merge-forward (with
-//! `upper_message_id`). Messages to one user are capped at 5 QPS and all bots in one chat share 5
-//! QPS. The new message's content is always `Merged and Forwarded Message`; read its sub-messages
-//! with message/get.
+//! Bundles several messages from one chat into a single merge-forward message and sends it to a user, a chat or a thread; its content is always `Merged and Forwarded Message`, and its sub-messages are read with message/get.
+//! The app needs bot ability; a user recipient must be within the bot's availability range, and for a chat the bot must be a member allowed to speak.
+//! Not combinable: system messages, messages of different chats or of several threads, ordinary and thread messages mixed, or sub-messages of an earlier merge-forward (with `upper_message_id`).
+//! Besides the endpoint limit, messages to one user are capped at 5 QPS, and all bots in one chat share 5 QPS for it.
 //!
 //! `POST /open-apis/im/v1/messages/merge_forward`
 //!

@@ -3,13 +3,9 @@
 
 //! 更新已发送的消息卡片 — Update a card message that was already sent.
 //!
-//! Replaces the content of a sent card (`interactive`) message, unconditionally and for every
-//! recipient. Call it with the same identity that sent the card; both the old and the new card must
-//! declare `"update_multi": true` in their `config`, and the card must not be recalled.
-//! Only messages sent within the last 14 days can be updated, at most 5 times a second per message;
-//! batch-sent messages and cards visible only to some users cannot be. To update a card after a user
-//! interacts with it, use the card callback or delayed-update flow instead. The app needs bot
-//! ability.
+//! Replaces the content of a sent card (`interactive`) message, unconditionally and for every recipient. The app needs bot ability; call it with the same identity that sent the card.
+//! Both the old and the new card must declare `"update_multi": true` in their `config`; recalled cards, batch-sent messages and cards visible only to some users cannot be updated, nor messages older than 14 days.
+//! Each message may be updated at most 5 times a second. To update a card after a user interacts with it, use the card callback or the delayed-update endpoint instead.
 //!
 //! `PATCH /open-apis/im/v1/messages/:message_id`
 //!

@@ -3,11 +3,9 @@
 
 //! 添加跟随气泡 — Add follow-up bubbles under the latest message.
 //!
-//! Adds up to three bubble-style suggestions below a message; they vanish once the recipient taps one
-//! or a new message arrives. Only works in the bot's one-on-one chat with a user, on a message the
-//! bot sent that is the chat's latest and at most 600 seconds old; clients show it from Feishu v7.20.
-//! A tapped bubble becomes a message sent by the user, which the app can receive through the
-//! message-received event. The app needs bot ability.
+//! Adds up to three bubble-style suggestions below the latest message; they vanish once the recipient taps one or a new message arrives. The app needs bot ability; clients show bubbles from Feishu v7.20.
+//! Only in the bot's one-on-one chat with a user, on a message the bot sent that is the chat's latest and at most 600 seconds old.
+//! A tapped bubble becomes a message sent by the user, which the app can receive through the message-received event.
 //!
 //! `POST /open-apis/im/v1/messages/:message_id/push_follow_up`
 //!

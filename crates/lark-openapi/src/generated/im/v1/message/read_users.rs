@@ -3,8 +3,7 @@
 
 //! 消息发送者查询消息已读状态 — List who has read a message the bot sent.
 //!
-//! Lets the sender see who has read one message: only users who read it are listed, not those who
-//! have not. The app needs bot ability and the bot must be in the message's chat.
+//! Lets the sender see who has read one message: only users who read it are listed, not those who have not. The app needs bot ability and the bot must be in the message's chat.
 //! Only messages this bot sent within the last 7 days can be queried, one message per request.
 //!
 //! `GET /open-apis/im/v1/messages/:message_id/read_users`

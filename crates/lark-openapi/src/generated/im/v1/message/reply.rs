@@ -3,12 +3,10 @@
 
 //! 回复消息 — Reply to a message.
 //!
-//! Replies to one message with text, rich text, a card, a shared chat or user card, an image, a
-//! video, a file and other types, optionally as a thread. The app needs bot ability; replying in a
-//! one-on-one chat needs the user within the bot's availability range, and in a group the bot must be
-//! a member allowed to speak.
-//! Messages to one user are capped at 5 QPS and all bots in one chat share 5 QPS. Replying as a user
-//! needs both im:message and im:message.send_as_user. The answer is the new reply message.
+//! Replies to one message with text, rich text, a card, a shared chat or user card, an image, a video, a file and other types, optionally as a thread; the answer is the new reply message.
+//! The app needs bot ability; replying in a one-on-one chat needs the user within the bot's availability range, and in a group the bot must be a member allowed to speak.
+//! Replying as the app needs any one of the listed scopes; replying as a user needs both im:message and im:message.send_as_user.
+//! Besides the endpoint limit, messages to one user are capped at 5 QPS, and all bots in one chat share 5 QPS for it.
 //!
 //! `POST /open-apis/im/v1/messages/:message_id/reply`
 //!

@@ -3,11 +3,9 @@
 
 //! 编辑消息 — Edit a sent text or rich-text message.
 //!
-//! Edits the content of a text or rich-text message the caller sent; cards are updated with
-//! message/patch instead. The app needs bot ability; in a one-on-one chat the user must be within the
-//! bot's availability range, and in a group the bot must be a member allowed to speak.
-//! A message can be edited at most 20 times, and recalled, deleted or too-old messages (past the edit
-//! window the tenant admin set) cannot be. The answer is the edited message.
+//! Edits the content of a text or rich-text message the caller sent; cards are updated with message/patch instead. The answer is the edited message.
+//! The app needs bot ability; in a one-on-one chat the user must be within the bot's availability range, and in a group the bot must be a member allowed to speak.
+//! A message can be edited at most 20 times; recalled, deleted or too-old messages (past the edit window the tenant admin set) cannot be edited.
 //!
 //! `PUT /open-apis/im/v1/messages/:message_id`
 //!
@@ -147,7 +145,7 @@ pub struct UpdateResponse {
     /// The id of the thread (topic) the message belongs to; absent when it is not in a thread.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thread_id: Option<String>,
-    /// The message type, e.g. text, post, image, file, audio, media, sticker, interactive, share_chat, share_user.
+    /// The message type: text or rich text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub msg_type: Option<UpdateResponseMsgType>,
     /// When the message was created, in milliseconds since the epoch.
@@ -156,10 +154,10 @@ pub struct UpdateResponse {
     /// When the message was last updated, in milliseconds since the epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub update_time: Option<String>,
-    /// Whether the message has been recalled.
+    /// Whether the message has been recalled; always false when editing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
-    /// Whether the message has been edited.
+    /// Whether the message has been edited; the page says editing returns false, though its example shows true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated: Option<bool>,
     /// The id of the chat the message belongs to.
@@ -281,7 +279,7 @@ pub enum UpdateRequestMsgType {
 ::lark_runtime::string_enum_traits!(
     UpdateRequestMsgType { Text = "text", Post = "post" }
 );
-/// The message type, e.g. text, post, image, file, audio, media, sticker, interactive, share_chat, share_user.
+/// The message type: text or rich text.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateResponseMsgType {

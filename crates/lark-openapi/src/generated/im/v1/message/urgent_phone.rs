@@ -3,14 +3,10 @@
 
 //! 发送电话加急 — Buzz a message to users by phone call.
 //!
-//! Buzzes one message the bot sent to the chosen users, notifying them in the Feishu client and by
-//! phone call. The bot must be in the message's chat; in a group, the chat must let all members buzz,
-//! or let only owner and admins buzz with the bot an admin. The app needs bot ability. Phone buzzes
-//! use up the tenant's buzz quota (see the admin console's cost centre), so call it sparingly.
-//! Only the bot's own messages can be buzzed, not batch-sent messages (ids `bm_xxx`); each target may
-//! have at most 200 unread buzzes, and in a folded chat only an in-app reminder is pushed. Targets
-//! outside the chat are returned in `invalid_user_id_list`; if every id is invalid the call fails
-//! with 230001.
+//! Buzzes one message the bot sent to the chosen users, notifying them in the Feishu client and by phone call. Phone buzzes use up the tenant's buzz quota (see the admin console's cost centre), so call it sparingly.
+//! The app needs bot ability and the bot must be in the message's chat; in a group, the chat must let all members buzz, or let only owner and admins buzz with the bot an admin.
+//! Only the bot's own messages can be buzzed, not batch-sent messages (ids `bm_xxx`); each target may have at most 200 unread buzzes, and in a folded chat only an in-app reminder is pushed.
+//! Targets outside the chat are returned in `invalid_user_id_list` while the others are buzzed; if every id is invalid the call fails with 230001.
 //!
 //! `PATCH /open-apis/im/v1/messages/:message_id/urgent_phone`
 //!
@@ -93,6 +89,7 @@ impl UrgentPhoneRequestBuilder {
 impl Validate for UrgentPhoneRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.check(&at.field("user_id_type"), &self.user_id_type);
+        violations.items(&at.field("user_id_list"), &self.user_id_list, None, Some(200));
     }
 }
 impl Endpoint for UrgentPhoneRequest {

@@ -6,12 +6,10 @@
 //! Reads, for up to 20 messages in one call, their emoji reactions page by page and each message's
 //! count per emoji type. Calling as the app needs bot ability, and the calling bot or user must be in
 //! each message's chat.
-//! Recalled or invisible messages give no reactions; they are listed in `fail_msg_reaction_details`
-//! with a reason.
+//! Recalled or invisible messages give no reactions; messages whose reactions could not be read are
+//! listed in `fail_msg_reaction_details` with a reason.
 //!
 //! `POST /open-apis/im/v1/messages/reactions/batch_query`
-//!
-//! Reference: <>
 use ::lark_runtime::__private::prelude::*;
 /// Request of 批量获取消息表情回复 — Read the reactions of several messages at once.
 ///
@@ -56,9 +54,11 @@ impl BatchQueryRequestBuilder {
         self.queries = Some(queries.into_iter().collect());
         self
     }
-    /// How many reactions to return per message (the page says the default is 10).
+    /// At most how many reactions to return for each message.
     ///
     /// Example: `10`
+    ///
+    /// Default when left out: `10`
     pub fn page_size_per_message(mut self, page_size_per_message: i32) -> Self {
         self.page_size_per_message = Some(page_size_per_message);
         self

@@ -6,7 +6,8 @@
 //! Removes one emoji reaction from a message. The app needs bot ability, and the calling bot or user
 //! must be in the message's chat.
 //! A caller can only remove reactions it added itself, and the reaction must really be on that
-//! message. The answer is the removed reaction.
+//! message; the page also notes that recalled messages take no reactions. The answer is the removed
+//! reaction.
 //!
 //! `DELETE /open-apis/im/v1/messages/:message_id/reactions/:reaction_id`
 //!

@@ -3,11 +3,8 @@
 
 //! 获取消息中的资源文件 — Download a resource file from a message.
 //!
-//! Downloads an audio, video, image or file resource contained in a message; success returns the
-//! file's bytes, with its type in the `Content-Type` header. The app needs bot ability and the bot
-//! must be in the message's chat.
-//! Files up to 100 MB only. Stickers, and resources inside merge-forwarded messages (or their
-//! sub-messages) and cards, cannot be fetched (error 234043); the format cannot be converted here.
+//! Downloads an audio, video, image or file resource contained in a message; success returns the file's bytes, with its type in the `Content-Type` header. The app needs bot ability and the bot must be in the message's chat.
+//! Files up to 100 MB only, and stickers cannot be fetched. Resources of merge-forwarded messages (or their sub-messages) and of cards cannot be fetched either (error 234043); the format cannot be converted here.
 //!
 //! `GET /open-apis/im/v1/messages/:message_id/resources/:file_key`
 //!

@@ -3,11 +3,9 @@
 
 //! 转发话题 — Forward a thread to a user, chat or thread.
 //!
-//! Forwards a whole thread to a user, a chat or another thread. The calling bot must be in the
-//! thread's chat and able to see the thread; a user recipient must be within the bot's availability
-//! range, and for a chat the bot must be a member allowed to speak.
-//! Messages to one user are capped at 5 QPS and all bots in one chat share 5 QPS. The new message's
-//! content is always `Merged and Forwarded Message`; read its sub-messages with message/get.
+//! Forwards a whole thread to a user, a chat or another thread. The app needs bot ability; the calling bot must be in the thread's chat and able to see the thread; a user recipient must be within the bot's availability range, and for a chat the bot must be a member allowed to speak.
+//! The new message's content is always `Merged and Forwarded Message`; read its sub-messages with message/get.
+//! Besides the endpoint limit, messages to one user are capped at 5 QPS, and all bots in one chat share 5 QPS for it.
 //!
 //! `POST /open-apis/im/v1/threads/:thread_id/forward`
 //!
@@ -169,7 +167,7 @@ pub struct ForwardResponse {
     /// The id of the thread (topic) the message belongs to; absent when it is not in a thread.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thread_id: Option<String>,
-    /// The message type, e.g. text, post, image, file, audio, media, sticker, interactive, share_chat, share_user.
+    /// The message type (see the received-message content guide); a forwarded thread is `merge_forward`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub msg_type: Option<String>,
     /// When the message was created, in milliseconds since the epoch.
@@ -178,10 +176,10 @@ pub struct ForwardResponse {
     /// When the message was last updated, in milliseconds since the epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub update_time: Option<String>,
-    /// Whether the message has been recalled.
+    /// Whether the message has been recalled; false for the new message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
-    /// Whether the message has been edited.
+    /// Whether the message has been edited; false for the new message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated: Option<bool>,
     /// The id of the chat the message belongs to.

@@ -114,6 +114,7 @@ impl Incoming for UploadRequest {
             #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
             target_id: Option<String>,
             #[serde(default, rename = "target_type")]
+            #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
             target_type: Option<UploadRequestTargetType>,
         }
         let mut violations = Violations::default();

@@ -225,7 +225,7 @@ pub enum ImportError {
 }
 impl DocumentedError for ImportError {
     const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
-        (Self::InternalError, crate::performance::v2::errors::CODE_1580101_2),
+        (Self::InternalError, crate::performance::v2::errors::CODE_1580101),
         (Self::SemesterIdIsInvalid, crate::performance::v2::errors::CODE_1580105_2),
         (Self::InvalidUserId, crate::performance::v2::errors::CODE_1580111),
         (Self::RequestIdRepeat, crate::performance::v2::errors::CODE_1580110),
@@ -234,7 +234,7 @@ impl DocumentedError for ImportError {
         (Self::ItemIdRepeat, crate::performance::v2::errors::CODE_1580203),
         (Self::ItemIdNotFound, crate::performance::v2::errors::CODE_1580201),
         (Self::ExternalIdIsNotUnique, crate::performance::v2::errors::CODE_1580204),
-        (Self::TenantNoLicense, crate::performance::v2::errors::CODE_1580901_2),
+        (Self::TenantNoLicense, crate::performance::v2::errors::CODE_1580901),
     ];
 }
 ::lark_runtime::documented_error_traits!(ImportError);

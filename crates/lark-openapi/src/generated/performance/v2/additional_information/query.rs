@@ -252,9 +252,9 @@ pub enum QueryError {
 }
 impl DocumentedError for QueryError {
     const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
-        (Self::ParamIsInvalid, crate::performance::v2::errors::CODE_1580102_4),
+        (Self::ParamIsInvalid, crate::performance::v2::errors::CODE_1580102_3),
         (Self::SemesterIdIsInvalid, crate::performance::v2::errors::CODE_1580105_2),
-        (Self::InternalError, crate::performance::v2::errors::CODE_1580101_2),
+        (Self::InternalError, crate::performance::v2::errors::CODE_1580101),
     ];
 }
 ::lark_runtime::documented_error_traits!(QueryError);

@@ -177,12 +177,12 @@ pub enum DeleteError {
 }
 impl DocumentedError for DeleteError {
     const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
-        (Self::ParamIsInvalid, crate::performance::v2::errors::CODE_1580102_4),
+        (Self::ParamIsInvalid, crate::performance::v2::errors::CODE_1580102_3),
         (Self::SemesterIdIsInvalid, crate::performance::v2::errors::CODE_1580103),
         (Self::PermissionDenied, crate::performance::v2::errors::CODE_1580112),
         (Self::ItemIdIsInvalid, crate::performance::v2::errors::CODE_1580201_2),
-        (Self::InternalError, crate::performance::v2::errors::CODE_1580101_2),
-        (Self::TenantNoLicense, crate::performance::v2::errors::CODE_1580901_2),
+        (Self::InternalError, crate::performance::v2::errors::CODE_1580101),
+        (Self::TenantNoLicense, crate::performance::v2::errors::CODE_1580901),
     ];
 }
 ::lark_runtime::documented_error_traits!(DeleteError);

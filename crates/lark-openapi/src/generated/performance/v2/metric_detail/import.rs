@@ -224,8 +224,8 @@ pub enum ImportError {
 }
 impl DocumentedError for ImportError {
     const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
-        (Self::InternalError, crate::performance::v2::errors::CODE_1580101_2),
-        (Self::ParamIsInvalid, crate::performance::v2::errors::CODE_1580102_4),
+        (Self::InternalError, crate::performance::v2::errors::CODE_1580101),
+        (Self::ParamIsInvalid, crate::performance::v2::errors::CODE_1580102_3),
         (Self::InvalidSemesterId, crate::performance::v2::errors::CODE_1580105),
         (Self::RequestIdRepeat, crate::performance::v2::errors::CODE_1580110),
         (Self::PermissionDenied, crate::performance::v2::errors::CODE_1580112),
@@ -262,7 +262,7 @@ impl DocumentedError for ImportError {
             crate::performance::v2::errors::CODE_1580311,
         ),
         (Self::RevieweeMetricsNotFound, crate::performance::v2::errors::CODE_1580312),
-        (Self::TenantNoLicense, crate::performance::v2::errors::CODE_1580901_2),
+        (Self::TenantNoLicense, crate::performance::v2::errors::CODE_1580901),
     ];
 }
 ::lark_runtime::documented_error_traits!(ImportError);

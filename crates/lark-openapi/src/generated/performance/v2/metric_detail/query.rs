@@ -174,10 +174,10 @@ pub enum QueryError {
 }
 impl DocumentedError for QueryError {
     const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
-        (Self::InternalError, crate::performance::v2::errors::CODE_1580101_2),
-        (Self::ParamIsInvalid, crate::performance::v2::errors::CODE_1580102_4),
+        (Self::InternalError, crate::performance::v2::errors::CODE_1580101),
+        (Self::ParamIsInvalid, crate::performance::v2::errors::CODE_1580102_3),
         (Self::InvalidSemesterId, crate::performance::v2::errors::CODE_1580105),
-        (Self::TenantNoLicense, crate::performance::v2::errors::CODE_1580901_2),
+        (Self::TenantNoLicense, crate::performance::v2::errors::CODE_1580901),
     ];
 }
 ::lark_runtime::documented_error_traits!(QueryError);

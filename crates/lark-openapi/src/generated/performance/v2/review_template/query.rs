@@ -171,9 +171,9 @@ pub enum QueryError {
 }
 impl DocumentedError for QueryError {
     const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
-        (Self::ParamIsInvalid, crate::performance::v2::errors::CODE_1580102_3),
-        (Self::InternalError, crate::performance::v2::errors::CODE_1580101_3),
-        (Self::TenantNoLicense, crate::performance::v2::errors::CODE_1580901_2),
+        (Self::ParamIsInvalid, crate::performance::v2::errors::CODE_1580102_2),
+        (Self::InternalError, crate::performance::v2::errors::CODE_1580101_2),
+        (Self::TenantNoLicense, crate::performance::v2::errors::CODE_1580901),
     ];
 }
 ::lark_runtime::documented_error_traits!(QueryError);

@@ -204,8 +204,8 @@ pub enum WriteError {
 }
 impl DocumentedError for WriteError {
     const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
-        (Self::InternalError, crate::performance::v2::errors::CODE_1580101_2),
-        (Self::ParamIsInvalid, crate::performance::v2::errors::CODE_1580102_4),
+        (Self::InternalError, crate::performance::v2::errors::CODE_1580101),
+        (Self::ParamIsInvalid, crate::performance::v2::errors::CODE_1580102_3),
         (
             Self::UserGroupNotSupportApiImport,
             crate::performance::v2::errors::CODE_1580401,

@@ -2,7 +2,7 @@
 // Do not edit by hand: run `cargo xtask codegen`.
 
 //! Endpoints of the `performance::v2::user_info` resource.
-/// 获取绩效周期的人员信息
+/// 获取绩效周期的人员信息 — Get people's department, direct leader, job family and level as of a cycle.
 pub mod query;
 /// Endpoints below `performance::v2::user_info`; reach it from a client through [`Api`](crate::Api).
 #[derive(Debug, Clone, Copy)]
@@ -10,7 +10,7 @@ pub struct PerformanceV2UserInfoApi<'a> {
     pub(crate) client: &'a ::lark_runtime::Client,
 }
 impl<'a> PerformanceV2UserInfoApi<'a> {
-    /// 获取绩效周期的人员信息
+    /// 获取绩效周期的人员信息 — Get people's department, direct leader, job family and level as of a cycle.
     ///
     /// `POST /open-apis/performance/v2/user_info/query`
     ///

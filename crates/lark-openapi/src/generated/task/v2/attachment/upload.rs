@@ -131,6 +131,7 @@ impl Incoming for UploadRequest {
         #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "resource_type")]
+            #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
             resource_type: Option<UploadRequestResourceType>,
             #[serde(default, rename = "resource_id")]
             #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
