@@ -146,25 +146,13 @@ fn workspace_root() -> PathBuf {
 }
 
 /// Runs one of the emulator's demo examples. A separate build, so that xtask itself never depends on the
-/// generated client it regenerates. Every example of the workspace is built with the workspace's features,
-/// as the test command builds them, so after `cargo test` nothing compiles again (`cargo run -p
-/// lark-emulator` would unify fewer features and build the client a second time).
+/// generated client it regenerates.
 fn demo(root: &Path, example: &str) -> anyhow::Result<ExitCode> {
-    let built = cargo()
+    let status = cargo()
         .current_dir(root)
-        .args(["build", "--quiet", "--workspace", "--examples"])
+        .args(["run", "--quiet", "--package", "lark-emulator", "--example", example])
         .status()
         .context("cannot run cargo")?;
-    if !built.success() {
-        return Ok(ExitCode::FAILURE);
-    }
-    let binary = target_dir(root)
-        .join("debug/examples")
-        .join(format!("{example}{}", std::env::consts::EXE_SUFFIX));
-    let status = std::process::Command::new(&binary)
-        .current_dir(root)
-        .status()
-        .with_context(|| format!("cannot run {}", binary.display()))?;
     Ok(if status.success() {
         ExitCode::SUCCESS
     } else {

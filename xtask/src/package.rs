@@ -2,10 +2,10 @@
 //!
 //! `cargo package` verifies by building every package from its `.crate` file, one after another and each
 //! with its own features: the generated client was built three times over (itself, under the emulator,
-//! under the CLI), the largest step of CI. Here the packages are made once (`cargo publish --dry-run
-//! --no-verify`, which also runs the registry's checks), unpacked side by side into one workspace that
-//! patches each name to its unpacked copy, and checked together (`cargo check`): a file left out of a
-//! package still fails, and the client compiles once.
+//! under the CLI), the largest step of CI. Here the packages are made once (`cargo package --no-verify`,
+//! then `cargo publish --dry-run --no-verify` for the registry's checks), unpacked side by side into one
+//! workspace that patches each name to its unpacked copy, and checked together (`cargo check`): a file
+//! left out of a package still fails, and the client compiles once.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -27,17 +27,22 @@ pub const PUBLISHED: [&str; 8] = [
 /// Where the unpacked packages' workspace goes, below the target directory.
 const CHECK_DIR: &str = "package-check";
 
-/// Makes the packages, unpacks them into one workspace and checks it.
+/// Makes the packages, runs the registry's checks, unpacks them into one workspace and checks it.
 pub fn run(root: &Path) -> anyhow::Result<ExitCode> {
-    let mut publish = crate::cargo();
-    publish
-        .current_dir(root)
-        .args(["publish", "--dry-run", "--no-verify", "--locked"]);
-    for name in PUBLISHED {
-        publish.args(["-p", name]);
-    }
-    if !publish.status().context("cannot run cargo publish")?.success() {
-        return Ok(ExitCode::FAILURE);
+    // `cargo package` leaves the .crate files in target/package; `publish --dry-run` adds the checks
+    // the registry makes (and leaves no files behind).
+    for command in [
+        &["package", "--no-verify", "--locked"][..],
+        &["publish", "--dry-run", "--no-verify", "--locked"][..],
+    ] {
+        let mut cargo = crate::cargo();
+        cargo.current_dir(root).args(command);
+        for name in PUBLISHED {
+            cargo.args(["-p", name]);
+        }
+        if !cargo.status().context("cannot run cargo")?.success() {
+            return Ok(ExitCode::FAILURE);
+        }
     }
     let target = crate::target_dir(root);
     let workspace = target.join(CHECK_DIR);

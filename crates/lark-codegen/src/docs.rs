@@ -16,20 +16,67 @@ pub fn doc(text: &str) -> TokenStream {
     quote!(#(#lines)*)
 }
 
-/// `line` with each bare address (a word starting `http://` or `https://`, as a page's error message may
-/// hold) written `<address>`, which rustdoc renders as a link instead of warning about it.
+/// A line of spec text as rustdoc should show it. Outside `code spans`, `<`, `>`, `[` and `]` are
+/// escaped (a page's `<sheetId>` or "without [ or ]" is text, not HTML or a link), and each address
+/// (`http://…`, `https://…`, as a page's error message may hold) is written `<address>`, which rustdoc
+/// renders as a link instead of warning about it.
 fn linked_urls(line: &str) -> String {
-    let words: Vec<String> = line
-        .split(' ')
-        .map(|word| {
-            if !(word.starts_with("https://") || word.starts_with("http://")) {
-                return word.to_owned();
-            }
-            let address = word.trim_end_matches(['.', ',', ';', ')']);
-            format!("<{address}>{}", &word[address.len()..])
-        })
-        .collect();
-    words.join(" ")
+    let parts: Vec<&str> = line.split('`').collect();
+    let mut out = String::new();
+    for (index, part) in parts.iter().enumerate() {
+        if index > 0 {
+            out.push('`');
+        }
+        if index % 2 == 1 {
+            out.push_str(part);
+            continue;
+        }
+        // "[`Name`]" around a code span is the generator's own intra-doc link: those brackets stay.
+        let (open, close) = (index + 1 < parts.len(), index > 0);
+        let head = if close { part.strip_prefix(']') } else { None };
+        let body = head.unwrap_or(part);
+        let tail = if open { body.strip_suffix('[') } else { None };
+        if head.is_some() {
+            out.push(']');
+        }
+        out.push_str(&plain_text(tail.unwrap_or(body)));
+        if tail.is_some() {
+            out.push('[');
+        }
+    }
+    out
+}
+
+/// Text outside code spans: addresses linked, the rest escaped.
+fn plain_text(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = [rest.find("http://"), rest.find("https://")]
+        .into_iter()
+        .flatten()
+        .min()
+    {
+        // An address already written `<address>` keeps its brackets once.
+        let before = rest[..at].strip_suffix('<').unwrap_or(&rest[..at]);
+        out.push_str(&escaped(before));
+        let tail = &rest[at..];
+        let end = tail
+            .find(|c: char| c.is_whitespace() || "\"'<>()[]{}，。；、".contains(c))
+            .unwrap_or(tail.len());
+        let address = tail[..end].trim_end_matches(['.', ',', ';', ':', '!', '?']);
+        out.push_str(&format!("<{address}>"));
+        rest = &tail[address.len()..];
+        rest = rest.strip_prefix('>').unwrap_or(rest);
+    }
+    out.push_str(&escaped(rest));
+    out
+}
+
+fn escaped(text: &str) -> String {
+    text.replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('[', "\\[")
+        .replace(']', "\\]")
 }
 
 /// Like [`doc`] but with a paragraph after it, when the paragraph is not empty.
@@ -140,6 +187,19 @@ mod tests {
         assert_eq!(
             linked_urls("Contact support at https://example.com/help?id=1. Or `https://a.b` and <https://c.d>"),
             "Contact support at <https://example.com/help?id=1>. Or `https://a.b` and <https://c.d>"
+        );
+        assert_eq!(linked_urls("see \"https://a.b/c\"."), "see \"<https://a.b/c>\".");
+    }
+
+    #[test]
+    fn markup_in_spec_text_is_text_outside_code() {
+        assert_eq!(
+            linked_urls("a <sheetId> name without [ or ], `<kept>` in code"),
+            "a &lt;sheetId&gt; name without \\[ or \\], `<kept>` in code"
+        );
+        assert_eq!(
+            linked_urls("see [`Api`](crate::Api) or [`x`]"),
+            "see [`Api`](crate::Api) or [`x`]"
         );
     }
 }

@@ -449,7 +449,7 @@ pub struct ConditionValue {
     /// Example: `"metadataVariable"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// The value as a JSON string: {"fieldPath":[{"fieldApiName": ..., "objectApiName": ...}]} for a field, {"data": ...} for a constant.
+    /// The value as a JSON string: {"fieldPath":\[{"fieldApiName": ..., "objectApiName": ...}\]} for a field, {"data": ...} for a constant.
     ///
     /// Example: `"{\"fieldPath\":[{\"fieldApiName\": \"_id\",\"objectApiName\": \"_user\"}]}"`
     #[serde(default, skip_serializing_if = "Option::is_none")]

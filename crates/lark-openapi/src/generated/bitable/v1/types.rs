@@ -1541,7 +1541,7 @@ pub struct AppTableViewPropertyFilterInfoCondition {
     /// The comparison.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator: Option<AppTableViewPropertyFilterInfoConditionOperator>,
-    /// The value compared with, as a JSON text such as ["text content"].
+    /// The value compared with, as a JSON text such as \["text content"\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// The condition's id.

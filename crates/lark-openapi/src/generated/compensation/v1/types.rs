@@ -718,7 +718,7 @@ pub struct SocialPlanScope {
     /// Whether the plan applies to everyone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_all: Option<bool>,
-    /// Condition groups: the plan applies when any group holds, and a group holds when all its conditions hold; [[1,2],[3,4]] means (1 and 2) or (3 and 4).
+    /// Condition groups: the plan applies when any group holds, and a group holds when all its conditions hold; \[\[1,2\],\[3,4\]\] means (1 and 2) or (3 and 4).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rules: Option<Vec<Vec<SocialPlanCondition>>>,
 }

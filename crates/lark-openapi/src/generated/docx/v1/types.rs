@@ -1454,7 +1454,7 @@ impl Validate for Diagram {
 /// A docx document's basic information, as document create and get return it.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct Document {
-    /// The document's unique id; <https://<domain>/docx/> followed by it is the document's URL.
+    /// The document's unique id; <https://>&lt;domain&gt;/docx/ followed by it is the document's URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub document_id: Option<String>,
     /// The document's revision id; a new document starts at 1.
@@ -1519,7 +1519,7 @@ impl Validate for DocumentDisplaySetting {}
 /// An equation element of a text.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct Equation {
-    /// The equation in KaTeX syntax (https://katex.org/docs/supported.html).
+    /// The equation in KaTeX syntax (<https://katex.org/docs/supported.html>).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
     /// Inline style of the element.
@@ -1534,7 +1534,7 @@ impl Validate for Equation {
 /// An equation element of a text, as requests send it.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct EquationInput {
-    /// The equation in KaTeX syntax (https://katex.org/docs/supported.html).
+    /// The equation in KaTeX syntax (<https://katex.org/docs/supported.html>).
     ///
     /// Example: `"E=mc^2\n"`
     pub content: String,
@@ -4374,7 +4374,7 @@ pub enum UpdateTextStyleRequestFieldsItem {
 pub struct UpdateTextStyleRequest {
     /// The text style; may be changed on Text, Heading1~9, Bullet, Ordered, Quote, Todo and Task blocks.
     pub style: UpdateTextStyleRequestStyle,
-    /// The style fields to update, at least one; [1], for instance, changes the alignment.
+    /// The style fields to update, at least one; \[1\], for instance, changes the alignment.
     pub fields: Vec<UpdateTextStyleRequestFieldsItem>,
 }
 impl Validate for UpdateTextStyleRequest {

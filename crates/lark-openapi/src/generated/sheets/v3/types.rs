@@ -103,7 +103,7 @@ pub enum FilterViewFilterType {
 /// Where and how to look for cells, as the find and replace endpoints take it.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct FindCondition {
-    /// The range to search, as <sheetId>!<start>:<end> (e.g. PNIfrm!A1:C5); any of the four range forms of the sheets overview works. It may not exceed the sheet's data area.
+    /// The range to search, as &lt;sheetId&gt;!&lt;start&gt;:&lt;end&gt; (e.g. PNIfrm!A1:C5); any of the four range forms of the sheets overview works. It may not exceed the sheet's data area.
     ///
     /// Example: `"PNIfrm!A1:C5"`
     pub range: String,

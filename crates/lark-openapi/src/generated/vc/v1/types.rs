@@ -500,7 +500,7 @@ pub struct PstnSipInfo {
     /// Example: `"dodo"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
-    /// The PSTN or SIP number, as <country prefix>-<area code><number>; only mainland China mobile and landline numbers are supported for now.
+    /// The PSTN or SIP number, as &lt;country prefix&gt;-&lt;area code&gt;&lt;number&gt;; only mainland China mobile and landline numbers are supported for now.
     ///
     /// Example: `"+86-02187654321"`
     pub main_address: String,

@@ -41,14 +41,14 @@ pub struct ExecuteRequestBuilder {
     operator: Option<String>,
 }
 impl ExecuteRequestBuilder {
-    /// Namespace of the application, shown in the low-code platform under My apps > App management.
+    /// Namespace of the application, shown in the low-code platform under My apps &gt; App management.
     ///
     /// Example: `"package_7344545d87__c"`
     pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
         self.namespace = Some(namespace.into());
         self
     }
-    /// API name of the flow, shown in the low-code platform under My apps > Development > Flows (as a table).
+    /// API name of the flow, shown in the low-code platform under My apps &gt; Development &gt; Flows (as a table).
     ///
     /// Example: `"deleteObject_99c656599f"`
     pub fn flow_id(mut self, flow_id: impl Into<String>) -> Self {

@@ -182,7 +182,7 @@ pub enum PatchError {
     NoSuchApp,
     /// `211000` size of common categories out of range, should be between 1 and 3 (HTTP 400). Send 1 to 3 categories.
     CommonCategoriesSizeOutOfRange,
-    /// `211001` common_categories[%d](%s) not exist (index starts from 0) (HTTP 400). The category at the given index (from 0) does not exist; check its name, which must be in the language lang names.
+    /// `211001` common_categories\[%d\](%s) not exist (index starts from 0) (HTTP 400). The category at the given index (from 0) does not exist; check its name, which must be in the language lang names.
     CommonCategoryNotExist,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),

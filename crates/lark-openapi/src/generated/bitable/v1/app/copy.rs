@@ -172,7 +172,7 @@ pub enum CopyError {
     Fail,
     /// `1254003` WrongBaseToken (HTTP 400). The app_token is wrong; check it.
     WrongBaseToken,
-    /// `1254031` InvalidAppName (HTTP 400). The base name is malformed: at most 100 characters, and none of ? / \ * : [ ].
+    /// `1254031` InvalidAppName (HTTP 400). The base name is malformed: at most 100 characters, and none of ? / \ * : \[ \].
     InvalidAppName,
     /// `1254036` Base is copying, please try again later. (HTTP 400). The base is a copy still being made; retry later. Retrying can succeed.
     BaseIsCopyingPleaseTryAgain,

@@ -144,7 +144,7 @@ pub enum UpdateError {
     WrongBaseToken,
     /// `1254010` ReqConvError (HTTP 200). The request is wrong; check it.
     ReqConvError,
-    /// `1254031` InvalidAppName (HTTP 200). The base name is malformed: at most 100 characters, and none of ? / \ * : [ ].
+    /// `1254031` InvalidAppName (HTTP 200). The base name is malformed: at most 100 characters, and none of ? / \ * : \[ \].
     InvalidAppName,
     /// `1254036` Base is copying, please try again later. (HTTP 400). The base is a copy still being made; retry later. Retrying can succeed.
     BaseIsCopyingPleaseTryAgain,

@@ -181,7 +181,7 @@ pub enum CopyError {
     DuplicatedRoleName,
     /// `1254036` Base is copying, please try again later. (HTTP 400). The base is still being copied (copying runs asynchronously) and cannot be used meanwhile; retry once the copy is done. Retrying can succeed.
     BaseIsCopyingPleaseTryAgain,
-    /// `1254038` Invalid name, make sure that it complies with the specification. (HTTP 400). The name is invalid: it may not contain [ or ] and may have at most 100 characters.
+    /// `1254038` Invalid name, make sure that it complies with the specification. (HTTP 400). The name is invalid: it may not contain \[ or \] and may have at most 100 characters.
     InvalidName,
     /// `1254039` Duplicated name, use another name instead. (HTTP 400). Another dashboard already has this name; use another.
     DuplicatedName,
@@ -239,7 +239,7 @@ pub enum CopyError {
     WriteConflict,
     /// `1254301` OperationTypeError (HTTP 400). The base does not have advanced permissions turned on, or cannot have them.
     OperationTypeError,
-    /// `1254302` Permission denied. (HTTP 403). The caller lacks advanced permissions on the base: give it manage access to the table or base (a user through the advanced permission settings or the Share menu; an app through the base's ... > More > Add document app, which finds only apps holding some Bitable scope), or add a chat containing it to a role.
+    /// `1254302` Permission denied. (HTTP 403). The caller lacks advanced permissions on the base: give it manage access to the table or base (a user through the advanced permission settings or the Share menu; an app through the base's ... &gt; More &gt; Add document app, which finds only apps holding some Bitable scope), or add a chat containing it to a role.
     PermissionDenied,
     /// `1254607` Data not ready, please try again later. (HTTP 400). An earlier operation is still being processed, or this one is too large and timed out: wait and retry; avoid concurrent requests on one table and lower the page_size of batch calls. Retrying can succeed.
     DataNotReadyPleaseTryAgain,

@@ -215,7 +215,7 @@ pub enum BatchCreateError {
     WriteConflict,
     /// `1254301` OperationTypeError (HTTP 200). The base does not have advanced permissions turned on, or cannot have them.
     OperationTypeError,
-    /// `1254302` The role has no permissions. (HTTP 403). The caller lacks advanced permissions on the base: give it manage access to the table or base (a user through the advanced permission settings or the Share menu; an app through the base's ... > More > Add document app, which finds only apps holding some Bitable scope), or add a chat containing it to a role.
+    /// `1254302` The role has no permissions. (HTTP 403). The caller lacks advanced permissions on the base: give it manage access to the table or base (a user through the advanced permission settings or the Share menu; an app through the base's ... &gt; More &gt; Add document app, which finds only apps holding some Bitable scope), or add a chat containing it to a role.
     TheRoleHasNoPermissions,
     /// `1255001` InternalError (HTTP 200). An internal error; retry, and contact technical support if it persists. Retrying can succeed.
     InternalError,
@@ -283,7 +283,7 @@ impl DocumentedError for BatchCreateError {
 /// One table to add.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchCreateRequestTablesItem {
-    /// The table's name, required; leading and trailing spaces are trimmed, and / \ ? * : [ ] are not allowed.
+    /// The table's name, required; leading and trailing spaces are trimmed, and / \ ? * : \[ \] are not allowed.
     ///
     /// Example: `"一个新的数据表"`
     pub name: String,

@@ -197,7 +197,7 @@ pub enum CreateError {
     WriteConflict,
     /// `1254301` OperationTypeError (HTTP 200). The base does not have advanced permissions turned on, or cannot have them.
     OperationTypeError,
-    /// `1254302` Permission denied. (HTTP 403). The caller lacks advanced permissions on the base: give it manage access to the table or base (a user through the advanced permission settings or the Share menu; an app through the base's ... > More > Add document app, which finds only apps holding some Bitable scope), or add a chat containing it to a role.
+    /// `1254302` Permission denied. (HTTP 403). The caller lacks advanced permissions on the base: give it manage access to the table or base (a user through the advanced permission settings or the Share menu; an app through the base's ... &gt; More &gt; Add document app, which finds only apps holding some Bitable scope), or add a chat containing it to a role.
     PermissionDenied,
     /// `1254607` Data not ready, please try again later (HTTP 400). An earlier operation is still being processed, or this one is too large and timed out: wait and retry; avoid concurrent requests on one table and lower the page_size of batch calls. Retrying can succeed.
     DataNotReadyPleaseTryAgain,
@@ -507,11 +507,11 @@ impl Validate for CreateRequestTableFieldsItem {
 /// The table to add.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateRequestTable {
-    /// The table's name, required; leading and trailing spaces are trimmed, and / \ ? * : [ ] are not allowed.
+    /// The table's name, required; leading and trailing spaces are trimmed, and / \ ? * : \[ \] are not allowed.
     ///
     /// Example: `"一个新的数据表"`
     pub name: String,
-    /// Name of the default grid view; leading and trailing spaces are trimmed, and [ ] are not allowed. Given, fields must be given too.
+    /// Name of the default grid view; leading and trailing spaces are trimmed, and \[ \] are not allowed. Given, fields must be given too.
     ///
     /// Example: `"表格视图"`
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -44,7 +44,7 @@ impl PatchRequestBuilder {
         self.table_id = Some(table_id.into());
         self
     }
-    /// The table's new name; leading and trailing spaces are trimmed, and / \ ? * : [ ] are not allowed.
+    /// The table's new name; leading and trailing spaces are trimmed, and / \ ? * : \[ \] are not allowed.
     ///
     /// Example: `"新的数据表名称"`
     pub fn name(mut self, name: impl Into<String>) -> Self {
@@ -166,7 +166,7 @@ pub enum PatchError {
     TableIdNotFound,
     /// `1254290` TooManyRequest (HTTP 429). Requests came too fast; retry later at a lower rate. Retrying can succeed.
     TooManyRequest,
-    /// `1254302` Permission denied. (HTTP 403). The caller lacks advanced permissions on the base: give it manage access to the table or base (a user through the advanced permission settings or the Share menu; an app through the base's ... > More > Add document app, which finds only apps holding some Bitable scope), or add a chat containing it to a role.
+    /// `1254302` Permission denied. (HTTP 403). The caller lacks advanced permissions on the base: give it manage access to the table or base (a user through the advanced permission settings or the Share menu; an app through the base's ... &gt; More &gt; Add document app, which finds only apps holding some Bitable scope), or add a chat containing it to a role.
     PermissionDenied,
     /// `1255001` InternalError (HTTP 500). An internal error; retry, and contact technical support if it persists. Retrying can succeed.
     InternalError,

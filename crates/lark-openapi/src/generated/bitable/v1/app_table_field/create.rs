@@ -356,7 +356,7 @@ pub enum CreateError {
     RequestTimedOutPleaseTryAgain,
     /// `1254607` Data not ready, please try again later (HTTP 400). An earlier operation is still being processed, or this one is too large and timed out: wait and retry; avoid concurrent requests on one table and lower the page_size of batch calls. Retrying can succeed.
     DataNotReadyPleaseTryAgain,
-    /// `1254302` Permission denied. (HTTP 403). The caller lacks advanced permissions on the base: give it manage access to the table or base (a user through the advanced permission settings or the Share menu; an app through the base's ... > More > Add document app, which finds only apps holding some Bitable scope), or add a chat containing it to a role.
+    /// `1254302` Permission denied. (HTTP 403). The caller lacks advanced permissions on the base: give it manage access to the table or base (a user through the advanced permission settings or the Share menu; an app through the base's ... &gt; More &gt; Add document app, which finds only apps holding some Bitable scope), or add a chat containing it to a role.
     PermissionDenied,
     /// `1254304` Permission denied. (HTTP 403). Not enough permission: if the base has advanced permissions on, the caller needs manage access to it.
     PermNotAllow,

@@ -173,7 +173,7 @@ pub enum CreateError {
     FieldIdNotFound,
     /// `1254114` The name of field group is empty (HTTP 400). A field group's name is empty.
     FieldGroupNameEmpty,
-    /// `1254115` The name of field group is invalid (HTTP 400). A field group's name is invalid: 1 to 100 characters, without [ or ].
+    /// `1254115` The name of field group is invalid (HTTP 400). A field group's name is invalid: 1 to 100 characters, without \[ or \].
     FieldGroupNameInvalid,
     /// `1254116` The description of field group is too long (HTTP 400). A field group's description is too long; keep it within 2000 characters.
     FieldGroupDescriptionTooLong,
@@ -195,7 +195,7 @@ pub enum CreateError {
     TooManyRequest,
     /// `1254291` Write conflict (HTTP 400). Write endpoints (records, fields, forms, views) may not be called concurrently on one table; serialize the writes and retry. Retrying can succeed.
     WriteConflict,
-    /// `1254302` Permission denied. (HTTP 403). The caller lacks advanced permissions on the base: give it manage access to the table or base (a user through the advanced permission settings or the Share menu; an app through the base's ... > More > Add document app, which finds only apps holding some Bitable scope), or add a chat containing it to a role.
+    /// `1254302` Permission denied. (HTTP 403). The caller lacks advanced permissions on the base: give it manage access to the table or base (a user through the advanced permission settings or the Share menu; an app through the base's ... &gt; More &gt; Add document app, which finds only apps holding some Bitable scope), or add a chat containing it to a role.
     PermissionDenied,
     /// `1254304` You are not authorized to perform this operation. (HTTP 403). Row and column permissions need the Business or Enterprise edition of Feishu.
     NotAuthorizedForOperation,
@@ -292,7 +292,7 @@ pub struct CreateRequestFieldGroupsItem {
     /// Example: `"fldPTb0U2y"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// The group's name, 1 to 100 characters, without [ or ].
+    /// The group's name, 1 to 100 characters, without \[ or \].
     ///
     /// Example: `"用户信息组"`
     pub name: String,

@@ -54,7 +54,7 @@ impl UpgradeRequestBuilder {
         self.form_id = Some(form_id.into());
         self
     }
-    /// Name of the upgraded form, 1 to 100 characters without [ or ]; it must differ from the names of the table's views.
+    /// Name of the upgraded form, 1 to 100 characters without \[ or \]; it must differ from the names of the table's views.
     ///
     /// Example: `"文档问题反馈"`
     pub fn form_name(mut self, form_name: impl Into<String>) -> Self {
@@ -211,7 +211,7 @@ pub enum UpgradeError {
     ViewIdNotFound,
     /// `1254124` The name of the new form is empty (HTTP 400). The new form's name must not be empty.
     EmptyFormName,
-    /// `1254125` The name of the new form is invalid. (HTTP 400). The new form's name is invalid: it must be 1 to 100 characters without [ or ].
+    /// `1254125` The name of the new form is invalid. (HTTP 400). The new form's name is invalid: it must be 1 to 100 characters without \[ or \].
     InvalidFormName,
     /// `1254126` The display mode of the new form is invalid. (HTTP 400). The new form's layout is invalid; pass traditional or one_question_per_page.
     InvalidFormDisplayMode,

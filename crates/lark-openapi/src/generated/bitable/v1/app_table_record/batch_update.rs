@@ -366,7 +366,7 @@ impl DocumentedError for BatchUpdateError {
 /// One record to change.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchUpdateRequestRecordsItem {
-    /// The record's new cell values by field name, each in its field type's format: text as is (no markdown), numbers, option names (new ones create options), millisecond timestamps for dates, true/false for checkboxes, [{id}] users of the user_id_type kind, {text, link} hyperlinks, [{file_token}] attachments uploaded to this base, record id lists for links, "lng,lat" locations.
+    /// The record's new cell values by field name, each in its field type's format: text as is (no markdown), numbers, option names (new ones create options), millisecond timestamps for dates, true/false for checkboxes, \[{id}\] users of the user_id_type kind, {text, link} hyperlinks, \[{file_token}\] attachments uploaded to this base, record id lists for links, "lng,lat" locations.
     ///
     /// Example: `{"多行文本":"HelloWorld"}`
     pub fields: ::std::collections::BTreeMap<String, ::lark_runtime::JsonValue>,

@@ -81,7 +81,7 @@ impl CreateRequestBuilder {
         self.ignore_consistency_check = Some(ignore_consistency_check);
         self
     }
-    /// The new record's cell values by field name, each in its field type's format: text as a string, numbers, option names (new ones create options), millisecond timestamps for dates, true/false for checkboxes, [{id}] users of the user_id_type kind, {text, link} hyperlinks, [{file_token}] attachments uploaded to this base, record id lists for links, "lng,lat" locations.
+    /// The new record's cell values by field name, each in its field type's format: text as a string, numbers, option names (new ones create options), millisecond timestamps for dates, true/false for checkboxes, \[{id}\] users of the user_id_type kind, {text, link} hyperlinks, \[{file_token}\] attachments uploaded to this base, record id lists for links, "lng,lat" locations.
     ///
     /// Example: `{"人员":[{"id":"ou_2910013f1e6456f16a0ce75ede9abcef"}]}`
     pub fn fields(

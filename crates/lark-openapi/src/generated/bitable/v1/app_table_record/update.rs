@@ -81,7 +81,7 @@ impl UpdateRequestBuilder {
         self.ignore_consistency_check = Some(ignore_consistency_check);
         self
     }
-    /// The new cell values by field name, each in its field type's format: text as is (no markdown), numbers, option names (new ones create options), millisecond timestamps for dates, true/false for checkboxes, [{id}] users of the user_id_type kind, {text, link} hyperlinks, [{file_token}] attachments uploaded to this base, record id lists for links, "lng,lat" locations; null clears a cell.
+    /// The new cell values by field name, each in its field type's format: text as is (no markdown), numbers, option names (new ones create options), millisecond timestamps for dates, true/false for checkboxes, \[{id}\] users of the user_id_type kind, {text, link} hyperlinks, \[{file_token}\] attachments uploaded to this base, record id lists for links, "lng,lat" locations; null clears a cell.
     ///
     /// Example: `{"文本":"HelloWorld"}`
     pub fn fields(

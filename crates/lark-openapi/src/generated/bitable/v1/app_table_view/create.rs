@@ -47,7 +47,7 @@ impl CreateRequestBuilder {
         self.table_id = Some(table_id.into());
         self
     }
-    /// The view's name: 1 to 100 characters, without [ or ].
+    /// The view's name: 1 to 100 characters, without \[ or \].
     ///
     /// Example: `"表格视图 1"`
     pub fn view_name(mut self, view_name: impl Into<String>) -> Self {

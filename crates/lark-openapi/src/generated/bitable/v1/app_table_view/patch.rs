@@ -57,7 +57,7 @@ impl PatchRequestBuilder {
         self.view_id = Some(view_id.into());
         self
     }
-    /// The view's new name: 1 to 100 characters, without [ or ].
+    /// The view's new name: 1 to 100 characters, without \[ or \].
     ///
     /// Example: `"表格视图 1"`
     pub fn view_name(mut self, view_name: impl Into<String>) -> Self {

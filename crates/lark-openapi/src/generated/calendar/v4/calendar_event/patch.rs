@@ -198,7 +198,7 @@ impl PatchRequestBuilder {
         self.recurrence = Some(recurrence.into());
         self
     }
-    /// Customizations of the event detail page's UI. A list sent replaces the old one ([] clears it); left out, they are not changed.
+    /// Customizations of the event detail page's UI. A list sent replaces the old one (\[\] clears it); left out, they are not changed.
     pub fn schemas(
         mut self,
         schemas: impl IntoIterator<Item = PatchRequestSchemasItem>,

@@ -183,7 +183,7 @@ pub struct RecognizeResponseIdCard {
     /// Which side of the card the image shows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub side: Option<RecognizeResponseIdCardSide>,
-    /// The coordinates of the card's four corners, as [x0, y0, x1, y1, x2, y2, x3, y3] (the wire name is spelled conners).
+    /// The coordinates of the card's four corners, as \[x0, y0, x1, y1, x2, y2, x3, y3\] (the wire name is spelled conners).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conners: Option<Vec<i32>>,
 }

@@ -1070,7 +1070,7 @@ pub struct BatchUpdateRequestRequestsItemUpdateText {
     pub elements: Vec<BatchUpdateRequestRequestsItemUpdateTextElementsItem>,
     /// The new text style.
     pub style: BatchUpdateRequestRequestsItemUpdateTextStyle,
-    /// Which style fields to apply, at least one; [1] changes the alignment, for instance.
+    /// Which style fields to apply, at least one; \[1\] changes the alignment, for instance.
     ///
     /// Example: `[1]`
     pub fields: Vec<BatchUpdateRequestRequestsItemUpdateTextFieldsItem>,

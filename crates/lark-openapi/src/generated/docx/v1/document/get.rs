@@ -157,7 +157,7 @@ pub enum GetError {
     RawContentSizeExceedLimited,
     /// `1770034` operation count exceed limited (HTTP 400). The request touches too many table cells; split it into several requests.
     OperationCountExceedLimited,
-    /// `1770032` forbidden (HTTP 403). The caller lacks read permission (get endpoints) or edit permission (create, update, delete endpoints) on the document: for tenant_access_token add the app to the document (… > More > Add document app; the app needs one docs scope first), for user_access_token share the document with the user (cloud docs FAQ 3). Creating and updating also need read access to mentioned documents, mentioned users who are active and mutual contacts, view and share rights on chat cards, access to the wiki folder, and view rights on OKR, ISV and Add-Ons blocks.
+    /// `1770032` forbidden (HTTP 403). The caller lacks read permission (get endpoints) or edit permission (create, update, delete endpoints) on the document: for tenant_access_token add the app to the document (… &gt; More &gt; Add document app; the app needs one docs scope first), for user_access_token share the document with the user (cloud docs FAQ 3). Creating and updating also need read access to mentioned documents, mentioned users who are active and mutual contacts, view and share rights on chat cards, access to the wiki folder, and view rights on OKR, ISV and Add-Ons blocks.
     Forbidden,
     /// `1771001` server internal error (HTTP 500). A server fault; retry, and contact technical support if it persists. Retrying can succeed.
     ServerInternalError,

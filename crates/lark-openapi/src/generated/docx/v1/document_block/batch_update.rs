@@ -258,7 +258,7 @@ pub enum BatchUpdateError {
     ResourceCountExceedLimit,
     /// `1770038` resource not found (HTTP 400). The inserted resource was not found or may not be inserted by the caller; check its id.
     ResourceNotFound,
-    /// `1770032` forbidden (HTTP 403). The caller lacks read permission (get endpoints) or edit permission (create, update, delete endpoints) on the document: for tenant_access_token add the app to the document (… > More > Add document app; the app needs one docs scope first), for user_access_token share the document with the user (cloud docs FAQ 3). Creating and updating also need read access to mentioned documents, mentioned users who are active and mutual contacts, view and share rights on chat cards, access to the wiki folder, and view rights on OKR, ISV and Add-Ons blocks. For a chat announcement, the caller lacks edit rights on it: make the caller a chat manager, or let all members edit the chat info.
+    /// `1770032` forbidden (HTTP 403). The caller lacks read permission (get endpoints) or edit permission (create, update, delete endpoints) on the document: for tenant_access_token add the app to the document (… &gt; More &gt; Add document app; the app needs one docs scope first), for user_access_token share the document with the user (cloud docs FAQ 3). Creating and updating also need read access to mentioned documents, mentioned users who are active and mutual contacts, view and share rights on chat cards, access to the wiki folder, and view rights on OKR, ISV and Add-Ons blocks. For a chat announcement, the caller lacks edit rights on it: make the caller a chat manager, or let all members edit the chat info.
     Forbidden,
     /// `1771001` server internal error (HTTP 500). A server fault; retry, and contact technical support if it persists. Retrying can succeed.
     ServerInternalError,
@@ -1021,7 +1021,7 @@ pub struct BatchUpdateRequestRequestsItemUpdateText {
     pub elements: Vec<BatchUpdateRequestRequestsItemUpdateTextElementsItem>,
     /// The new text style.
     pub style: BatchUpdateRequestRequestsItemUpdateTextStyle,
-    /// The style fields to update, at least one; [1], for instance, changes the alignment.
+    /// The style fields to update, at least one; \[1\], for instance, changes the alignment.
     ///
     /// Example: `[1]`
     pub fields: Vec<BatchUpdateRequestRequestsItemUpdateTextFieldsItem>,

@@ -184,13 +184,13 @@ pub enum ListError {
     TitleReviewFailed,
     /// `1068404` Parent file does not exist, please check the file status. (HTTP 404). The source document does not exist; check whether it has been deleted.
     ParentFileNotFound,
-    /// `1068410` Params error, param [file_token] is wrong. (HTTP 400). file_token is wrong; check it.
+    /// `1068410` Params error, param \[file_token\] is wrong. (HTTP 400). file_token is wrong; check it.
     InvalidFileToken,
-    /// `1068411` Params error, param [obj_type] is wrong. (HTTP 400). obj_type is wrong; check it.
+    /// `1068411` Params error, param \[obj_type\] is wrong. (HTTP 400). obj_type is wrong; check it.
     InvalidObjType,
-    /// `1068425` Request failed, please contact the engineer-https://applink.feishu.cn/TLJsX982. (HTTP 400). The request failed on the server; retry, and contact technical support if it persists. Retrying can succeed.
+    /// `1068425` Request failed, please contact the engineer-<https://applink.feishu.cn/TLJsX982>. (HTTP 400). The request failed on the server; retry, and contact technical support if it persists. Retrying can succeed.
     RequestFailed,
-    /// `1068412` Params error, param [version_id] is wrong. (HTTP 400). version_id is wrong; check it.
+    /// `1068412` Params error, param \[version_id\] is wrong. (HTTP 400). version_id is wrong; check it.
     InvalidVersionId,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),

@@ -180,7 +180,7 @@ pub enum ListError {
     ServerInternalError,
     /// `1069602` invalid param (HTTP 400). Check the parameters: the file token must fit file_type, and page_size must be at least 1.
     InvalidParam,
-    /// `1069603` forbidden (HTTP 403). The caller needs manage access to the file, and the tenant must have view records turned on. With a tenant token, add the app to the document with manage access (「...」 > 「...更多」 > 「添加文档应用」; the app needs at least one docs or Base API scope to be found there); with a user token, share the document with the user with manage access.
+    /// `1069603` forbidden (HTTP 403). The caller needs manage access to the file, and the tenant must have view records turned on. With a tenant token, add the app to the document with manage access (「...」 &gt; 「...更多」 &gt; 「添加文档应用」; the app needs at least one docs or Base API scope to be found there); with a user token, share the document with the user with manage access.
     Forbidden,
     /// `1069604` not found (HTTP 404). No file in the cloud space has this token: check file_token (files in folders and in wikis get their tokens differently) and that file_type is the file's real type.
     NotFound,

@@ -96,7 +96,7 @@ pub struct GetResponse {
 pub enum GetError {
     /// `1069901` internal error (HTTP 500). A server-side fault; retry later and contact technical support if it persists. Retrying can succeed.
     InternalError,
-    /// `1069902` no permission (HTTP 403). The caller cannot read or edit the document. With a tenant token, add the app to the document (「...」 > 「...更多」 > 「添加文档应用」); with a user token, share the document with the user.
+    /// `1069902` no permission (HTTP 403). The caller cannot read or edit the document. With a tenant token, add the app to the document (「...」 &gt; 「...更多」 &gt; 「添加文档应用」); with a user token, share the document with the user.
     NoPermission,
     /// `1069903` internal error (HTTP 500). A server-side fault; retry later and contact technical support if it persists. Retrying can succeed.
     InternalError1069903,

@@ -75,7 +75,7 @@ impl UploadAllRequestBuilder {
         self.checksum = Some(checksum.into());
         self
     }
-    /// For some upload points, a JSON text naming the document the media belongs to: {"drive_route_token":"<document token>"}; see the media overview's extra section.
+    /// For some upload points, a JSON text naming the document the media belongs to: {"drive_route_token":"&lt;document token&gt;"}; see the media overview's extra section.
     ///
     /// Example: `"{\"drive_route_token\":\"doxcnXgNGAtaAraIRVeCfmabcef\"}"`
     pub fn extra(mut self, extra: impl Into<String>) -> Self {

@@ -109,7 +109,7 @@ impl Incoming for SubmitApproveRequest {
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct SubmitApproveResponse {
-    /// Whether the user may create or manage the approval flow; false when the user has not installed the help desk mini program (https://app.feishu.cn/app/cli_9f9f8825d53b900d) or has too old a version of it.
+    /// Whether the user may create or manage the approval flow; false when the user has not installed the help desk mini program (<https://app.feishu.cn/app/cli_9f9f8825d53b900d>) or has too old a version of it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_access: Option<bool>,
 }

@@ -239,7 +239,7 @@ impl DocumentedError for QueryError {
 pub enum QueryRequestFieldFiltersItemOperator {
     /// `1`: The record's field value is one of field_values.
     IsAnyOf,
-    /// `2`: The date lies in [start, end] given as two field_values (yyyy-MM-dd, both ends included, at most 90 days); only for occur_day, custom_start and custom_end.
+    /// `2`: The date lies in \[start, end\] given as two field_values (yyyy-MM-dd, both ends included, at most 90 days); only for occur_day, custom_start and custom_end.
     InDateRange,
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),

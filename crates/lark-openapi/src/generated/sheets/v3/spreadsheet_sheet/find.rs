@@ -54,7 +54,7 @@ impl FindRequestBuilder {
         self.find_condition = Some(find_condition);
         self
     }
-    /// The string to look for; a regular expression (e.g. [A-Z]\w+) when search_by_regex is true.
+    /// The string to look for; a regular expression (e.g. \[A-Z\]\w+) when search_by_regex is true.
     ///
     /// Example: `"hello"`
     pub fn find(mut self, find: impl Into<String>) -> Self {

@@ -47,7 +47,7 @@ impl CreateRequestBuilder {
         self.sheet_id = Some(sheet_id.into());
         self
     }
-    /// The range the filter applies to: <sheetId> (the whole sheet), <sheetId>!<row>:<row> (whole rows), <sheetId>!<col>:<col> (whole columns), <sheetId>!<cell>:<cell> (a block of cells) or <sheetId>!<cell>:<col> (down to the sheet's last row).
+    /// The range the filter applies to: &lt;sheetId&gt; (the whole sheet), &lt;sheetId&gt;!&lt;row&gt;:&lt;row&gt; (whole rows), &lt;sheetId&gt;!&lt;col&gt;:&lt;col&gt; (whole columns), &lt;sheetId&gt;!&lt;cell&gt;:&lt;cell&gt; (a block of cells) or &lt;sheetId&gt;!&lt;cell&gt;:&lt;col&gt; (down to the sheet's last row).
     ///
     /// Example: `"8fe9d6!A1:H14"`
     pub fn range(mut self, range: impl Into<String>) -> Self {

@@ -64,7 +64,7 @@ impl PatchRequestBuilder {
         self.filter_view_name = Some(filter_view_name.into());
         self
     }
-    /// The range the filter view applies to: <sheetId> (the whole sheet), <sheetId>!1:2 (whole rows), <sheetId>!A:B (whole columns), <sheetId>!A1:B2 (a block of cells) or <sheetId>!A1:C (down to the sheet's last row).
+    /// The range the filter view applies to: &lt;sheetId&gt; (the whole sheet), &lt;sheetId&gt;!1:2 (whole rows), &lt;sheetId&gt;!A:B (whole columns), &lt;sheetId&gt;!A1:B2 (a block of cells) or &lt;sheetId&gt;!A1:C (down to the sheet's last row).
     ///
     /// Example: `"8fe9d6!C1:H14"`
     pub fn range(mut self, range: impl Into<String>) -> Self {

@@ -24,7 +24,7 @@ pub struct UploadCompleteRequestBuilder {
     upload_id: Option<String>,
 }
 impl UploadCompleteRequestBuilder {
-    /// The Miaoda app's id, the last part of its URL (https://miaoda.feishu.cn/app/app_4jcn5n11bpf5v has app_4jcn5n11bpf5v).
+    /// The Miaoda app's id, the last part of its URL (<https://miaoda.feishu.cn/app/app_4jcn5n11bpf5v> has app_4jcn5n11bpf5v).
     ///
     /// Example: `"app_4jcn5n11bpf5v"`
     pub fn app_id(mut self, app_id: impl Into<String>) -> Self {

@@ -30,7 +30,7 @@ pub struct UploadInitializeRequestBuilder {
     mime_type: Option<String>,
 }
 impl UploadInitializeRequestBuilder {
-    /// The Miaoda app's id, the last part of its URL (https://miaoda.feishu.cn/app/app_4jcn5n11bpf5v has app_4jcn5n11bpf5v).
+    /// The Miaoda app's id, the last part of its URL (<https://miaoda.feishu.cn/app/app_4jcn5n11bpf5v> has app_4jcn5n11bpf5v).
     ///
     /// Example: `"app_4jcn5n11bpf5v"`
     pub fn app_id(mut self, app_id: impl Into<String>) -> Self {

@@ -194,7 +194,7 @@ pub enum PatchError {
     TasklistNotFound,
     /// `1470500` 服务器错误。 (HTTP 500). A server-side fault; retry the call, and contact support if it keeps failing. Retrying can succeed.
     InternalServerError,
-    /// `1470403` 缺少清单编辑权限。如果是更新了清单所有者，则缺少清单所有者权限。详情见[清单功能概述](https://open.larkoffice.com/document/uAjLw4CM/ukTMukTMukTM/task-v2/tasklist/overview)中的“清单是如何鉴权的？“章节。 (HTTP 403). The caller lacks edit access to the tasklist, or owner access when changing the owner; see the tasklist overview on permissions.
+    /// `1470403` 缺少清单编辑权限。如果是更新了清单所有者，则缺少清单所有者权限。详情见\[清单功能概述\](<https://open.larkoffice.com/document/uAjLw4CM/ukTMukTMukTM/task-v2/tasklist/overview>)中的“清单是如何鉴权的？“章节。 (HTTP 403). The caller lacks edit access to the tasklist, or owner access when changing the owner; see the tasklist overview on permissions.
     NoTasklistPermission,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),

@@ -293,7 +293,7 @@ pub struct GetResponseReserveMeetingSettingsCallSettingCalleePstnSipInfo {
     /// A temporary nickname shown for the PSTN or SIP user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
-    /// The PSTN or SIP number, as <country prefix>-<area code><number>; only mainland China mobile and landline numbers are supported for now.
+    /// The PSTN or SIP number, as &lt;country prefix&gt;-&lt;area code&gt;&lt;number&gt;; only mainland China mobile and landline numbers are supported for now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub main_address: Option<String>,
 }
