@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use crate::fields::{PageField, PageType, field_tree};
-use crate::markdown::{Page, Section, Table};
+use crate::markdown::{CodeBlock, Page, Section, Table};
 use crate::report::Undecided;
 
 /// A rate-limit window: `requests` calls per `per_seconds`.
@@ -353,7 +353,12 @@ fn json_example(section: Option<&Section>, undecided: &mut Vec<Undecided>) -> (O
     if text.is_empty() || text == "{}" && block.language.is_empty() {
         return (None, None);
     }
-    match serde_json::from_str(text) {
+    parse_example(block, undecided)
+}
+
+/// A code block as JSON; or, when it is not JSON, why (with the page line), also reported as undecided.
+pub(crate) fn parse_example(block: &CodeBlock, undecided: &mut Vec<Undecided>) -> (Option<Value>, Option<String>) {
+    match serde_json::from_str(block.text.trim()) {
         Ok(value) => (Some(value), None),
         Err(error) => {
             let line = block.line + error.line();

@@ -65,19 +65,11 @@ impl EventPage {
             .iter()
             .flat_map(|section| &section.code_blocks)
             .find(|block| block.language == "json");
-        let (example, example_left_out) = match block.map(|block| (block, serde_json::from_str::<Value>(&block.text))) {
+        let (example, example_left_out) = match block {
+            Some(block) => crate::endpoint::parse_example(block, &mut undecided),
             None => (None, None),
-            Some((_, Ok(value))) => (Some(value), None),
-            Some((block, Err(error))) => {
-                let line = block.line + error.line();
-                let why = format!("the example is not JSON: {error}");
-                undecided.push(Undecided::new(line, why.clone()));
-                (
-                    None,
-                    Some(format!("the page's example is not JSON: {error} (page line {line})")),
-                )
-            }
         };
+        let example_left_out = example_left_out.map(|why| format!("the page's {}", why.trim_start_matches("the ")));
         // Millisecond times typed `int`: the example shows when they need 64 bits.
         if let Some(event) = example.as_ref().and_then(|example| example.get("event")) {
             crate::fields::widen_ints_by_example(&mut payload, event, &mut undecided);

@@ -1026,9 +1026,7 @@ fn is_field_identifier(value: &str) -> bool {
 
 /// A field's wire name: an identifier, or one with `-` inside (`zh-CN`), which the Rust name writes `_`.
 fn is_field_name(value: &str) -> bool {
-    let mut chars = value.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    !value.starts_with('-') && is_field_identifier(&value.replace('-', "_"))
 }
 
 fn is_pascal_identifier(value: &str) -> bool {
