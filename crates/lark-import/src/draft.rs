@@ -559,6 +559,8 @@ fn error_name(message: &str) -> Option<String> {
     if !message.trim_start().starts_with(|c: char| c.is_ascii_alphabetic()) {
         return None;
     }
+    // `can't` is one word (`Cant`), not `CanT`.
+    let message = message.replace(['\'', '’'], "");
     let words: Vec<&str> = message
         .split_whitespace()
         .take_while(|word| !word.contains("://"))
@@ -607,6 +609,10 @@ fn retryable(row: &ErrorRow) -> bool {
         "服务内部错误",
         "服务器内部错误",
         "系统繁忙",
+        "系统错误",
+        "系统异常",
+        "network anomaly",
+        "可重新请求",
     ];
     if never.iter().any(|word| text.contains(word)) {
         return false;
@@ -629,6 +635,10 @@ mod tests {
     #[test]
     fn an_error_is_named_from_an_english_message_only() {
         assert_eq!(error_name("param is invalid").as_deref(), Some("ParamIsInvalid"));
+        assert_eq!(
+            error_name("the name can't be empty").as_deref(),
+            Some("TheNameCantBeEmpty")
+        );
         assert_eq!(error_name("请求参数错误，如提供的清单GUID不合法。"), None);
         assert_eq!(
             error_name("no permission, see https://open.feishu.cn/x").as_deref(),
@@ -651,6 +661,12 @@ mod tests {
         assert!(!retryable(&row(400, "param is invalid", "检查参数")));
         assert!(!retryable(&row(400, "content too large", "请减少内容后重试")));
         assert!(retryable(&row(200, "internal error.", "服务内部错误，请联系技术支持")));
+        assert!(retryable(&row(200, "系统错误", "请根据实际报错信息定位或咨询技术支持")));
+        assert!(retryable(&row(
+            200,
+            "network anomaly, please try again",
+            "后端服务异常或网络异常，可重新请求"
+        )));
     }
 
     #[test]

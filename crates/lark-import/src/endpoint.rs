@@ -69,6 +69,9 @@ pub struct EndpointPage {
     pub app_types: Vec<String>,
     /// Scopes, any one of which allows the call.
     pub scopes: Vec<String>,
+    /// What the `权限要求` row says when it names no scope, only its title (`查看知识库`, on the oldest
+    /// pages): the reviewer finds the scope; drift cannot compare it.
+    pub scope_title: Option<String>,
     /// `接口频率限制`.
     pub rate_limit: RateFacts,
     /// `路径参数`.
@@ -110,7 +113,7 @@ impl EndpointPage {
             table
                 .header
                 .first()
-                .is_some_and(|cell| cell == "项目" || cell == "名称")
+                .is_some_and(|cell| ["项目", "名称", "基本"].contains(&cell.as_str()))
         })?;
         let mut undecided = Vec::new();
         let url = value_of(table, "HTTP URL")?;
@@ -124,6 +127,7 @@ impl EndpointPage {
                 url.clone()
             }
         };
+        let path = own_version_path(page, path, row_line(table, "HTTP URL"), &mut undecided);
         let method = value_of(table, "HTTP Method").unwrap_or_default().trim().to_uppercase();
         let mut facts = EndpointPage {
             catalog_name: page.front.endpoint.clone().unwrap_or_default(),
@@ -141,6 +145,7 @@ impl EndpointPage {
                 .find(|row| row.cells[0].starts_with("权限要求"))
                 .map(|row| scopes(row.cells.get(1).map(String::as_str).unwrap_or("")))
                 .unwrap_or_default(),
+            scope_title: None,
             rate_limit: RateFacts::default(),
             path_params: Vec::new(),
             query: Vec::new(),
@@ -153,6 +158,17 @@ impl EndpointPage {
             examples_left_out: ExamplesLeftOut::default(),
             undecided: Vec::new(),
         };
+        let scope_row = table.rows.iter().find(|row| row.cells[0].starts_with("权限要求"));
+        let title = scope_row.and_then(|row| Some((row.line, row.cells.get(1)?.trim().to_owned())));
+        if let Some((line, title)) =
+            title.filter(|(_, title)| facts.scopes.is_empty() && !title.is_empty() && title != "无")
+        {
+            undecided.push(Undecided::new(
+                line,
+                format!("the scope is given by its title only ({title}): find its id on the service's other pages"),
+            ));
+            facts.scope_title = Some(title);
+        }
         if let Some(limit) = value_of(table, "接口频率限制") {
             facts.rate_limit = rate_facts(&limit, row_line(table, "接口频率限制"), &mut undecided);
         }
@@ -165,6 +181,12 @@ impl EndpointPage {
             }
         }
         facts.tokens = page.section("请求头").map(tokens).unwrap_or_default();
+        // The oldest pages have no header table: their request table names the token (`凭证要求`).
+        if facts.tokens.is_empty() {
+            facts.tokens = value_of(table, "凭证要求")
+                .map(|cell| token_kinds(&cell))
+                .unwrap_or_default();
+        }
         facts.path_params = fields(page.section("路径参数"), &mut undecided);
         facts.query = fields(page.section("查询参数"), &mut undecided);
         facts.body = fields(page.section("请求体"), &mut undecided);
@@ -207,6 +229,30 @@ fn nested(fields: Vec<PageField>, example: Option<&Value>, undecided: &mut Vec<U
         }
         _ => fields,
     }
+}
+
+/// The table's path, unless the catalog's (the front matter's `http:`) differs and only it names the
+/// endpoint's own version: `wiki.v1.node.search`'s table says `/wiki/v2/`, its catalog `/wiki/v1/`.
+fn own_version_path(page: &Page, table_path: String, line: usize, undecided: &mut Vec<Undecided>) -> String {
+    let catalog_path = page
+        .front
+        .http
+        .as_deref()
+        .and_then(|http| http.split_whitespace().nth(1));
+    let Some(catalog_path) = catalog_path.filter(|path| *path != table_path) else {
+        return table_path;
+    };
+    let mut name = page.front.endpoint.as_deref().unwrap_or("").split('.');
+    let own = format!("/{}/{}/", name.next().unwrap_or(""), name.next().unwrap_or(""));
+    let chosen = match (catalog_path.contains(&own), table_path.contains(&own)) {
+        (true, false) => catalog_path.to_owned(),
+        _ => table_path.clone(),
+    };
+    undecided.push(Undecided::new(
+        line,
+        format!("the table's path {table_path} and the catalog's {catalog_path} differ; {chosen} names the endpoint's version"),
+    ));
+    chosen
 }
 
 fn value_of(table: &Table, item: &str) -> Option<String> {
@@ -323,7 +369,11 @@ fn tokens(section: &Section) -> Vec<&'static str> {
     else {
         return Vec::new();
     };
-    let cell = row.cells.last().map(String::as_str).unwrap_or("");
+    token_kinds(row.cells.last().map(String::as_str).unwrap_or(""))
+}
+
+/// The token kinds a cell names (`tenant_access_token` 或 `user_access_token`).
+fn token_kinds(cell: &str) -> Vec<&'static str> {
     let kinds = [
         ("tenant_access_token", "tenant"),
         ("app_access_token", "app"),

@@ -278,8 +278,14 @@ fn objects_from_rows_with_children(fields: &mut [PageField], undecided: &mut Vec
                     | PageType::Float
                     | PageType::Enum
             );
+            let enum_object = *item == PageType::Enum
+                && field.values.is_empty()
+                && field.children.iter().any(|child| child.name == "enum_name");
             match item {
                 PageType::File => *item = PageType::Object(Some("file".to_owned())),
+                // corehr's `enum` rows are an object ({enum_name, display}) on hundreds of pages: named
+                // `enum`, they become one shared type rather than an object at every place.
+                _ if enum_object => *item = PageType::Object(Some("enum".to_owned())),
                 scalar_type if scalar => {
                     let named = std::mem::take(&mut field.values);
                     let note = match named.is_empty() {
@@ -318,7 +324,9 @@ fn split_name(cell: &str) -> (usize, String) {
     let nbsp = cell.matches("&nbsp;").count();
     let emsp = cell.matches("&emsp;").count();
     let marked = cell.contains('└') || cell.contains('∟');
-    let mut depth = nbsp / 2 + emsp;
+    // Two `&nbsp;` a level; the oldest pages give one, each followed by a space (`&nbsp; &nbsp; ∟`).
+    let spaced = cell.matches("&nbsp; ").count();
+    let mut depth = if spaced > 0 { nbsp } else { nbsp / 2 + emsp };
     if marked && depth == 0 {
         depth = 1;
     }
@@ -398,7 +406,16 @@ fn read_description(description: &str, field: &mut PageField, undecided: &mut Ve
     while index < parts.len() {
         let part = parts[index];
         if let Some(rest) = label(part, "示例值") {
-            field.example = Some(rest.to_owned());
+            // `**示例值**：<br>"…"`: the value is the next part.
+            let next = parts
+                .get(index + 1)
+                .filter(|next| rest.is_empty() && !next.starts_with("**"));
+            if let Some(next) = next {
+                index += 1;
+                field.example = Some((*next).to_owned());
+            } else {
+                field.example = Some(rest.to_owned());
+            }
         } else if let Some(rest) = label(part, "默认值") {
             match literal_default(rest.trim()) {
                 Some(value) => field.default = Some(value),
@@ -633,6 +650,24 @@ mod tests {
     }
 
     #[test]
+    fn enum_rows_holding_an_enum_name_are_objects_of_the_type_enum() {
+        let rows = rows(&[
+            "| `gender` | `enum` | 性别 |",
+            "| &nbsp;&nbsp;└ `enum_name` | `string` | 枚举值 |",
+            "| `statuses` | `enum\\[\\]` | - |",
+            "| &nbsp;&nbsp;└ `enum_name` | `string` | 枚举值 |",
+        ]);
+        let mut undecided = Vec::new();
+        let tree = field_tree(&rows, None, &mut undecided);
+        assert_eq!(tree[0].ty, PageType::Object(Some("enum".into())));
+        assert_eq!(
+            tree[1].ty,
+            PageType::Array(Box::new(PageType::Object(Some("enum".into()))))
+        );
+        assert!(undecided.is_empty());
+    }
+
+    #[test]
     fn int_fields_whose_example_values_are_past_32_bits_are_int64() {
         let rows = rows(&[
             "| `job` | `job` | - |",
@@ -661,10 +696,16 @@ mod tests {
             "| `size` | `int` | 否 | x<br>**数据校验规则**：<br>- 取值范围：`1` ～ `1,000` |",
             "| `name` | `string` | 否 | x<br>**数据校验规则**：<br>- 长度范围：`1` ～ `64` 字符 - 正则校验：`^[a-z]+$` |",
             "| `change` | `string` | 否 | x<br>**可能值有：** - create：创建 - rsvp：回复 |",
+            "| `flow` | `string` | 否 | x<br>**示例值**：<br>\"people_1\" |",
         ]);
         let mut undecided = Vec::new();
         let tree = field_tree(&rows, Some(2), &mut undecided);
         assert_eq!(tree[3].values, ["create", "rsvp"], "a colon inside the bold label");
+        assert_eq!(
+            tree[4].example.as_deref(),
+            Some("\"people_1\""),
+            "an example after a break"
+        );
         assert!(undecided.is_empty(), "{undecided:?}");
         assert!(tree[0].required);
         assert_eq!(tree[0].example.as_deref(), Some("\"text\""));

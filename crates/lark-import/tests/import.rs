@@ -233,6 +233,17 @@ fn drift_lists_what_the_page_and_the_spec_do_not_share() {
     spec.errors.pop();
     let found: Vec<String> = drift(&page, &spec, types).into_iter().map(|d| d.fact).collect();
     assert_eq!(found, ["errors", "request.body.count"]);
+    // A field that knowingly differs (here: any JSON instead of the page's parts) hides what is under it.
+    let parts = spec.request.body.0.get_mut("parts").unwrap();
+    (parts.ty, parts.reference, parts.items) = (Some(TypeName::Json), None, None);
+    let found: Vec<String> = drift(&page, &spec, types).into_iter().map(|d| d.fact).collect();
+    assert!(
+        found.iter().any(|fact| fact == "request.body.parts[].kind"),
+        "{found:?}"
+    );
+    spec.request.body.0.get_mut("parts").unwrap().page_differs = Some("the page's parts are any JSON".into());
+    let found: Vec<String> = drift(&page, &spec, types).into_iter().map(|d| d.fact).collect();
+    assert_eq!(found, ["errors", "request.body.count"]);
 }
 
 fn reference() -> Option<PathBuf> {
@@ -327,5 +338,27 @@ fn a_page_in_the_older_layout_reads_like_a_newer_one() {
         draft.undecided.iter().any(|item| item.what.contains("prose")),
         "{:?}",
         draft.undecided
+    );
+}
+
+#[test]
+fn a_page_in_the_oldest_layout_reads_too() {
+    let (_, text) = fixture("thing_search.md");
+    let page = EndpointPage::read(&Page::parse(&text)).expect("an endpoint page");
+    assert_eq!(
+        page.path, "/open-apis/demo/v1/things/search",
+        "the path naming the endpoint's version"
+    );
+    assert_eq!(page.tokens, ["user"]);
+    assert_eq!((page.scopes.len(), page.scope_title.as_deref()), (0, Some("查看物品")));
+    let items = &page.data[0];
+    assert_eq!(items.name, "items");
+    let nested: Vec<&str> = items.children.iter().map(|field| field.name.as_str()).collect();
+    assert_eq!(nested, ["thing_id"], "one `&nbsp; ` a level");
+    assert_eq!(page.data[1].name, "has_more");
+    assert!(
+        page.undecided.iter().any(|note| note.what.contains("differ")),
+        "{:?}",
+        page.undecided
     );
 }
