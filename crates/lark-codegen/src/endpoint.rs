@@ -10,7 +10,7 @@ use crate::error_enum::error_enum;
 use crate::names::pascal;
 use crate::request::{EndpointNames, request};
 use crate::response::response_data;
-use crate::shapes::Shapes;
+use crate::shapes::{Shapes, Side};
 
 /// The items of one endpoint: request, builder, response data, error enum, inline types.
 pub(crate) fn endpoint_items(spec: &EndpointSpec, types: Option<&TypesSpec>, options: &crate::Options) -> TokenStream {
@@ -24,7 +24,9 @@ pub(crate) fn endpoint_items(spec: &EndpointSpec, types: Option<&TypesSpec>, opt
     };
     let mut shapes = Shapes::new(types, types_path);
     let server_gate = options.server_feature.map(|feature| quote!(#[cfg(feature = #feature)]));
+    shapes.set_side(Side::Request(options.server_feature));
     let request = request(spec, &names, &mut shapes, metadata(spec), server_gate);
+    shapes.set_side(Side::Answer);
     let data = response_data(spec, &names.data, &mut shapes);
     let error = error_enum(&names.error, spec, options.shared_errors.as_ref());
     let inline_types = shapes.into_definitions();

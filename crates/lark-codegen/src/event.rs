@@ -7,7 +7,7 @@ use quote::{format_ident, quote};
 use crate::docs::doc_with;
 use crate::names::pascal;
 use crate::response::decoded_struct;
-use crate::shapes::Shapes;
+use crate::shapes::{Shapes, Side};
 
 /// The type name of an event's body: `user_flow_created_v1` → `UserFlowCreatedV1`.
 pub(crate) fn event_ident(spec: &EventSpec) -> Ident {
@@ -19,6 +19,7 @@ pub(crate) fn event_ident(spec: &EventSpec) -> Ident {
 pub(crate) fn event_items(spec: &EventSpec, types: Option<&TypesSpec>, types_path: &syn::Path) -> TokenStream {
     let name = event_ident(spec);
     let mut shapes = Shapes::new(types, types_path);
+    shapes.set_side(Side::Answer);
     let fields = shapes.fields(&name.to_string(), &spec.payload);
     let docs = doc_with(
         &spec.summary,

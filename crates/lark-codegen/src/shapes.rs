@@ -16,6 +16,19 @@ pub(crate) struct Shapes<'a> {
     types: Option<&'a TypesSpec>,
     types_path: &'a syn::Path,
     definitions: Vec<TokenStream>,
+    side: Side,
+}
+
+/// Whose the objects being defined are, which says what they need: less generated code for the two
+/// sides than for the types both share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Side {
+    /// A types file's, used by requests and answers: validated, encoded and decoded.
+    Shared,
+    /// A request's: validated and encoded; decoded only by a server, behind this feature when given.
+    Request(Option<&'static str>),
+    /// An answer's or an event's: decoded and encoded, never validated (nothing checks what arrives).
+    Answer,
 }
 
 /// A field as generated: its Rust name and type, and how serde reads it.
@@ -63,7 +76,13 @@ impl<'a> Shapes<'a> {
             types,
             types_path,
             definitions: Vec::new(),
+            side: Side::Shared,
         }
+    }
+
+    /// The side the objects defined from now on are for.
+    pub(crate) fn set_side(&mut self, side: Side) {
+        self.side = side;
     }
 
     /// The definitions collected so far.
@@ -186,10 +205,16 @@ impl<'a> Shapes<'a> {
             let field_type = field.field_type();
             quote!(#docs #attributes pub #field_ident: #field_type,)
         });
-        let validate = self.validate_impl(&ident, &shapes, quote!(self));
+        let validate = (self.side != Side::Answer).then(|| self.validate_impl(&ident, &shapes, quote!(self)));
+        let decode = quote!(::lark_runtime::__private::prelude::DeserializeFields);
+        let (decode, server_decode) = match self.side {
+            Side::Request(Some(feature)) => (None, Some(quote!(#[cfg_attr(feature = #feature, derive(#decode))]))),
+            _ => (Some(quote!(, #decode)), None),
+        };
         self.definitions.push(quote! {
             #docs
-            #[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize, ::lark_runtime::__private::prelude::DeserializeFields)]
+            #[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize #decode)]
+            #server_decode
             #[serde(crate = "::lark_runtime::__private::serde")]
             pub struct #ident {
                 #(#members)*
