@@ -191,3 +191,15 @@ async fn a_bulk_run_that_outlives_its_deadline_loses_no_id() {
     assert!(report.failed.iter().all(|f| f.reason.contains("deadline had passed")));
     assert_eq!(emulator.calls(BATCH_DEL), 1, "nothing was sent after the deadline");
 }
+
+/// hire's attachment upload words its failures as `message`, not `msg`: the error keeps them.
+#[test]
+fn a_failure_worded_as_message_keeps_its_words() {
+    use lark_openapi::hire::v1::attachment::create::CreateRequest;
+    let body = br#"{"code":1002001,"message":"system error"}"#;
+    let error = lark_openapi::runtime::answer::decode_answer::<CreateRequest>(200, body).unwrap_err();
+    match error {
+        lark_openapi::runtime::Error::Api { message, .. } => assert_eq!(message, "system error"),
+        other => panic!("an API error, not {other:?}"),
+    }
+}

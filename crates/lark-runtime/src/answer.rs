@@ -23,15 +23,18 @@ struct WireEnvelope<'a> {
     /// The OAuth token endpoint's words for a failure, where others have `msg`.
     #[serde(default)]
     error_description: Option<String>,
+    /// hire's attachment upload answers with `message` where others have `msg`.
+    #[serde(default)]
+    message: Option<String>,
     #[serde(borrow)]
     data: Option<&'a serde_json::value::RawValue>,
 }
 
 impl WireEnvelope<'_> {
-    /// `msg`, or the OAuth endpoint's `error_description` when there is no `msg`.
+    /// `msg`, or when there is no `msg` the OAuth endpoint's `error_description` or a `message`.
     fn message(&mut self) -> String {
-        match self.error_description.take() {
-            Some(description) if self.msg.is_empty() => description,
+        match self.error_description.take().or_else(|| self.message.take()) {
+            Some(words) if self.msg.is_empty() => words,
             _ => std::mem::take(&mut self.msg),
         }
     }
