@@ -72,6 +72,10 @@ pub mod compensation;
 #[cfg(feature = "contact")]
 #[cfg_attr(docsrs, doc(cfg(feature = "contact")))]
 pub mod contact;
+/// Feishu People (the enterprise HR system, CoreHR): people, employments and job data, organizations (departments, companies, locations, cost centers, custom organizations), jobs, positions and grades, pre-hires, probation, job changes and offboarding, leave, contracts and e-signature files, approval processes, master data, and their events.
+#[cfg(feature = "corehr")]
+#[cfg_attr(docsrs, doc(cfg(feature = "corehr")))]
+pub mod corehr;
 /// Organization directory: manage employees and departments, and the search-and-visibility rules with connected organizations.
 #[cfg(feature = "directory")]
 #[cfg_attr(docsrs, doc(cfg(feature = "directory")))]
@@ -108,7 +112,7 @@ pub mod event;
 #[cfg(feature = "helpdesk")]
 #[cfg_attr(docsrs, doc(cfg(feature = "helpdesk")))]
 pub mod helpdesk;
-/// Recruiting: talents, interviews and interview feedback in Feishu Hire.
+/// Recruiting in Feishu Hire: jobs and job requirements, talents and applications, interviews and their feedback, offers, referrals, agencies, careers sites, exams and background checks from integrated providers, onboarding, and their events.
 #[cfg(feature = "hire")]
 #[cfg_attr(docsrs, doc(cfg(feature = "hire")))]
 pub mod hire;
@@ -293,6 +297,10 @@ pub trait Api {
     #[cfg(feature = "contact")]
     #[cfg_attr(docsrs, doc(cfg(feature = "contact")))]
     fn contact(&self) -> contact::ContactApi<'_>;
+    /// Feishu People (the enterprise HR system, CoreHR): people, employments and job data, organizations (departments, companies, locations, cost centers, custom organizations), jobs, positions and grades, pre-hires, probation, job changes and offboarding, leave, contracts and e-signature files, approval processes, master data, and their events.
+    #[cfg(feature = "corehr")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "corehr")))]
+    fn corehr(&self) -> corehr::CorehrApi<'_>;
     /// Organization directory: manage employees and departments, and the search-and-visibility rules with connected organizations.
     #[cfg(feature = "directory")]
     #[cfg_attr(docsrs, doc(cfg(feature = "directory")))]
@@ -325,7 +333,7 @@ pub trait Api {
     #[cfg(feature = "helpdesk")]
     #[cfg_attr(docsrs, doc(cfg(feature = "helpdesk")))]
     fn helpdesk(&self) -> helpdesk::HelpdeskApi<'_>;
-    /// Recruiting: talents, interviews and interview feedback in Feishu Hire.
+    /// Recruiting in Feishu Hire: jobs and job requirements, talents and applications, interviews and their feedback, offers, referrals, agencies, careers sites, exams and background checks from integrated providers, onboarding, and their events.
     #[cfg(feature = "hire")]
     #[cfg_attr(docsrs, doc(cfg(feature = "hire")))]
     fn hire(&self) -> hire::HireApi<'_>;
@@ -559,6 +567,12 @@ impl Api for ::lark_runtime::Client {
             client: self,
         }
     }
+    /// Feishu People (the enterprise HR system, CoreHR): people, employments and job data, organizations (departments, companies, locations, cost centers, custom organizations), jobs, positions and grades, pre-hires, probation, job changes and offboarding, leave, contracts and e-signature files, approval processes, master data, and their events.
+    #[cfg(feature = "corehr")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "corehr")))]
+    fn corehr(&self) -> corehr::CorehrApi<'_> {
+        corehr::CorehrApi { client: self }
+    }
     /// Organization directory: manage employees and departments, and the search-and-visibility rules with connected organizations.
     #[cfg(feature = "directory")]
     #[cfg_attr(docsrs, doc(cfg(feature = "directory")))]
@@ -613,7 +627,7 @@ impl Api for ::lark_runtime::Client {
             client: self,
         }
     }
-    /// Recruiting: talents, interviews and interview feedback in Feishu Hire.
+    /// Recruiting in Feishu Hire: jobs and job requirements, talents and applications, interviews and their feedback, offers, referrals, agencies, careers sites, exams and background checks from integrated providers, onboarding, and their events.
     #[cfg(feature = "hire")]
     #[cfg_attr(docsrs, doc(cfg(feature = "hire")))]
     fn hire(&self) -> hire::HireApi<'_> {
@@ -1516,6 +1530,22 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
         auth::v3::tenant_access_token::store::StoreRequest,
     >(),
     #[cfg(feature = "authen")]
+    ::lark_runtime::EndpointEntry::of::<
+        authen::v1::access_token::create::CreateRequest,
+    >(),
+    #[cfg(feature = "authen")]
+    ::lark_runtime::EndpointEntry::of::<
+        authen::v1::oidc_access_token::create::CreateRequest,
+    >(),
+    #[cfg(feature = "authen")]
+    ::lark_runtime::EndpointEntry::of::<
+        authen::v1::oidc_refresh_access_token::create::CreateRequest,
+    >(),
+    #[cfg(feature = "authen")]
+    ::lark_runtime::EndpointEntry::of::<
+        authen::v1::refresh_access_token::create::CreateRequest,
+    >(),
+    #[cfg(feature = "authen")]
     ::lark_runtime::EndpointEntry::of::<authen::v1::user_info::get::GetRequest>(),
     #[cfg(feature = "authen")]
     ::lark_runtime::EndpointEntry::of::<authen::v2::oauth::token::TokenRequest>(),
@@ -2263,6 +2293,907 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
     #[cfg(feature = "contact")]
     ::lark_runtime::EndpointEntry::of::<contact::v3::work_city::list::ListRequest>()
         .with_pages::<contact::v3::work_city::list::ListRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v1::assigned_user::search::SearchRequest,
+    >()
+        .with_pages::<corehr::v1::assigned_user::search::SearchRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v1::authorization::add_role_assign::AddRoleAssignRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v1::authorization::get_by_param::GetByParamRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::authorization::query::QueryRequest>()
+        .with_pages::<corehr::v1::authorization::query::QueryRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v1::authorization::remove_role_assign::RemoveRoleAssignRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v1::authorization::update_role_assign::UpdateRoleAssignRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v1::common_data_id::convert::ConvertRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v1::common_data_meta_data::add_enum_option::AddEnumOptionRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v1::common_data_meta_data::edit_enum_option::EditEnumOptionRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::company::create::CreateRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::company::delete::DeleteRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::company::get::GetRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::company::list::ListRequest>()
+        .with_pages::<corehr::v1::company::list::ListRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::company::patch::PatchRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v1::compensation_standard::r#match::MatchRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::contract::create::CreateRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::contract::delete::DeleteRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::contract::get::GetRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::contract::list::ListRequest>()
+        .with_pages::<corehr::v1::contract::list::ListRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::contract::patch::PatchRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::country_region::get::GetRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::country_region::list::ListRequest>()
+        .with_pages::<corehr::v1::country_region::list::ListRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::currency::get::GetRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::currency::list::ListRequest>()
+        .with_pages::<corehr::v1::currency::list::ListRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v1::custom_field::get_by_param::GetByParamRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v1::custom_field::list_object_api_name::ListObjectApiNameRequest,
+    >()
+        .with_pages::<
+            corehr::v1::custom_field::list_object_api_name::ListObjectApiNameRequest,
+        >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::custom_field::query::QueryRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::department::create::CreateRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::department::delete::DeleteRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::department::get::GetRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::department::list::ListRequest>()
+        .with_pages::<corehr::v1::department::list::ListRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::department::patch::PatchRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v1::employee_type::create::CreateRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v1::employee_type::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::employee_type::get::GetRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::employee_type::list::ListRequest>()
+        .with_pages::<corehr::v1::employee_type::list::ListRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v1::employee_type::patch::PatchRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::employment::create::CreateRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::employment::delete::DeleteRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::employment::patch::PatchRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of_download::<corehr::v1::file::get::GetRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::job::create::CreateRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::job::delete::DeleteRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::job::get::GetRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::job::list::ListRequest>()
+        .with_pages::<corehr::v1::job::list::ListRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::job::patch::PatchRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::job_change::create::CreateRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::job_data::create::CreateRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::job_data::delete::DeleteRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::job_data::get::GetRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::job_data::list::ListRequest>()
+        .with_pages::<corehr::v1::job_data::list::ListRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::job_data::patch::PatchRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::job_family::create::CreateRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::job_family::delete::DeleteRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::job_family::get::GetRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::job_family::list::ListRequest>()
+        .with_pages::<corehr::v1::job_family::list::ListRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::job_family::patch::PatchRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::job_level::create::CreateRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::job_level::delete::DeleteRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::job_level::get::GetRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::job_level::list::ListRequest>()
+        .with_pages::<corehr::v1::job_level::list::ListRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::job_level::patch::PatchRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v1::leave::calendar_by_scope::CalendarByScopeRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v1::leave::leave_balances::LeaveBalancesRequest,
+    >()
+        .with_pages::<corehr::v1::leave::leave_balances::LeaveBalancesRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v1::leave::leave_request_history::LeaveRequestHistoryRequest,
+    >()
+        .with_pages::<
+            corehr::v1::leave::leave_request_history::LeaveRequestHistoryRequest,
+        >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v1::leave::leave_types::LeaveTypesRequest,
+    >()
+        .with_pages::<corehr::v1::leave::leave_types::LeaveTypesRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v1::leave::work_calendar::WorkCalendarRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v1::leave::work_calendar_date::WorkCalendarDateRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v1::leave_granting_record::create::CreateRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v1::leave_granting_record::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::location::create::CreateRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::location::delete::DeleteRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::location::get::GetRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::location::list::ListRequest>()
+        .with_pages::<corehr::v1::location::list::ListRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v1::national_id_type::create::CreateRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v1::national_id_type::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::national_id_type::get::GetRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v1::national_id_type::list::ListRequest,
+    >()
+        .with_pages::<corehr::v1::national_id_type::list::ListRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v1::national_id_type::patch::PatchRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::offboarding::query::QueryRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::offboarding::search::SearchRequest>()
+        .with_pages::<corehr::v1::offboarding::search::SearchRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v1::offboarding::submit::SubmitRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::person::create::CreateRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::person::delete::DeleteRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::person::get::GetRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::person::patch::PatchRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::person::upload::UploadRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::pre_hire::delete::DeleteRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::pre_hire::get::GetRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::pre_hire::list::ListRequest>()
+        .with_pages::<corehr::v1::pre_hire::list::ListRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::pre_hire::patch::PatchRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v1::process_form_variable_data::get::GetRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::security_group::list::ListRequest>()
+        .with_pages::<corehr::v1::security_group::list::ListRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v1::security_group::query::QueryRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::subdivision::get::GetRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::subdivision::list::ListRequest>()
+        .with_pages::<corehr::v1::subdivision::list::ListRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::subregion::get::GetRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v1::subregion::list::ListRequest>()
+        .with_pages::<corehr::v1::subregion::list::ListRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v1::transfer_reason::query::QueryRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v1::transfer_type::query::QueryRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v1::working_hours_type::create::CreateRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v1::working_hours_type::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v1::working_hours_type::get::GetRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v1::working_hours_type::list::ListRequest,
+    >()
+        .with_pages::<corehr::v1::working_hours_type::list::ListRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v1::working_hours_type::patch::PatchRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::approval_groups::get::GetRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::approval_groups::open_query_department_change_list_by_ids::OpenQueryDepartmentChangeListByIdsRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::approval_groups::open_query_job_change_list_by_ids::OpenQueryJobChangeListByIdsRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::approval_groups::open_query_position_change_list_by_ids::OpenQueryPositionChangeListByIdsRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::approver::list::ListRequest>()
+        .with_pages::<corehr::v2::approver::list::ListRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::basic_info_bank::search::SearchRequest,
+    >()
+        .with_pages::<corehr::v2::basic_info_bank::search::SearchRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::basic_info_bank_branch::search::SearchRequest,
+    >()
+        .with_pages::<corehr::v2::basic_info_bank_branch::search::SearchRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::basic_info_city::search::SearchRequest,
+    >()
+        .with_pages::<corehr::v2::basic_info_city::search::SearchRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::basic_info_country_region::search::SearchRequest,
+    >()
+        .with_pages::<corehr::v2::basic_info_country_region::search::SearchRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::basic_info_country_region_subdivision::search::SearchRequest,
+    >()
+        .with_pages::<
+            corehr::v2::basic_info_country_region_subdivision::search::SearchRequest,
+        >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::basic_info_currency::search::SearchRequest,
+    >()
+        .with_pages::<corehr::v2::basic_info_currency::search::SearchRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::basic_info_district::search::SearchRequest,
+    >()
+        .with_pages::<corehr::v2::basic_info_district::search::SearchRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::basic_info_language::search::SearchRequest,
+    >()
+        .with_pages::<corehr::v2::basic_info_language::search::SearchRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::basic_info_nationality::search::SearchRequest,
+    >()
+        .with_pages::<corehr::v2::basic_info_nationality::search::SearchRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::basic_info_time_zone::search::SearchRequest,
+    >()
+        .with_pages::<corehr::v2::basic_info_time_zone::search::SearchRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::bp::get_by_department::GetByDepartmentRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::bp::list::ListRequest>()
+        .with_pages::<corehr::v2::bp::list::ListRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::company::active::ActiveRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::company::batch_get::BatchGetRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::company::query_multi_timeline::QueryMultiTimelineRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::company::query_recent_change::QueryRecentChangeRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::contract::search::SearchRequest>()
+        .with_pages::<corehr::v2::contract::search::SearchRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::cost_allocation::batch_query::BatchQueryRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::cost_allocation::create_version::CreateVersionRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::cost_allocation::remove_version::RemoveVersionRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::cost_allocation::update_version::UpdateVersionRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::cost_center::create::CreateRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::cost_center::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::cost_center::patch::PatchRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::cost_center::query_multi_timeline::QueryMultiTimelineRequest,
+    >()
+        .with_pages::<
+            corehr::v2::cost_center::query_multi_timeline::QueryMultiTimelineRequest,
+        >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::cost_center::query_recent_change::QueryRecentChangeRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::cost_center::search::SearchRequest>()
+        .with_pages::<corehr::v2::cost_center::search::SearchRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::cost_center::tree::TreeRequest>()
+        .with_pages::<corehr::v2::cost_center::tree::TreeRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::cost_center_version::create::CreateRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::cost_center_version::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::cost_center_version::patch::PatchRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::custom_org::active::ActiveRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::custom_org::create::CreateRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::custom_org::delete_org::DeleteOrgRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::custom_org::patch::PatchRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::custom_org::query::QueryRequest>()
+        .with_pages::<corehr::v2::custom_org::query::QueryRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::custom_org::query_recent_change::QueryRecentChangeRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::custom_org::update_rule::UpdateRuleRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::default_cost_center::batch_query::BatchQueryRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::default_cost_center::create_version::CreateVersionRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::default_cost_center::remove_version::RemoveVersionRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::default_cost_center::update_version::UpdateVersionRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::department::batch_get::BatchGetRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::department::delete::DeleteRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::department::parents::ParentsRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::department::patch::PatchRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::department::query_multi_timeline::QueryMultiTimelineRequest,
+    >()
+        .with_pages::<
+            corehr::v2::department::query_multi_timeline::QueryMultiTimelineRequest,
+        >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::department::query_operation_logs::QueryOperationLogsRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::department::query_recent_change::QueryRecentChangeRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::department::query_timeline::QueryTimelineRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::department::search::SearchRequest>()
+        .with_pages::<corehr::v2::department::search::SearchRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::department::tree::TreeRequest>()
+        .with_pages::<corehr::v2::department::tree::TreeRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::draft::get::GetRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::employee::batch_get::BatchGetRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::employee::create::CreateRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::employee::search::SearchRequest>()
+        .with_pages::<corehr::v2::employee::search::SearchRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::employee_custom_org::create_emp_custom_org::CreateEmpCustomOrgRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::employee_custom_org::del::DelRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::employee_custom_org::edit_emp_custom_org::EditEmpCustomOrgRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::employee_custom_org::employment_custom_org_record::EmploymentCustomOrgRecordRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::employee_custom_org::querybyid::QuerybyidRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::employees_additional_job::batch::BatchRequest,
+    >()
+        .with_pages::<corehr::v2::employees_additional_job::batch::BatchRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::employees_additional_job::create::CreateRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::employees_additional_job::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::employees_additional_job::patch::PatchRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::employees_bp::batch_get::BatchGetRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::employees_international_assignment::create::CreateRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::employees_international_assignment::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::employees_international_assignment::list::ListRequest,
+    >()
+        .with_pages::<
+            corehr::v2::employees_international_assignment::list::ListRequest,
+        >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::employees_international_assignment::patch::PatchRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::employees_job_data::batch_get::BatchGetRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::employees_job_data::query::QueryRequest,
+    >()
+        .with_pages::<corehr::v2::employees_job_data::query::QueryRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::r#enum::search::SearchRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::job::batch_get::BatchGetRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::job::get::GetRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::job::list::ListRequest>()
+        .with_pages::<corehr::v2::job::list::ListRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::job::query_multi_timeline::QueryMultiTimelineRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::job::query_recent_change::QueryRecentChangeRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::job_change::create::CreateRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::job_change::revoke::RevokeRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::job_change::search::SearchRequest>()
+        .with_pages::<corehr::v2::job_change::search::SearchRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::job_family::batch_get::BatchGetRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::job_family::query_multi_timeline::QueryMultiTimelineRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::job_family::query_recent_change::QueryRecentChangeRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::job_grade::create::CreateRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::job_grade::delete::DeleteRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::job_grade::patch::PatchRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::job_grade::query::QueryRequest>()
+        .with_pages::<corehr::v2::job_grade::query::QueryRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::job_grade::query_recent_change::QueryRecentChangeRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::job_level::batch_get::BatchGetRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::job_level::query_recent_change::QueryRecentChangeRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::location::active::ActiveRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::location::batch_get::BatchGetRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::location::patch::PatchRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::location::query_multi_timeline::QueryMultiTimelineRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::location::query_recent_change::QueryRecentChangeRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::location_address::create::CreateRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::location_address::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::location_address::patch::PatchRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::offboarding::edit::EditRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::offboarding::revoke::RevokeRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::offboarding::submit_v2::SubmitV2Request,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::pathway::active::ActiveRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::pathway::batch_get::BatchGetRequest,
+    >()
+        .with_pages::<corehr::v2::pathway::batch_get::BatchGetRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::pathway::create::CreateRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::pathway::delete::DeleteRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::pathway::patch::PatchRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::person::create::CreateRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::person::patch::PatchRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::position::active::ActiveRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::position::create::CreateRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::position::del_position::DelPositionRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::position::patch::PatchRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::position::query::QueryRequest>()
+        .with_pages::<corehr::v2::position::query::QueryRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::position::query_recent_change::QueryRecentChangeRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::pre_hire::complete::CompleteRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::pre_hire::create::CreateRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::pre_hire::delete::DeleteRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::pre_hire::patch::PatchRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::pre_hire::query::QueryRequest>()
+        .with_pages::<corehr::v2::pre_hire::query::QueryRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::pre_hire::restore_flow_instance::RestoreFlowInstanceRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::pre_hire::search::SearchRequest>()
+        .with_pages::<corehr::v2::pre_hire::search::SearchRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::pre_hire::transform_onboarding_task::TransformOnboardingTaskRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::pre_hire::transit_task::TransitTaskRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::pre_hire::withdraw_onboarding::WithdrawOnboardingRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::probation::edit::EditRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::probation::enable_disable_assessment::EnableDisableAssessmentRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::probation::search::SearchRequest>()
+        .with_pages::<corehr::v2::probation::search::SearchRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::probation::submit::SubmitRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::probation::withdraw::WithdrawRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::probation_assessment::create::CreateRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::probation_assessment::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::probation_assessment::patch::PatchRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::process::flow_variable_data::FlowVariableDataRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::process::get::GetRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::process::list::ListRequest>()
+        .with_pages::<corehr::v2::process::list::ListRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::process_approver::update::UpdateRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::process_extra::update::UpdateRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::process_form_variable_data::get::GetRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::process_query_flow_data_template::create::CreateRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::process_revoke::update::UpdateRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::process_start::create::CreateRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::process_transfer::update::UpdateRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::process_withdraw::update::UpdateRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::report_detail_row::batch_delete::BatchDeleteRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::report_detail_row::batch_save::BatchSaveRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of_download::<
+        corehr::v2::signature_file::download::DownloadRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::signature_file::list::ListRequest>()
+        .with_pages::<corehr::v2::signature_file::list::ListRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::signature_file::list_by_biz_id::ListByBizIdRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::signature_file::query::QueryRequest,
+    >()
+        .with_pages::<corehr::v2::signature_file::query::QueryRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::signature_file::terminate::TerminateRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::signature_node::list_by_file_id::ListByFileIdRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::signature_template::search::SearchRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::signature_template_info_with_thumbnail::list::ListRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<corehr::v2::workforce_plan::list::ListRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::workforce_plan_detail::batch::BatchRequest,
+    >()
+        .with_pages::<corehr::v2::workforce_plan_detail::batch::BatchRequest>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::workforce_plan_detail::batch_v2::BatchV2Request,
+    >()
+        .with_pages::<corehr::v2::workforce_plan_detail::batch_v2::BatchV2Request>(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::workforce_plan_detail_row::batch_delete::BatchDeleteRequest,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::EndpointEntry::of::<
+        corehr::v2::workforce_plan_detail_row::batch_save::BatchSaveRequest,
+    >(),
     #[cfg(feature = "directory")]
     ::lark_runtime::EndpointEntry::of::<
         directory::v1::collaboration_rule::create::CreateRequest,
@@ -2871,6 +3802,644 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
     #[cfg(feature = "helpdesk")]
     ::lark_runtime::EndpointEntry::of::<
         helpdesk::v1::ticket_message::list::ListRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::advertisement::publish::PublishRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::agency::batch_query::BatchQueryRequest,
+    >()
+        .with_pages::<hire::v1::agency::batch_query::BatchQueryRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::agency::get::GetRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::agency::get_agency_account::GetAgencyAccountRequest,
+    >()
+        .with_pages::<hire::v1::agency::get_agency_account::GetAgencyAccountRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::agency::operate_agency_account::OperateAgencyAccountRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::agency::protect::ProtectRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::agency::protect_search::ProtectSearchRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::agency::query::QueryRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::application::cancel_onboard::CancelOnboardRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::application::create::CreateRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::application::get::GetRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::application::get_detail::GetDetailRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::application::list::ListRequest>()
+        .with_pages::<hire::v1::application::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::application::offer::OfferRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::application::recover::RecoverRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::application::terminate::TerminateRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::application::transfer_onboard::TransferOnboardRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::application::transfer_stage::TransferStageRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::application_interview::list::ListRequest,
+    >()
+        .with_pages::<hire::v1::application_interview::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::attachment::create::CreateRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::attachment::get::GetRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::attachment::preview::PreviewRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::background_check_order::batch_query::BatchQueryRequest,
+    >()
+        .with_pages::<
+            hire::v1::background_check_order::batch_query::BatchQueryRequest,
+        >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::background_check_order::list::ListRequest,
+    >()
+        .with_pages::<hire::v1::background_check_order::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::diversity_inclusion::search::SearchRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::eco_account_custom_field::batch_delete::BatchDeleteRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::eco_account_custom_field::batch_update::BatchUpdateRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::eco_account_custom_field::create::CreateRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::eco_background_check::cancel::CancelRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::eco_background_check::update_progress::UpdateProgressRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::eco_background_check::update_result::UpdateResultRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::eco_background_check_custom_field::batch_delete::BatchDeleteRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::eco_background_check_custom_field::batch_update::BatchUpdateRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::eco_background_check_custom_field::create::CreateRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::eco_background_check_package::batch_delete::BatchDeleteRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::eco_background_check_package::batch_update::BatchUpdateRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::eco_background_check_package::create::CreateRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::eco_exam::login_info::LoginInfoRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::eco_exam::update_result::UpdateResultRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::eco_exam_paper::batch_delete::BatchDeleteRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::eco_exam_paper::batch_update::BatchUpdateRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::eco_exam_paper::create::CreateRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::ehr_import_task::patch::PatchRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::employee::get::GetRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::employee::get_by_application::GetByApplicationRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::employee::patch::PatchRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::evaluation::list::ListRequest>()
+        .with_pages::<hire::v1::evaluation::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::evaluation_task::list::ListRequest>()
+        .with_pages::<hire::v1::evaluation_task::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::exam::create::CreateRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::exam_marking_task::list::ListRequest>()
+        .with_pages::<hire::v1::exam_marking_task::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::external_application::create::CreateRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::external_application::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::external_application::list::ListRequest,
+    >()
+        .with_pages::<hire::v1::external_application::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::external_application::update::UpdateRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::external_background_check::batch_query::BatchQueryRequest,
+    >()
+        .with_pages::<
+            hire::v1::external_background_check::batch_query::BatchQueryRequest,
+        >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::external_background_check::create::CreateRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::external_background_check::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::external_background_check::update::UpdateRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::external_interview::batch_query::BatchQueryRequest,
+    >()
+        .with_pages::<hire::v1::external_interview::batch_query::BatchQueryRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::external_interview::create::CreateRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::external_interview::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::external_interview::update::UpdateRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::external_interview_assessment::create::CreateRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::external_interview_assessment::patch::PatchRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::external_offer::batch_query::BatchQueryRequest,
+    >()
+        .with_pages::<hire::v1::external_offer::batch_query::BatchQueryRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::external_offer::create::CreateRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::external_offer::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::external_offer::update::UpdateRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::external_referral_reward::create::CreateRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::external_referral_reward::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::interview::get_by_talent::GetByTalentRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::interview::list::ListRequest>()
+        .with_pages::<hire::v1::interview::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::interview_feedback_form::list::ListRequest,
+    >()
+        .with_pages::<hire::v1::interview_feedback_form::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::interview_record::get::GetRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::interview_record::list::ListRequest>()
+        .with_pages::<hire::v1::interview_record::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::interview_record_attachment::get::GetRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::interview_registration_schema::list::ListRequest,
+    >()
+        .with_pages::<hire::v1::interview_registration_schema::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::interview_round_type::list::ListRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::interview_task::list::ListRequest>()
+        .with_pages::<hire::v1::interview_task::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::interviewer::list::ListRequest>()
+        .with_pages::<hire::v1::interviewer::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::interviewer::patch::PatchRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::job::close::CloseRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::job::combined_create::CombinedCreateRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::job::combined_update::CombinedUpdateRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::job::config::ConfigRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::job::get::GetRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::job::get_detail::GetDetailRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::job::list::ListRequest>()
+        .with_pages::<hire::v1::job::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::job::open::OpenRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::job::recruiter::RecruiterRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::job::update_config::UpdateConfigRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::job_function::list::ListRequest>()
+        .with_pages::<hire::v1::job_function::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::job_manager::batch_update::BatchUpdateRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::job_manager::get::GetRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::job_process::list::ListRequest>()
+        .with_pages::<hire::v1::job_process::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::job_publish_record::search::SearchRequest,
+    >()
+        .with_pages::<hire::v1::job_publish_record::search::SearchRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::job_requirement::create::CreateRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::job_requirement::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::job_requirement::list::ListRequest>()
+        .with_pages::<hire::v1::job_requirement::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::job_requirement::list_by_id::ListByIdRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::job_requirement::update::UpdateRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::job_requirement_schema::list::ListRequest,
+    >()
+        .with_pages::<hire::v1::job_requirement_schema::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::job_schema::list::ListRequest>()
+        .with_pages::<hire::v1::job_schema::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::job_type::list::ListRequest>()
+        .with_pages::<hire::v1::job_type::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::location::list::ListRequest>()
+        .with_pages::<hire::v1::location::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::location::query::QueryRequest>()
+        .with_pages::<hire::v1::location::query::QueryRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::minutes::get::GetRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::note::create::CreateRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::note::delete::DeleteRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::note::get::GetRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::note::list::ListRequest>()
+        .with_pages::<hire::v1::note::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::note::patch::PatchRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::offer::create::CreateRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::offer::get::GetRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::offer::intern_offer_status::InternOfferStatusRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::offer::list::ListRequest>()
+        .with_pages::<hire::v1::offer::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::offer::offer_status::OfferStatusRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::offer::update::UpdateRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::offer_application_form::get::GetRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::offer_application_form::list::ListRequest,
+    >()
+        .with_pages::<hire::v1::offer_application_form::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::offer_approval_template::list::ListRequest,
+    >()
+        .with_pages::<hire::v1::offer_approval_template::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::offer_custom_field::update::UpdateRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::offer_schema::get::GetRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::portal_apply_schema::list::ListRequest,
+    >()
+        .with_pages::<hire::v1::portal_apply_schema::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::questionnaire::list::ListRequest>()
+        .with_pages::<hire::v1::questionnaire::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::referral::get_by_application::GetByApplicationRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::referral::search::SearchRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::referral_account::create::CreateRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::referral_account::deactivate::DeactivateRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::referral_account::enable::EnableRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::referral_account::get_account_assets::GetAccountAssetsRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::referral_account::reconciliation::ReconciliationRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::referral_account::withdraw::WithdrawRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::referral_website_job_post::get::GetRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::referral_website_job_post::list::ListRequest,
+    >()
+        .with_pages::<hire::v1::referral_website_job_post::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::registration_schema::list::ListRequest,
+    >()
+        .with_pages::<hire::v1::registration_schema::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::resume_source::list::ListRequest>()
+        .with_pages::<hire::v1::resume_source::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::role::get::GetRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::role::list::ListRequest>()
+        .with_pages::<hire::v1::role::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::subject::list::ListRequest>()
+        .with_pages::<hire::v1::subject::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::talent::add_to_folder::AddToFolderRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::talent::batch_get_id::BatchGetIdRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::talent::combined_create::CombinedCreateRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::talent::combined_update::CombinedUpdateRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::talent::get::GetRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::talent::list::ListRequest>()
+        .with_pages::<hire::v1::talent::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::talent::onboard_status::OnboardStatusRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::talent::remove_to_folder::RemoveToFolderRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::talent::tag::TagRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::talent_blocklist::change_talent_block::ChangeTalentBlockRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::talent_external_info::create::CreateRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::talent_external_info::update::UpdateRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::talent_folder::list::ListRequest>()
+        .with_pages::<hire::v1::talent_folder::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::talent_object::query::QueryRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::talent_operation_log::search::SearchRequest,
+    >()
+        .with_pages::<hire::v1::talent_operation_log::search::SearchRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::talent_pool::batch_change_talent_pool::BatchChangeTalentPoolRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::talent_pool::move_talent::MoveTalentRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::talent_pool::search::SearchRequest>()
+        .with_pages::<hire::v1::talent_pool::search::SearchRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::talent_tag::list::ListRequest>()
+        .with_pages::<hire::v1::talent_tag::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::termination_reason::list::ListRequest,
+    >()
+        .with_pages::<hire::v1::termination_reason::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::test::search::SearchRequest>()
+        .with_pages::<hire::v1::test::search::SearchRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::todo::list::ListRequest>()
+        .with_pages::<hire::v1::todo::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::tripartite_agreement::create::CreateRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::tripartite_agreement::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::tripartite_agreement::list::ListRequest,
+    >()
+        .with_pages::<hire::v1::tripartite_agreement::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::tripartite_agreement::update::UpdateRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::user_role::list::ListRequest>()
+        .with_pages::<hire::v1::user_role::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::website::list::ListRequest>()
+        .with_pages::<hire::v1::website::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::website_channel::create::CreateRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::website_channel::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::website_channel::list::ListRequest>()
+        .with_pages::<hire::v1::website_channel::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::website_channel::update::UpdateRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::website_delivery::create_by_attachment::CreateByAttachmentRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::website_delivery::create_by_resume::CreateByResumeRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::website_delivery_task::get::GetRequest,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::website_job_post::get::GetRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<hire::v1::website_job_post::list::ListRequest>()
+        .with_pages::<hire::v1::website_job_post::list::ListRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::website_job_post::search::SearchRequest,
+    >()
+        .with_pages::<hire::v1::website_job_post::search::SearchRequest>(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::EndpointEntry::of::<
+        hire::v1::website_site_user::create::CreateRequest,
     >(),
     #[cfg(feature = "hire")]
     ::lark_runtime::EndpointEntry::of::<hire::v2::interview_record::get::GetRequest>(),
@@ -4449,6 +6018,9 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
         verification::v1::verification::get::GetRequest,
     >(),
     #[cfg(feature = "wiki")]
+    ::lark_runtime::EndpointEntry::of::<wiki::v1::node::search::SearchRequest>()
+        .with_pages::<wiki::v1::node::search::SearchRequest>(),
+    #[cfg(feature = "wiki")]
     ::lark_runtime::EndpointEntry::of::<wiki::v2::space::create::CreateRequest>(),
     #[cfg(feature = "wiki")]
     ::lark_runtime::EndpointEntry::of::<wiki::v2::space::get::GetRequest>(),
@@ -4684,6 +6256,298 @@ pub static EVENTS: &[::lark_runtime::events::EventEntry] = &[
     ::lark_runtime::events::EventEntry::of::<
         contact::v3::events::user_updated_v3::UserUpdatedV3,
     >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::archive_changed_v1::ArchiveChangedV1,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::approval_groups_updated_v2::ApprovalGroupsUpdatedV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::common_data_id_user_mapping_changed_v1::CommonDataIdUserMappingChangedV1,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::common_data_meta_data_updated_v1::CommonDataMetaDataUpdatedV1,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::company_created_v2::CompanyCreatedV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::company_deleted_v2::CompanyDeletedV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::company_updated_v2::CompanyUpdatedV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::contract_created_v1::ContractCreatedV1,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::contract_deleted_v1::ContractDeletedV1,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::contract_updated_v1::ContractUpdatedV1,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::cost_center_created_v2::CostCenterCreatedV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::cost_center_deleted_v2::CostCenterDeletedV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::cost_center_updated_v2::CostCenterUpdatedV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::custom_org_created_v2::CustomOrgCreatedV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::custom_org_deleted_v2::CustomOrgDeletedV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::custom_org_updated_v2::CustomOrgUpdatedV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::department_created_v1::DepartmentCreatedV1,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::department_created_v2::DepartmentCreatedV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::department_deleted_v1::DepartmentDeletedV1,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::department_updated_v1::DepartmentUpdatedV1,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::department_updated_v2::DepartmentUpdatedV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::employee_domain_event_v2::EmployeeDomainEventV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::employment_converted_v1::EmploymentConvertedV1,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::employment_created_v1::EmploymentCreatedV1,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::employment_deleted_v1::EmploymentDeletedV1,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::employment_updated_v1::EmploymentUpdatedV1,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::job_created_v1::JobCreatedV1,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::job_deleted_v1::JobDeletedV1,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::job_updated_v1::JobUpdatedV1,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::job_change_status_updated_v2::JobChangeStatusUpdatedV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::job_change_updated_v1::JobChangeUpdatedV1,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::job_change_updated_v2::JobChangeUpdatedV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::job_data_changed_v1::JobDataChangedV1,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::job_data_created_v1::JobDataCreatedV1,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::job_data_deleted_v1::JobDataDeletedV1,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::job_data_employed_v1::JobDataEmployedV1,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::job_data_updated_v1::JobDataUpdatedV1,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::job_family_created_v2::JobFamilyCreatedV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::job_family_deleted_v2::JobFamilyDeletedV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::job_family_updated_v2::JobFamilyUpdatedV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::job_grade_created_v2::JobGradeCreatedV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::job_grade_deleted_v2::JobGradeDeletedV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::job_grade_updated_v2::JobGradeUpdatedV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::job_level_created_v2::JobLevelCreatedV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::job_level_deleted_v2::JobLevelDeletedV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::job_level_updated_v2::JobLevelUpdatedV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::location_created_v2::LocationCreatedV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::location_deleted_v2::LocationDeletedV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::location_updated_v2::LocationUpdatedV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::offboarding_checklist_updated_v2::OffboardingChecklistUpdatedV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::offboarding_status_updated_v2::OffboardingStatusUpdatedV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::offboarding_updated_v2::OffboardingUpdatedV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::onboarding_qr_code_inactive_v2::OnboardingQrCodeInactiveV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::org_role_authorization_updated_v1::OrgRoleAuthorizationUpdatedV1,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::pathway_created_v2::PathwayCreatedV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::pathway_deleted_v2::PathwayDeletedV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::pathway_updated_v2::PathwayUpdatedV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::person_created_v1::PersonCreatedV1,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::person_deleted_v1::PersonDeletedV1,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::person_updated_v1::PersonUpdatedV1,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::position_created_v2::PositionCreatedV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::position_deleted_v2::PositionDeletedV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::position_updated_v2::PositionUpdatedV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::pre_hire_onboarding_task_changed_v2::PreHireOnboardingTaskChangedV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::pre_hire_updated_v1::PreHireUpdatedV1,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::probation_updated_v2::ProbationUpdatedV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::process_approver_updated_v2::ProcessApproverUpdatedV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::process_cc_updated_v2::ProcessCcUpdatedV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::process_node_updated_v2::ProcessNodeUpdatedV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::process_status_update_v2::ProcessStatusUpdateV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::process_updated_v2::ProcessUpdatedV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::process_comment_info_updated_v2::ProcessCommentInfoUpdatedV2,
+    >(),
+    #[cfg(feature = "corehr")]
+    ::lark_runtime::events::EventEntry::of::<
+        corehr::v1::events::signature_file_status_updated_v2::SignatureFileStatusUpdatedV2,
+    >(),
     #[cfg(feature = "drive")]
     ::lark_runtime::events::EventEntry::of::<
         drive::v1::events::file_bitable_field_changed_v1::FileBitableFieldChangedV1,
@@ -4759,6 +6623,54 @@ pub static EVENTS: &[::lark_runtime::events::EventEntry] = &[
     #[cfg(feature = "helpdesk")]
     ::lark_runtime::events::EventEntry::of::<
         helpdesk::v1::events::ticket_message_created_v1::TicketMessageCreatedV1,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::events::EventEntry::of::<
+        hire::v1::events::application_deleted_v1::ApplicationDeletedV1,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::events::EventEntry::of::<
+        hire::v1::events::application_stage_changed_v1::ApplicationStageChangedV1,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::events::EventEntry::of::<
+        hire::v1::events::eco_account_created_v1::EcoAccountCreatedV1,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::events::EventEntry::of::<
+        hire::v1::events::eco_background_check_canceled_v1::EcoBackgroundCheckCanceledV1,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::events::EventEntry::of::<
+        hire::v1::events::eco_background_check_created_v1::EcoBackgroundCheckCreatedV1,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::events::EventEntry::of::<
+        hire::v1::events::eco_exam_created_v1::EcoExamCreatedV1,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::events::EventEntry::of::<
+        hire::v1::events::ehr_import_task_imported_v1::EhrImportTaskImportedV1,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::events::EventEntry::of::<
+        hire::v1::events::ehr_import_task_for_internship_offer_imported_v1::EhrImportTaskForInternshipOfferImportedV1,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::events::EventEntry::of::<
+        hire::v1::events::offer_status_changed_v1::OfferStatusChangedV1,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::events::EventEntry::of::<
+        hire::v1::events::referral_account_assets_update_v1::ReferralAccountAssetsUpdateV1,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::events::EventEntry::of::<
+        hire::v1::events::talent_deleted_v1::TalentDeletedV1,
+    >(),
+    #[cfg(feature = "hire")]
+    ::lark_runtime::events::EventEntry::of::<
+        hire::v1::events::talent_tag_subscription_v1::TalentTagSubscriptionV1,
     >(),
     #[cfg(feature = "im")]
     ::lark_runtime::events::EventEntry::of::<

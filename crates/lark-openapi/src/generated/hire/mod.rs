@@ -2,6 +2,8 @@
 // Do not edit by hand: run `cargo xtask codegen`.
 
 //! The `hire` service, by API version.
+/// Version `v1` of the `hire` API.
+pub mod v1;
 /// Version `v2` of the `hire` API.
 pub mod v2;
 /// Endpoints below `hire`; reach it from a client through [`Api`](crate::Api).
@@ -10,6 +12,12 @@ pub struct HireApi<'a> {
     pub(crate) client: &'a ::lark_runtime::Client,
 }
 impl<'a> HireApi<'a> {
+    /// The `v1` version.
+    pub fn v1(&self) -> v1::HireV1Api<'a> {
+        v1::HireV1Api {
+            client: self.client,
+        }
+    }
     /// The `v2` version.
     pub fn v2(&self) -> v2::HireV2Api<'a> {
         v2::HireV2Api {

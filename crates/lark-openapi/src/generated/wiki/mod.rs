@@ -2,6 +2,8 @@
 // Do not edit by hand: run `cargo xtask codegen`.
 
 //! The `wiki` service, by API version.
+/// Version `v1` of the `wiki` API.
+pub mod v1;
 /// Version `v2` of the `wiki` API.
 pub mod v2;
 /// Endpoints below `wiki`; reach it from a client through [`Api`](crate::Api).
@@ -10,6 +12,12 @@ pub struct WikiApi<'a> {
     pub(crate) client: &'a ::lark_runtime::Client,
 }
 impl<'a> WikiApi<'a> {
+    /// The `v1` version.
+    pub fn v1(&self) -> v1::WikiV1Api<'a> {
+        v1::WikiV1Api {
+            client: self.client,
+        }
+    }
     /// The `v2` version.
     pub fn v2(&self) -> v2::WikiV2Api<'a> {
         v2::WikiV2Api {

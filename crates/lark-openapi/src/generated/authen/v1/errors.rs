@@ -10,11 +10,39 @@ pub(crate) const CODE_20001: ErrorFacts = ErrorFacts::new(
     "Check the request's parameters.",
     false,
 );
+pub(crate) const CODE_20002: ErrorFacts = ErrorFacts::new(
+    20002,
+    200,
+    "The app_id or app_secret passed is incorrect. Please check the value",
+    "The app could not be authenticated: check the App ID and App Secret behind the app access token.",
+    false,
+);
+pub(crate) const CODE_20003: ErrorFacts = ErrorFacts::new(
+    20003,
+    200,
+    "The code passed is invalid. Please note that the code could only be used once",
+    "The code is not valid: a code lives 5 minutes and can be used once. Sign the user in again for a fresh code.",
+    false,
+);
+pub(crate) const CODE_20004: ErrorFacts = ErrorFacts::new(
+    20004,
+    200,
+    "The code passed has expired. Please generate a new one",
+    "The code has expired: sign the user in again for a fresh code.",
+    false,
+);
 pub(crate) const CODE_20005: ErrorFacts = ErrorFacts::new(
     20005,
     200,
     "The user access token passed is invalid. Please check the value",
     "The user access token is not valid: get a fresh one (sign the user in again, or refresh it).",
+    false,
+);
+pub(crate) const CODE_20007: ErrorFacts = ErrorFacts::new(
+    20007,
+    200,
+    "Failed to generate a user access token. Please try again",
+    "No token could be made: check that the parameters are valid, then try again.",
     false,
 );
 pub(crate) const CODE_20008: ErrorFacts = ErrorFacts::new(
@@ -24,11 +52,46 @@ pub(crate) const CODE_20008: ErrorFacts = ErrorFacts::new(
     "The user does not exist: there is nothing to read.",
     false,
 );
+pub(crate) const CODE_20008_2: ErrorFacts = ErrorFacts::new(
+    20008,
+    200,
+    "User not exist",
+    "The user does not exist: use a valid account.",
+    false,
+);
+pub(crate) const CODE_20009: ErrorFacts = ErrorFacts::new(
+    20009,
+    200,
+    "Tenant does not install app",
+    "The tenant has not installed the app: ask the tenant's administrator to install it.",
+    false,
+);
+pub(crate) const CODE_20013: ErrorFacts = ErrorFacts::new(
+    20013,
+    200,
+    "The tenant access token passed is invalid. Please check the value",
+    "The tenant access token is not valid: check it, or get a fresh one.",
+    false,
+);
+pub(crate) const CODE_20014: ErrorFacts = ErrorFacts::new(
+    20014,
+    200,
+    "The app access token passed is invalid. Please check the value",
+    "The app access token is not valid: check it, or get a fresh one.",
+    false,
+);
 pub(crate) const CODE_20021: ErrorFacts = ErrorFacts::new(
     20021,
     200,
     "User resigned",
     "The user has left the tenant: there is nothing to read.",
+    false,
+);
+pub(crate) const CODE_20021_2: ErrorFacts = ErrorFacts::new(
+    20021,
+    200,
+    "User resigned",
+    "The user has left the tenant: use a valid account.",
     false,
 );
 pub(crate) const CODE_20022: ErrorFacts = ErrorFacts::new(
@@ -38,11 +101,109 @@ pub(crate) const CODE_20022: ErrorFacts = ErrorFacts::new(
     "The user is frozen: their profile cannot be read.",
     false,
 );
+pub(crate) const CODE_20022_2: ErrorFacts = ErrorFacts::new(
+    20022,
+    200,
+    "User frozen",
+    "The user is frozen: use a valid account.",
+    false,
+);
 pub(crate) const CODE_20023: ErrorFacts = ErrorFacts::new(
     20023,
     200,
     "User not registered",
     "The user has not finished registering: their profile cannot be read.",
+    false,
+);
+pub(crate) const CODE_20023_2: ErrorFacts = ErrorFacts::new(
+    20023,
+    200,
+    "User not registered",
+    "The user has not finished registering: use a valid account.",
+    false,
+);
+pub(crate) const CODE_20024: ErrorFacts = ErrorFacts::new(
+    20024,
+    200,
+    "App id in user_access_token or refresh_token diff with app id in app_access_token or tenant_access_token. Please keep the app id consistent",
+    "The user token and the app (or tenant) access token come from different apps: make both with the same app.",
+    false,
+);
+pub(crate) const CODE_20025: ErrorFacts = ErrorFacts::new(
+    20025,
+    200,
+    "Lack of app_id or app_secret in request",
+    "The App ID or App Secret is missing: check the parameters.",
+    false,
+);
+pub(crate) const CODE_20026: ErrorFacts = ErrorFacts::new(
+    20026,
+    200,
+    "The refresh token passed is invalid. Please check the value",
+    "The refresh token is not valid: check whether it has expired or was used already.",
+    false,
+);
+pub(crate) const CODE_20028: ErrorFacts = ErrorFacts::new(
+    20028,
+    200,
+    "Invalid app id",
+    "The App ID is not valid: check the parameters.",
+    false,
+);
+pub(crate) const CODE_20029: ErrorFacts = ErrorFacts::new(
+    20029,
+    200,
+    "Invalid redirect uri",
+    "The redirect URI is not valid: check that the Authorization header carries this app's app access token, and that the redirect_uri used to get the code is listed among the redirect URLs of the app's security settings in the developer console.",
+    false,
+);
+pub(crate) const CODE_20035: ErrorFacts = ErrorFacts::new(
+    20035,
+    200,
+    "The app_id or app_secret passed is incorrect. Please check the value",
+    "The App ID or App Secret is not valid: check the parameters.",
+    false,
+);
+pub(crate) const CODE_20036: ErrorFacts = ErrorFacts::new(
+    20036,
+    200,
+    "The grant_type passed is not supported",
+    "grant_type is not one this endpoint takes: send the value it requires.",
+    false,
+);
+pub(crate) const CODE_20037: ErrorFacts = ErrorFacts::new(
+    20037,
+    200,
+    "The refresh token passed has expired. Please generate a new one",
+    "The refresh token has expired: sign the user in again.",
+    false,
+);
+pub(crate) const CODE_20038: ErrorFacts = ErrorFacts::new(
+    20038,
+    200,
+    "The refresh token passed is not found. Please check the value",
+    "The refresh token was not found: it expired (after about 30 days, see refresh_expires_in) or was already used. Keep the new refresh token of each refresh, or get new tokens from a fresh sign-in.",
+    false,
+);
+pub(crate) const CODE_20039: ErrorFacts = ErrorFacts::new(
+    20039,
+    200,
+    "The user access token is not found. Please check the value",
+    "No such user access token: send a valid one.",
+    false,
+);
+pub(crate) const CODE_20042: ErrorFacts = ErrorFacts::new(
+    20042,
+    200,
+    "App disabled",
+    "The app is not available: check its state.",
+    false,
+);
+pub(crate) const CODE_20046: ErrorFacts = ErrorFacts::new(
+    20046,
+    200,
+    "Brand inconsistency",
+    "The app's brand does not match the domain's: call Feishu apps on the Feishu domain and Lark apps on the Lark domain.",
     false,
 );
 pub(crate) const CODE_20050: ErrorFacts = ErrorFacts::new(

@@ -4,6 +4,14 @@
 //! The `authen` v1 API, by resource.
 /// Error facts shared by the endpoints of this version.
 pub(crate) mod errors;
+/// Legacy v1: exchange a sign-in code for a user access token and the user's profile.
+pub mod access_token;
+/// Legacy OIDC: exchange a sign-in code for a user access token and a refresh token.
+pub mod oidc_access_token;
+/// Legacy OIDC: refresh a user access token with a refresh token.
+pub mod oidc_refresh_access_token;
+/// Legacy v1: refresh a user access token, with the user's profile.
+pub mod refresh_access_token;
 /// The signed-in user's profile.
 pub mod user_info;
 /// Endpoints below `authen::v1`; reach it from a client through [`Api`](crate::Api).
@@ -12,6 +20,36 @@ pub struct AuthenV1Api<'a> {
     pub(crate) client: &'a ::lark_runtime::Client,
 }
 impl<'a> AuthenV1Api<'a> {
+    /// Legacy v1: exchange a sign-in code for a user access token and the user's profile.
+    pub fn access_token(&self) -> access_token::AuthenV1AccessTokenApi<'a> {
+        access_token::AuthenV1AccessTokenApi {
+            client: self.client,
+        }
+    }
+    /// Legacy OIDC: exchange a sign-in code for a user access token and a refresh token.
+    pub fn oidc_access_token(
+        &self,
+    ) -> oidc_access_token::AuthenV1OidcAccessTokenApi<'a> {
+        oidc_access_token::AuthenV1OidcAccessTokenApi {
+            client: self.client,
+        }
+    }
+    /// Legacy OIDC: refresh a user access token with a refresh token.
+    pub fn oidc_refresh_access_token(
+        &self,
+    ) -> oidc_refresh_access_token::AuthenV1OidcRefreshAccessTokenApi<'a> {
+        oidc_refresh_access_token::AuthenV1OidcRefreshAccessTokenApi {
+            client: self.client,
+        }
+    }
+    /// Legacy v1: refresh a user access token, with the user's profile.
+    pub fn refresh_access_token(
+        &self,
+    ) -> refresh_access_token::AuthenV1RefreshAccessTokenApi<'a> {
+        refresh_access_token::AuthenV1RefreshAccessTokenApi {
+            client: self.client,
+        }
+    }
     /// The signed-in user's profile.
     pub fn user_info(&self) -> user_info::AuthenV1UserInfoApi<'a> {
         user_info::AuthenV1UserInfoApi {

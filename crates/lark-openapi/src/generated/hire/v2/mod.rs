@@ -6,9 +6,9 @@
 pub mod types;
 /// Error facts shared by the endpoints of this version.
 pub(crate) mod errors;
-/// Interview feedback records: get one or list them, with conclusions, scores and module assessments.
+/// Interview feedback records: get one or list them, with scores, questions and dimension assessments.
 pub mod interview_record;
-/// Talents (candidates): get a talent's details, experience, résumés, tags, pools, notes and blocklist entry.
+/// Talents (candidates): create, update, get and list them, look up ids, manage folders and tags, and record joining or leaving.
 pub mod talent;
 /// Endpoints below `hire::v2`; reach it from a client through [`Api`](crate::Api).
 #[derive(Debug, Clone, Copy)]
@@ -16,13 +16,13 @@ pub struct HireV2Api<'a> {
     pub(crate) client: &'a ::lark_runtime::Client,
 }
 impl<'a> HireV2Api<'a> {
-    /// Interview feedback records: get one or list them, with conclusions, scores and module assessments.
+    /// Interview feedback records: get one or list them, with scores, questions and dimension assessments.
     pub fn interview_record(&self) -> interview_record::HireV2InterviewRecordApi<'a> {
         interview_record::HireV2InterviewRecordApi {
             client: self.client,
         }
     }
-    /// Talents (candidates): get a talent's details, experience, résumés, tags, pools, notes and blocklist entry.
+    /// Talents (candidates): create, update, get and list them, look up ids, manage folders and tags, and record joining or leaving.
     pub fn talent(&self) -> talent::HireV2TalentApi<'a> {
         talent::HireV2TalentApi {
             client: self.client,

@@ -80,4 +80,3 @@ pub struct ListResponseItemsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_sn: Option<String>,
 }
-impl Validate for ListResponseItemsItem {}

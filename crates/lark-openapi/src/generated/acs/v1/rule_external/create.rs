@@ -167,7 +167,8 @@ impl DocumentedError for CreateError {
 }
 ::lark_runtime::documented_error_traits!(CreateError);
 /// The dates between which the permission holds.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestRuleOpeningTimeValidDay {
     /// When the permission starts, a Unix time in seconds.
     ///
@@ -197,7 +198,8 @@ impl Validate for CreateRequestRuleOpeningTimeValidDay {
     }
 }
 /// One period of the day.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestRuleOpeningTimeDayTimesItem {
     /// Start of the period as HHMM, 0 to 2400.
     ///
@@ -215,7 +217,8 @@ impl Validate for CreateRequestRuleOpeningTimeDayTimesItem {
     }
 }
 /// When the doors open for the group.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestRuleOpeningTime {
     /// The dates between which the permission holds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -243,7 +246,8 @@ impl Validate for CreateRequestRuleOpeningTime {
     }
 }
 /// The permission group.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestRule {
     /// The permission group's id.
     ///

@@ -122,7 +122,6 @@ pub struct GetResponseRulesItemOpeningTimeValidDay {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_day: Option<i32>,
 }
-impl Validate for GetResponseRulesItemOpeningTimeValidDay {}
 /// One period of the day.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseRulesItemOpeningTimeDayTimesItem {
@@ -133,7 +132,6 @@ pub struct GetResponseRulesItemOpeningTimeDayTimesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_hhmm: Option<i32>,
 }
-impl Validate for GetResponseRulesItemOpeningTimeDayTimesItem {}
 /// When the doors open for the group.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseRulesItemOpeningTime {
@@ -146,12 +144,6 @@ pub struct GetResponseRulesItemOpeningTime {
     /// The times of day the permission holds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub day_times: Option<Vec<GetResponseRulesItemOpeningTimeDayTimesItem>>,
-}
-impl Validate for GetResponseRulesItemOpeningTime {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("valid_day"), &self.valid_day);
-        violations.check(&at.field("day_times"), &self.day_times);
-    }
 }
 /// One permission group.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -186,12 +178,4 @@ pub struct GetResponseRulesItem {
     /// Whether the group is a temporary one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_temp: Option<bool>,
-}
-impl Validate for GetResponseRulesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("devices"), &self.devices);
-        violations.check(&at.field("users"), &self.users);
-        violations.check(&at.field("visitors"), &self.visitors);
-        violations.check(&at.field("opening_time"), &self.opening_time);
-    }
 }

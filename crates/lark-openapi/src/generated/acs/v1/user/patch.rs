@@ -147,7 +147,8 @@ impl DocumentedError for PatchError {
 }
 ::lark_runtime::documented_error_traits!(PatchError);
 /// The user's features to change.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestFeature {
     /// The user's card number.
     ///

@@ -422,4 +422,3 @@ pub struct ListResponseItemsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_version: Option<String>,
 }
-impl Validate for ListResponseItemsItem {}

@@ -469,14 +469,3 @@ pub struct ListResponseItemsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tab_search_count: Option<String>,
 }
-impl Validate for ListResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("user_active_flag"), &self.user_active_flag);
-        violations.check(&at.field("suite_active_flag"), &self.suite_active_flag);
-        violations.check(&at.field("im_active_flag"), &self.im_active_flag);
-        violations.check(&at.field("docs_active_flag"), &self.docs_active_flag);
-        violations.check(&at.field("cal_active_flag"), &self.cal_active_flag);
-        violations.check(&at.field("vc_active_flag"), &self.vc_active_flag);
-        violations.check(&at.field("search_active_flag"), &self.search_active_flag);
-    }
-}

@@ -354,7 +354,6 @@ pub enum ListResponseItemsItemOperatorType {
 /// Further details of the object; the audit log appendix describes them.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItemObjectsItemObjectDetail {}
-impl Validate for ListResponseItemsItemObjectsItemObjectDetail {}
 /// One object acted on.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItemObjectsItem {
@@ -373,11 +372,6 @@ pub struct ListResponseItemsItemObjectsItem {
     /// Further details of the object; the audit log appendix describes them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_detail: Option<ListResponseItemsItemObjectsItemObjectDetail>,
-}
-impl Validate for ListResponseItemsItemObjectsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("object_detail"), &self.object_detail);
-    }
 }
 /// The recipient's kind.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -403,7 +397,6 @@ pub struct ListResponseItemsItemRecipientsItemRecipientDetail {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permission_action_type: Option<String>,
 }
-impl Validate for ListResponseItemsItemRecipientsItemRecipientDetail {}
 /// One recipient.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItemRecipientsItem {
@@ -416,12 +409,6 @@ pub struct ListResponseItemsItemRecipientsItem {
     /// Further details of the recipient.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipient_detail: Option<ListResponseItemsItemRecipientsItemRecipientDetail>,
-}
-impl Validate for ListResponseItemsItemRecipientsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("recipient_type"), &self.recipient_type);
-        violations.check(&at.field("recipient_detail"), &self.recipient_detail);
-    }
 }
 /// The kind of terminal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -445,11 +432,9 @@ pub enum ListResponseItemsItemAuditContextTerminalType {
 /// The iOS environment; the audit log appendix describes it.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItemAuditContextIosContext {}
-impl Validate for ListResponseItemsItemAuditContextIosContext {}
 /// The desktop environment; the audit log appendix describes it.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItemAuditContextPcContext {}
-impl Validate for ListResponseItemsItemAuditContextPcContext {}
 /// The web environment; the audit log appendix describes it.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItemAuditContextWebContext {
@@ -460,11 +445,9 @@ pub struct ListResponseItemsItemAuditContextWebContext {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_agent: Option<String>,
 }
-impl Validate for ListResponseItemsItemAuditContextWebContext {}
 /// The Android environment; the audit log appendix describes it.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItemAuditContextAndroidContext {}
-impl Validate for ListResponseItemsItemAuditContextAndroidContext {}
 /// The environment the action came from.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItemAuditContext {
@@ -484,19 +467,9 @@ pub struct ListResponseItemsItemAuditContext {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub android_context: Option<ListResponseItemsItemAuditContextAndroidContext>,
 }
-impl Validate for ListResponseItemsItemAuditContext {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("terminal_type"), &self.terminal_type);
-        violations.check(&at.field("ios_context"), &self.ios_context);
-        violations.check(&at.field("pc_context"), &self.pc_context);
-        violations.check(&at.field("web_context"), &self.web_context);
-        violations.check(&at.field("android_context"), &self.android_context);
-    }
-}
 /// Extension fields of the event; common_drawers holds the same information.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItemExtend {}
-impl Validate for ListResponseItemsItemExtend {}
 /// One extension entry.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItemCommonDrawersCommonDrawInfoListItem {
@@ -516,7 +489,6 @@ pub struct ListResponseItemsItemCommonDrawersCommonDrawInfoListItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub val_type: Option<String>,
 }
-impl Validate for ListResponseItemsItemCommonDrawersCommonDrawInfoListItem {}
 /// Extension fields of the event; the audit log appendix describes them.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItemCommonDrawers {
@@ -525,12 +497,6 @@ pub struct ListResponseItemsItemCommonDrawers {
     pub common_draw_info_list: Option<
         Vec<ListResponseItemsItemCommonDrawersCommonDrawInfoListItem>,
     >,
-}
-impl Validate for ListResponseItemsItemCommonDrawers {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations
-            .check(&at.field("common_draw_info_list"), &self.common_draw_info_list);
-    }
 }
 /// Device information.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -548,7 +514,6 @@ pub struct ListResponseItemsItemAuditDetail {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub os: Option<String>,
 }
-impl Validate for ListResponseItemsItemAuditDetail {}
 /// One audit record.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItem {
@@ -606,15 +571,4 @@ pub struct ListResponseItemsItem {
     /// Number of the operator's organization (tenant).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_tenant: Option<String>,
-}
-impl Validate for ListResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("operator_type"), &self.operator_type);
-        violations.check(&at.field("objects"), &self.objects);
-        violations.check(&at.field("recipients"), &self.recipients);
-        violations.check(&at.field("audit_context"), &self.audit_context);
-        violations.check(&at.field("extend"), &self.extend);
-        violations.check(&at.field("common_drawers"), &self.common_drawers);
-        violations.check(&at.field("audit_detail"), &self.audit_detail);
-    }
 }

@@ -222,7 +222,8 @@ impl DocumentedError for CreateError {
 }
 ::lark_runtime::documented_error_traits!(CreateError);
 /// The badge name in several languages, each at most 30 characters like name.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestI18nName {
     /// The Chinese name.
     ///
@@ -248,7 +249,8 @@ impl Validate for CreateRequestI18nName {
     }
 }
 /// The badge's description text in several languages, each at most 100 characters like explanation.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestI18nExplanation {
     /// The Chinese description.
     ///

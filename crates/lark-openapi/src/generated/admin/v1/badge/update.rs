@@ -238,7 +238,8 @@ impl DocumentedError for UpdateError {
 }
 ::lark_runtime::documented_error_traits!(UpdateError);
 /// The badge name in several languages, each at most 30 characters like name.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestI18nName {
     /// The Chinese name.
     ///
@@ -264,7 +265,8 @@ impl Validate for UpdateRequestI18nName {
     }
 }
 /// The badge's description text in several languages, each at most 100 characters like explanation.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestI18nExplanation {
     /// The Chinese description.
     ///

@@ -350,7 +350,8 @@ pub enum CreateRequestRuleDetailEffectivePeriod {
     CreateRequestRuleDetailEffectivePeriod { OneYear = 1, Permanent = 2 }
 );
 /// The grant rule.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestRuleDetail {
     /// Start of a hand-set validity period (needed with grant_type 0), a Unix timestamp in seconds at midnight of a day in time_zone (1649606400 for Asia/Shanghai).
     ///

@@ -160,7 +160,8 @@ impl DocumentedError for ResetError {
 }
 ::lark_runtime::documented_error_traits!(ResetError);
 /// The new password.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct ResetRequestPassword {
     /// The new enterprise email password: at least 8 characters, using at least two of letters, digits and symbols.
     ///

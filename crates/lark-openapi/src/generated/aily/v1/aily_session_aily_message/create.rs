@@ -283,7 +283,8 @@ pub enum CreateRequestMentionsItemIdentityProvider {
     CreateRequestMentionsItemIdentityProvider { Aily = "AILY", Feishu = "FEISHU" }
 );
 /// CreateRequestMentionsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestMentionsItem {
     /// Id of the mentioned entity.
     ///
@@ -385,12 +386,6 @@ pub struct CreateResponseMessageSender {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aily_id: Option<String>,
 }
-impl Validate for CreateResponseMessageSender {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("identity_provider"), &self.identity_provider);
-        violations.check(&at.field("sender_type"), &self.sender_type);
-    }
-}
 /// The account system the entity id belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -424,11 +419,6 @@ pub struct CreateResponseMessageMentionsItem {
     /// The entity's id in the Aily account system.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aily_id: Option<String>,
-}
-impl Validate for CreateResponseMessageMentionsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("identity_provider"), &self.identity_provider);
-    }
 }
 /// Whether the message is complete.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -483,13 +473,4 @@ pub struct CreateResponseMessage {
     /// Whether the message is complete.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<CreateResponseMessageStatus>,
-}
-impl Validate for CreateResponseMessage {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("content_type"), &self.content_type);
-        violations.check(&at.field("files"), &self.files);
-        violations.check(&at.field("sender"), &self.sender);
-        violations.check(&at.field("mentions"), &self.mentions);
-        violations.check(&at.field("status"), &self.status);
-    }
 }

@@ -336,7 +336,8 @@ pub enum CreateRequestImportKnowledgeSettingChunkSettingSeparateType {
     "paragraph", Title = "title" }
 );
 /// How the knowledge is cut into chunks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestImportKnowledgeSettingChunkSetting {
     /// The chunking rule.
     ///
@@ -390,7 +391,8 @@ pub enum CreateRequestImportKnowledgeSettingFileMimeType {
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document" }
 );
 /// The file to import (source_type file).
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestImportKnowledgeSettingFile {
     /// Title of the file.
     ///
@@ -449,7 +451,8 @@ pub enum CreateRequestImportKnowledgeSettingLarkDocType {
     "wiki", Docx = "docx", Folder = "folder" }
 );
 /// The Feishu cloud document to import (source_type lark_doc).
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestImportKnowledgeSettingLarkDoc {
     /// Kind of cloud document.
     ///
@@ -484,7 +487,8 @@ pub enum CreateRequestImportKnowledgeSettingLarkWikiSpaceSubDocsItemType {
     CreateRequestImportKnowledgeSettingLarkWikiSpaceSubDocsItemType { Wiki = "wiki" }
 );
 /// CreateRequestImportKnowledgeSettingLarkWikiSpaceSubDocsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestImportKnowledgeSettingLarkWikiSpaceSubDocsItem {
     /// Kind of cloud document; only documents in the wiki.
     ///
@@ -508,7 +512,8 @@ impl Validate for CreateRequestImportKnowledgeSettingLarkWikiSpaceSubDocsItem {
     }
 }
 /// The Feishu wiki space to connect (source_type lark_wiki_space).
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestImportKnowledgeSettingLarkWikiSpace {
     /// Id of the wiki space, as the wiki search endpoint returns it.
     ///
@@ -533,7 +538,8 @@ impl Validate for CreateRequestImportKnowledgeSettingLarkWikiSpace {
     }
 }
 /// The Feishu helpdesk to connect (source_type lark_helpdesk).
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestImportKnowledgeSettingLarkHelpdesk {
     /// Id of the helpdesk, as the helpdesk access guide explains.
     ///
@@ -546,7 +552,8 @@ impl Validate for CreateRequestImportKnowledgeSettingLarkHelpdesk {
     }
 }
 /// What to import and how to cut it into chunks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestImportKnowledgeSetting {
     /// How the knowledge is cut into chunks.
     #[serde(default, skip_serializing_if = "Option::is_none")]

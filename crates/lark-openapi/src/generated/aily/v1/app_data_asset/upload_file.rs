@@ -188,4 +188,3 @@ pub struct UploadFileResponseFileInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mime_type: Option<String>,
 }
-impl Validate for UploadFileResponseFileInfo {}

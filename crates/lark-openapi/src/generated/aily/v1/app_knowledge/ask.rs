@@ -191,7 +191,8 @@ impl DocumentedError for AskError {
 }
 ::lark_runtime::documented_error_traits!(AskError);
 /// The question; only plain text for now.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct AskRequestMessage {
     /// The question's text.
     ///

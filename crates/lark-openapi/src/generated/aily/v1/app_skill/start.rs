@@ -173,7 +173,8 @@ impl DocumentedError for StartError {
 }
 ::lark_runtime::documented_error_traits!(StartError);
 /// Channel information.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct StartRequestGlobalVariableChannel {
     /// Custom variables, which Workflow skills can read as global variables.
     ///
@@ -187,7 +188,8 @@ impl Validate for StartRequestGlobalVariableChannel {
     }
 }
 /// The skill's global variables.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct StartRequestGlobalVariable {
     /// The message text that triggers the skill, as a user would type it in a channel such as a Feishu bot.
     ///

@@ -172,7 +172,6 @@ pub struct ListResponseItemsItemAppRolesInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_admins: Option<Vec<i64>>,
 }
-impl Validate for ListResponseItemsItemAppRolesInfo {}
 /// The kind of application.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -292,7 +291,6 @@ pub struct ListResponseItemsItemIsvTenant {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-impl Validate for ListResponseItemsItemIsvTenant {}
 /// One application's basic information.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItem {
@@ -349,24 +347,4 @@ pub struct ListResponseItemsItem {
     /// The service provider of the application.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub isv_tenant: Option<ListResponseItemsItemIsvTenant>,
-}
-impl Validate for ListResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("name"), &self.name);
-        violations.check(&at.field("status"), &self.status);
-        violations.check(&at.field("app_roles_info"), &self.app_roles_info);
-        violations.check(&at.field("description"), &self.description);
-        violations.check(&at.field("type"), &self.r#type);
-        violations.check(&at.field("enable_status"), &self.enable_status);
-        violations.check(&at.field("release_status"), &self.release_status);
-        violations.check(&at.field("service_status"), &self.service_status);
-        violations
-            .check(
-                &at.field("service_unavailable_reason"),
-                &self.service_unavailable_reason,
-            );
-        violations.check(&at.field("feature_set"), &self.feature_set);
-        violations.check(&at.field("charge_mode"), &self.charge_mode);
-        violations.check(&at.field("isv_tenant"), &self.isv_tenant);
-    }
 }

@@ -176,7 +176,8 @@ impl DocumentedError for QueryError {
 }
 ::lark_runtime::documented_error_traits!(QueryError);
 /// Which variables to return.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct QueryRequestFilter {
     /// A keyword for a fuzzy search.
     ///

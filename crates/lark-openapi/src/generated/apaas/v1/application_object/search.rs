@@ -225,7 +225,8 @@ pub enum SearchRequestSearchObjectsItemOrderByOrderType {
     SearchRequestSearchObjectsItemOrderByOrderType { Asc = "asc", Desc = "desc" }
 );
 /// How to sort the object's records.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct SearchRequestSearchObjectsItemOrderBy {
     /// Name of the field to sort by, at most 256 characters.
     ///
@@ -245,7 +246,8 @@ impl Validate for SearchRequestSearchObjectsItemOrderBy {
     }
 }
 /// One object to search and how.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct SearchRequestSearchObjectsItem {
     /// API name of the object, at most 256 characters.
     ///
@@ -300,7 +302,6 @@ pub struct SearchResponseObjectsItemObjectSettingsSearchLayout {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_fields: Option<Vec<String>>,
 }
-impl Validate for SearchResponseObjectsItemObjectSettingsSearchLayout {}
 /// The object's settings.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct SearchResponseObjectsItemObjectSettings {
@@ -313,11 +314,6 @@ pub struct SearchResponseObjectsItemObjectSettings {
     /// The fields shown in search results.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_layout: Option<SearchResponseObjectsItemObjectSettingsSearchLayout>,
-}
-impl Validate for SearchResponseObjectsItemObjectSettings {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("search_layout"), &self.search_layout);
-    }
 }
 /// The object.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -335,11 +331,6 @@ pub struct SearchResponseObjectsItemObject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<SearchResponseObjectsItemObjectSettings>,
 }
-impl Validate for SearchResponseObjectsItemObject {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("settings"), &self.settings);
-    }
-}
 /// One field.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct SearchResponseObjectsItemFieldsItem {
@@ -356,7 +347,6 @@ pub struct SearchResponseObjectsItemFieldsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<::std::collections::BTreeMap<String, String>>,
 }
-impl Validate for SearchResponseObjectsItemFieldsItem {}
 /// One object's metadata.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct SearchResponseObjectsItem {
@@ -366,10 +356,4 @@ pub struct SearchResponseObjectsItem {
     /// The object's fields.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fields: Option<Vec<SearchResponseObjectsItemFieldsItem>>,
-}
-impl Validate for SearchResponseObjectsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("object"), &self.object);
-        violations.check(&at.field("fields"), &self.fields);
-    }
 }

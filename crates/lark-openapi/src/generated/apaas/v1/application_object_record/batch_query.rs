@@ -326,7 +326,8 @@ pub enum BatchQueryRequestOrderByItemDirection {
     BatchQueryRequestOrderByItemDirection { Asc = "ASC", Desc = "DESC" }
 );
 /// One sort key.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchQueryRequestOrderByItem {
     /// API name of the field to sort by, at most 256 characters.
     ///
@@ -344,7 +345,8 @@ impl Validate for BatchQueryRequestOrderByItem {
     }
 }
 /// One grouping field.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchQueryRequestGroupByItem {
     /// API name of the field to group by, at most 256 characters.
     ///

@@ -175,12 +175,6 @@ pub struct GetResponseRoleMemberUserFilterConditionsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
 }
-impl Validate for GetResponseRoleMemberUserFilterConditionsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("left"), &self.left);
-        violations.check(&at.field("right"), &self.right);
-    }
-}
 /// The custom rule choosing the users granted the role.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseRoleMemberUserFilter {
@@ -190,11 +184,6 @@ pub struct GetResponseRoleMemberUserFilter {
     /// How the conditions combine, by their index.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logic_expression: Option<String>,
-}
-impl Validate for GetResponseRoleMemberUserFilter {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("conditions"), &self.conditions);
-    }
 }
 /// How the role's members are chosen.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -245,16 +234,4 @@ pub struct GetResponseRoleMember {
     /// When the members were last updated, a millisecond timestamp.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<i64>,
-}
-impl Validate for GetResponseRoleMember {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("user_filter"), &self.user_filter);
-        violations.check(&at.field("user_display_infos"), &self.user_display_infos);
-        violations
-            .check(
-                &at.field("department_display_infos"),
-                &self.department_display_infos,
-            );
-        violations.check(&at.field("type"), &self.r#type);
-    }
 }

@@ -268,11 +268,6 @@ pub struct QueryResponseTasksItemWorkflowInstance {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
-impl Validate for QueryResponseTasksItemWorkflowInstance {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("label"), &self.label);
-    }
-}
 /// Who started the flow.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct QueryResponseTasksItemInitiator {
@@ -283,7 +278,6 @@ pub struct QueryResponseTasksItemInitiator {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-impl Validate for QueryResponseTasksItemInitiator {}
 /// One summary entry.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct QueryResponseTasksItemSummarysItem {
@@ -293,12 +287,6 @@ pub struct QueryResponseTasksItemSummarysItem {
     /// The entry's value, per language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_value: Option<Vec<crate::apaas::v1::types::I18n>>,
-}
-impl Validate for QueryResponseTasksItemSummarysItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("file_key"), &self.file_key);
-        violations.check(&at.field("file_value"), &self.file_value);
-    }
 }
 /// One human task.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -318,11 +306,4 @@ pub struct QueryResponseTasksItem {
     /// The task's summary entries.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summarys: Option<Vec<QueryResponseTasksItemSummarysItem>>,
-}
-impl Validate for QueryResponseTasksItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("workflow_instance"), &self.workflow_instance);
-        violations.check(&at.field("initiator"), &self.initiator);
-        violations.check(&at.field("summarys"), &self.summarys);
-    }
 }

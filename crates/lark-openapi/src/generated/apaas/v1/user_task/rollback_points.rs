@@ -142,8 +142,3 @@ pub struct RollbackPointsResponseTasksItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_start: Option<bool>,
 }
-impl Validate for RollbackPointsResponseTasksItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("activity_label"), &self.activity_label);
-    }
-}

@@ -170,8 +170,3 @@ pub struct ListResponseItemsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<crate::apaas::v1::types::WorkspaceUserInfo>,
 }
-impl Validate for ListResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("created_by"), &self.created_by);
-    }
-}

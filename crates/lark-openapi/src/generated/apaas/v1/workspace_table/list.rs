@@ -164,8 +164,3 @@ pub struct ListResponseItemsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub columns: Option<Vec<crate::apaas::v1::types::WorkspaceDataTableColumnInfo>>,
 }
-impl Validate for ListResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("columns"), &self.columns);
-    }
-}

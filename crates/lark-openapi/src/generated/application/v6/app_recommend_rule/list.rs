@@ -193,7 +193,6 @@ pub struct ListResponseRulesItemVisibilityInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_ids: Option<Vec<String>>,
 }
-impl Validate for ListResponseRulesItemVisibilityInfo {}
 /// One recommendation rule.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseRulesItem {
@@ -219,16 +218,4 @@ pub struct ListResponseRulesItem {
     pub distributed_recommend_item_infos: Option<
         Vec<crate::application::v6::types::AppRecommendRuleItemInfo>,
     >,
-}
-impl Validate for ListResponseRulesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("status"), &self.status);
-        violations.check(&at.field("visibility_info"), &self.visibility_info);
-        violations.check(&at.field("recommend_item_infos"), &self.recommend_item_infos);
-        violations
-            .check(
-                &at.field("distributed_recommend_item_infos"),
-                &self.distributed_recommend_item_infos,
-            );
-    }
 }

@@ -362,18 +362,3 @@ pub struct GetResponseApp {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pc_default_ability: Option<GetResponseAppPcDefaultAbility>,
 }
-impl Validate for GetResponseApp {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("status"), &self.status);
-        violations.check(&at.field("scene_type"), &self.scene_type);
-        violations.check(&at.field("payment_type"), &self.payment_type);
-        violations.check(&at.field("create_source"), &self.create_source);
-        violations.check(&at.field("scopes"), &self.scopes);
-        violations.check(&at.field("i18n"), &self.i18n);
-        violations.check(&at.field("primary_language"), &self.primary_language);
-        violations.check(&at.field("owner"), &self.owner);
-        violations
-            .check(&at.field("mobile_default_ability"), &self.mobile_default_ability);
-        violations.check(&at.field("pc_default_ability"), &self.pc_default_ability);
-    }
-}

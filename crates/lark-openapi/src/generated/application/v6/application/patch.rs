@@ -232,7 +232,8 @@ pub enum PatchRequestCallbackInfoCallbackType {
     PatchRequestCallbackInfoCallbackType { Webhook = "webhook", Websocket = "websocket" }
 );
 /// The app's callback settings.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestCallbackInfo {
     /// How the app receives callbacks.
     ///

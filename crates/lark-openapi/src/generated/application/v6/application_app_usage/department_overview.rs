@@ -298,11 +298,3 @@ pub struct DepartmentOverviewResponseItemsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bot: Option<Vec<crate::application::v6::types::ApplicationAppUsage>>,
 }
-impl Validate for DepartmentOverviewResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("app"), &self.app);
-        violations.check(&at.field("gadget"), &self.gadget);
-        violations.check(&at.field("webapp"), &self.webapp);
-        violations.check(&at.field("bot"), &self.bot);
-    }
-}

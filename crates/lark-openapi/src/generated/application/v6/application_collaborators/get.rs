@@ -157,8 +157,3 @@ pub struct GetResponseCollaboratorsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl Validate for GetResponseCollaboratorsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-    }
-}

@@ -192,7 +192,8 @@ pub enum UpdateRequestAddsItemType {
     Operator = "operator" }
 );
 /// One collaborator to add.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestAddsItem {
     /// The collaborator's role.
     ///

@@ -401,11 +401,3 @@ pub struct ListResponseFeedbackListItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub feedback_path: Option<String>,
 }
-impl Validate for ListResponseFeedbackListItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("feedback_type"), &self.feedback_type);
-        violations.check(&at.field("status"), &self.status);
-        violations.check(&at.field("fault_type"), &self.fault_type);
-        violations.check(&at.field("source"), &self.source);
-    }
-}

@@ -246,7 +246,6 @@ pub struct CheckWhiteBlackListResponseUserVisibilityListItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub in_paid_list: Option<bool>,
 }
-impl Validate for CheckWhiteBlackListResponseUserVisibilityListItem {}
 /// One department's result.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CheckWhiteBlackListResponseDepartmentVisibilityListItem {
@@ -260,7 +259,6 @@ pub struct CheckWhiteBlackListResponseDepartmentVisibilityListItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub in_black_list: Option<bool>,
 }
-impl Validate for CheckWhiteBlackListResponseDepartmentVisibilityListItem {}
 /// One user group's result.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CheckWhiteBlackListResponseGroupVisibilityListItem {
@@ -274,4 +272,3 @@ pub struct CheckWhiteBlackListResponseGroupVisibilityListItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub in_black_list: Option<bool>,
 }
-impl Validate for CheckWhiteBlackListResponseGroupVisibilityListItem {}

@@ -42,7 +42,6 @@ pub struct ApplicationVisibilityAddedV6UserId {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
 }
-impl Validate for ApplicationVisibilityAddedV6UserId {}
 /// The user's ids.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct VisibilityAddedUserId {
@@ -53,16 +52,10 @@ pub struct VisibilityAddedUserId {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
 }
-impl Validate for VisibilityAddedUserId {}
 /// VisibilityAddedUser
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct VisibilityAddedUser {
     /// The user's ids.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<VisibilityAddedUserId>,
-}
-impl Validate for VisibilityAddedUser {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("user_id"), &self.user_id);
-    }
 }

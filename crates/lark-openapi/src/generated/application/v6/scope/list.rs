@@ -104,8 +104,3 @@ pub struct ListResponseScopesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grant_status: Option<ListResponseScopesItemGrantStatus>,
 }
-impl Validate for ListResponseScopesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("grant_status"), &self.grant_status);
-    }
-}

@@ -200,7 +200,8 @@ pub enum PatchRequestWebAppPcNewPageOpenMode {
     PatchRequestWebAppPcNewPageOpenMode { NewTab = "new_tab", Browser = "browser" }
 );
 /// The web app ability.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestWebApp {
     /// Whether the web app ability is on.
     ///
@@ -276,7 +277,8 @@ pub enum PatchRequestBotI18nsItemI18nKey {
     "ru_ru", ThTh = "th_th", KoKr = "ko_kr" }
 );
 /// PatchRequestBotI18nsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestBotI18nsItem {
     /// The language.
     ///
@@ -300,7 +302,8 @@ impl Validate for PatchRequestBotI18nsItem {
     }
 }
 /// The bot ability.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestBot {
     /// Whether the bot ability is on.
     ///

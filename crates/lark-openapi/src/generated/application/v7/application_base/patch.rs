@@ -252,7 +252,8 @@ pub enum PatchRequestI18nsItemI18nKey {
     "ru_ru", ThTh = "th_th", KoKr = "ko_kr" }
 );
 /// PatchRequestI18nsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestI18nsItem {
     /// The language.
     ///

@@ -345,7 +345,8 @@ pub enum PatchRequestUserIdType {
     }
 );
 /// Scopes to add and remove.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestScope {
     /// Scopes to add, at most 2000.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -387,7 +388,8 @@ pub enum PatchRequestEventSubscriptionType {
     PatchRequestEventSubscriptionType { Webhook = "webhook", Websocket = "websocket" }
 );
 /// Event subscription settings.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestEvent {
     /// How events are delivered.
     ///
@@ -418,7 +420,8 @@ impl Validate for PatchRequestEvent {
     }
 }
 /// Security settings.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestSecurity {
     /// Entries to add.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -439,7 +442,8 @@ impl Validate for PatchRequestSecurity {
     }
 }
 /// The users and departments who can use the app; ignored when is_visible_to_all is true.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestVisibilityVisibleList {
     /// User ids (open_id, union_id or user_id, as user_id_type says), at most 2000.
     ///
@@ -460,7 +464,8 @@ impl Validate for PatchRequestVisibilityVisibleList {
     }
 }
 /// Who can use the app.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestVisibility {
     /// Whether every member can use the app. Once it is visible to all, added users have no effect, while disabled users still do.
     ///
@@ -493,7 +498,8 @@ pub enum PatchRequestContactsContactsRangeType {
     "equal_to_availability", SomeMembers = "some", All = "all" }
 );
 /// The users and departments of the contacts range.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestContactsVisibleList {
     /// User ids, at most 2000.
     ///
@@ -514,7 +520,8 @@ impl Validate for PatchRequestContactsVisibleList {
     }
 }
 /// The range of contacts the app may read.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestContacts {
     /// How the contacts range is set.
     ///
@@ -531,7 +538,8 @@ impl Validate for PatchRequestContacts {
     }
 }
 /// How events and callbacks are encrypted and verified.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestEventAndCallbackEncryptStrategy {
     /// The Encrypt Key, 1 to 32 characters; once set, events are pushed to the request URL encrypted.
     ///
@@ -577,7 +585,8 @@ pub enum PatchRequestCallbackCallbackType {
     PatchRequestCallbackCallbackType { Webhook = "webhook", Websocket = "websocket" }
 );
 /// Callback subscription settings.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestCallback {
     /// How callbacks are delivered.
     ///

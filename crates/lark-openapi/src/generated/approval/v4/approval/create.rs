@@ -365,7 +365,8 @@ impl DocumentedError for CreateError {
 }
 ::lark_runtime::documented_error_traits!(CreateError);
 /// The definition's form.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestForm {
     /// The form's widgets as a JSON array serialized into one string (see the form widget parameters guide).
     ///
@@ -391,7 +392,8 @@ pub enum CreateRequestNodeListItemNodeType {
     }
 );
 /// Which form widgets are writable and readable at this node.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodeListItemPrivilegeField {
     /// Ids of the widgets writable at this node, matching the widget ids in form.
     ///
@@ -421,7 +423,8 @@ pub enum CreateRequestNodeListItemApproverChosenRangeItemType {
     "PERSONAL", Role = "ROLE" }
 );
 /// One range the submitter may pick approvers from.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodeListItemApproverChosenRangeItem {
     /// The kind of range.
     ///
@@ -459,7 +462,8 @@ pub enum CreateRequestNodeListItemStarterAssignee {
     "AUTO_PASS", Supervisor = "SUPERVISOR", DepartmentManager = "DEPARTMENT_MANAGER" }
 );
 /// One process node.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodeListItem {
     /// The node id: START for the start node, END for the end node; those two need no name, node_type or approver.
     ///
@@ -555,7 +559,8 @@ pub enum CreateRequestSettingsQuickApprovalOption {
     CreateRequestSettingsQuickApprovalOption { Disabled = 0, Enabled = 1 }
 );
 /// Other settings of the definition.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestSettings {
     /// How long after approval an instance may still be withdrawn, in seconds; 0 forbids withdrawal, and the default is 31 days.
     ///
@@ -593,7 +598,8 @@ impl Validate for CreateRequestSettings {
     }
 }
 /// Which parts of the definition users may change in the approval admin console.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestConfig {
     /// Whether the visibility range may be changed.
     ///
@@ -644,7 +650,8 @@ pub enum CreateRequestI18nResourcesItemLocale {
     }
 );
 /// One text.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestI18nResourcesItemTextsItem {
     /// The text key, starting with `@i18n@`; users see the text of their own language, or of the default language when theirs is missing.
     ///
@@ -657,7 +664,8 @@ pub struct CreateRequestI18nResourcesItemTextsItem {
 }
 impl Validate for CreateRequestI18nResourcesItemTextsItem {}
 /// The texts of one language.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestI18nResourcesItem {
     /// The language.
     ///

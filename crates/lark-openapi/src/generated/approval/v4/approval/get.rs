@@ -349,11 +349,6 @@ pub struct GetResponseNodeListItemApproverChosenRangeItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approver_range_ids: Option<Vec<String>>,
 }
-impl Validate for GetResponseNodeListItemApproverChosenRangeItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("approver_range_type"), &self.approver_range_type);
-    }
-}
 /// One process node.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseNodeListItem {
@@ -383,13 +378,6 @@ pub struct GetResponseNodeListItem {
     /// Whether approving needs a handwritten signature.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub require_signature: Option<bool>,
-}
-impl Validate for GetResponseNodeListItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("node_type"), &self.node_type);
-        violations
-            .check(&at.field("approver_chosen_range"), &self.approver_chosen_range);
-    }
 }
 /// The kind of viewer.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -426,9 +414,4 @@ pub struct GetResponseViewersItem {
     /// The user's open_id when type is USER.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-}
-impl Validate for GetResponseViewersItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-    }
 }

@@ -56,4 +56,3 @@ pub struct ApprovalUpdatedV4Object {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub widget_group_type: Option<i32>,
 }
-impl Validate for ApprovalUpdatedV4Object {}

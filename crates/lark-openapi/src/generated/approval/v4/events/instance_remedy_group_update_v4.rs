@@ -79,9 +79,3 @@ pub struct InstanceRemedyGroupUpdateV4Object {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<InstanceRemedyGroupUpdateV4ObjectType>,
 }
-impl Validate for InstanceRemedyGroupUpdateV4Object {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("status"), &self.status);
-        violations.check(&at.field("type"), &self.r#type);
-    }
-}

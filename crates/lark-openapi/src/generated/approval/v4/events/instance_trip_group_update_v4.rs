@@ -77,11 +77,6 @@ pub struct InstanceTripGroupUpdateV4ObjectSchedules {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trip_type: Option<InstanceTripGroupUpdateV4ObjectSchedulesTripType>,
 }
-impl Validate for InstanceTripGroupUpdateV4ObjectSchedules {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("trip_type"), &self.trip_type);
-    }
-}
 /// The submitter's ids.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct InstanceTripGroupUpdateV4ObjectStartUserId {
@@ -95,18 +90,12 @@ pub struct InstanceTripGroupUpdateV4ObjectStartUserId {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl Validate for InstanceTripGroupUpdateV4ObjectStartUserId {}
 /// The submitter.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct InstanceTripGroupUpdateV4ObjectStartUser {
     /// The submitter's ids.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<InstanceTripGroupUpdateV4ObjectStartUserId>,
-}
-impl Validate for InstanceTripGroupUpdateV4ObjectStartUser {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("id"), &self.id);
-    }
 }
 /// Always APPROVED.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -133,18 +122,12 @@ pub struct InstanceTripGroupUpdateV4ObjectTripPeersId {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl Validate for InstanceTripGroupUpdateV4ObjectTripPeersId {}
 /// The fellow travellers.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct InstanceTripGroupUpdateV4ObjectTripPeers {
     /// A fellow traveller's ids.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<InstanceTripGroupUpdateV4ObjectTripPeersId>,
-}
-impl Validate for InstanceTripGroupUpdateV4ObjectTripPeers {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("id"), &self.id);
-    }
 }
 /// The approved trip request.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -176,12 +159,4 @@ pub struct InstanceTripGroupUpdateV4Object {
     /// The fellow travellers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trip_peers: Option<InstanceTripGroupUpdateV4ObjectTripPeers>,
-}
-impl Validate for InstanceTripGroupUpdateV4Object {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("schedules"), &self.schedules);
-        violations.check(&at.field("start_user"), &self.start_user);
-        violations.check(&at.field("type"), &self.r#type);
-        violations.check(&at.field("trip_peers"), &self.trip_peers);
-    }
 }

@@ -112,7 +112,6 @@ pub struct WorkApprovalTimeRange {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub work_end_time: Option<String>,
 }
-impl Validate for WorkApprovalTimeRange {}
 /// How the overtime is compensated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -148,12 +147,6 @@ pub struct WorkApprovalWorkDetail {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interval: Option<i32>,
 }
-impl Validate for WorkApprovalWorkDetail {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("rule_associated"), &self.rule_associated);
-    }
-}
 /// One such user; the page does not give its fields.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct WorkApprovalWorkMultiImitateUsersItem {}
-impl Validate for WorkApprovalWorkMultiImitateUsersItem {}

@@ -355,7 +355,8 @@ pub enum CreateRequestI18nResourcesItemLocale {
     "th-TH", ViVn = "vi-VN", MsMy = "ms-MY", RuRu = "ru-RU" }
 );
 /// One text.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestI18nResourcesItemTextsItem {
     /// The `@i18n@` key, as used by the fields above.
     ///
@@ -368,7 +369,8 @@ pub struct CreateRequestI18nResourcesItemTextsItem {
 }
 impl Validate for CreateRequestI18nResourcesItemTextsItem {}
 /// The texts of one language.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestI18nResourcesItem {
     /// The language of these texts.
     ///

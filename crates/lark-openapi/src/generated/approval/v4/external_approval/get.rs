@@ -186,7 +186,6 @@ pub struct GetResponseI18nResourcesItemTextsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-impl Validate for GetResponseI18nResourcesItemTextsItem {}
 /// The texts of one language.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseI18nResourcesItem {
@@ -199,10 +198,4 @@ pub struct GetResponseI18nResourcesItem {
     /// Whether this is the default language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
-}
-impl Validate for GetResponseI18nResourcesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("locale"), &self.locale);
-        violations.check(&at.field("texts"), &self.texts);
-    }
 }

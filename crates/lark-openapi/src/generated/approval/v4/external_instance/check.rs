@@ -128,7 +128,8 @@ impl DocumentedError for CheckError {
 }
 ::lark_runtime::documented_error_traits!(CheckError);
 /// One task and its latest update time.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CheckRequestInstancesItemTasksItem {
     /// The caller's id of the task, unique within the tenant and app; the same id as used with external_instance/create.
     ///
@@ -141,7 +142,8 @@ pub struct CheckRequestInstancesItemTasksItem {
 }
 impl Validate for CheckRequestInstancesItemTasksItem {}
 /// One instance and the latest update times the caller holds.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CheckRequestInstancesItem {
     /// The caller's id of the instance, unique within the tenant and app; the same id as used with external_instance/create.
     ///
@@ -169,7 +171,6 @@ pub struct CheckResponseDiffInstancesItemTasksItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub update_time: Option<String>,
 }
-impl Validate for CheckResponseDiffInstancesItemTasksItem {}
 /// One instance that needs syncing.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CheckResponseDiffInstancesItem {
@@ -182,9 +183,4 @@ pub struct CheckResponseDiffInstancesItem {
     /// The instance's tasks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tasks: Option<Vec<CheckResponseDiffInstancesItemTasksItem>>,
-}
-impl Validate for CheckResponseDiffInstancesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("tasks"), &self.tasks);
-    }
 }

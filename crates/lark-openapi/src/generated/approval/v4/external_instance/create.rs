@@ -563,7 +563,8 @@ pub enum CreateRequestStatus {
     = "TERMINATED" }
 );
 /// Links back to the instance's details in the third-party system, opened from the submitted list.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestLinks {
     /// Link opened from Feishu on PC; the page also says at least one of pc_link and mobile_link is needed.
     ///
@@ -610,7 +611,8 @@ pub enum CreateRequestUpdateMode {
     CreateRequestUpdateMode { Replace = "REPLACE", Update = "UPDATE" }
 );
 /// Links back to the task's details in the third-party system, opened from the to-do and done lists.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestTaskListItemLinks {
     /// Link opened from Feishu on PC; the page also says at least one of pc_link and mobile_link is needed.
     ///
@@ -645,7 +647,8 @@ pub enum CreateRequestTaskListItemStatus {
     Rejected = "REJECTED", Transferred = "TRANSFERRED", Done = "DONE" }
 );
 /// One quick action.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestTaskListItemActionConfigsItem {
     /// The action, sent back in the callback: APPROVE, REJECT, or any key of the caller's choosing, which then needs action_name.
     ///
@@ -708,7 +711,8 @@ pub enum CreateRequestTaskListItemGenerateType {
     = "DEFAULT" }
 );
 /// One approval task, shown in the approver's to-do or done list.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestTaskListItem {
     /// The task's unique id within the instance, used to find it on later updates.
     ///
@@ -799,7 +803,8 @@ impl Validate for CreateRequestTaskListItem {
     }
 }
 /// Links back to the cc details in the third-party system, opened from the cc list.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestCcListItemLinks {
     /// Link opened from Feishu on PC; the page also says at least one of pc_link and mobile_link is needed.
     ///
@@ -846,7 +851,8 @@ pub enum CreateRequestCcListItemDisplayMethod {
     Normal = "NORMAL", Trusteeship = "TRUSTEESHIP" }
 );
 /// One cc record, shown in the recipient's cc list.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestCcListItem {
     /// The cc record's unique id within the instance.
     ///
@@ -945,7 +951,8 @@ pub enum CreateRequestI18nResourcesItemLocale {
     "th-TH", ViVn = "vi-VN", MsMy = "ms-MY", RuRu = "ru-RU" }
 );
 /// One text.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestI18nResourcesItemTextsItem {
     /// The `@i18n@` key, as used by the fields above.
     ///
@@ -958,7 +965,8 @@ pub struct CreateRequestI18nResourcesItemTextsItem {
 }
 impl Validate for CreateRequestI18nResourcesItemTextsItem {}
 /// The texts of one language.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestI18nResourcesItem {
     /// The language of these texts.
     ///
@@ -1025,7 +1033,6 @@ pub struct CreateResponseDataLinks {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mobile_link: Option<String>,
 }
-impl Validate for CreateResponseDataLinks {}
 /// How the instance opens from the list page.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1069,7 +1076,6 @@ pub struct CreateResponseDataTaskListItemLinks {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mobile_link: Option<String>,
 }
-impl Validate for CreateResponseDataTaskListItemLinks {}
 /// The task's state.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1110,7 +1116,6 @@ pub struct CreateResponseDataTaskListItemActionConfigsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_need_attachment: Option<bool>,
 }
-impl Validate for CreateResponseDataTaskListItemActionConfigsItem {}
 /// How the task opens from the list page.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1200,15 +1205,6 @@ pub struct CreateResponseDataTaskListItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generate_type: Option<CreateResponseDataTaskListItemGenerateType>,
 }
-impl Validate for CreateResponseDataTaskListItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("links"), &self.links);
-        violations.check(&at.field("status"), &self.status);
-        violations.check(&at.field("action_configs"), &self.action_configs);
-        violations.check(&at.field("display_method"), &self.display_method);
-        violations.check(&at.field("generate_type"), &self.generate_type);
-    }
-}
 /// Links back to the cc details in the third-party system.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseDataCcListItemLinks {
@@ -1219,7 +1215,6 @@ pub struct CreateResponseDataCcListItemLinks {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mobile_link: Option<String>,
 }
-impl Validate for CreateResponseDataCcListItemLinks {}
 /// Whether the recipient has read it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1287,13 +1282,6 @@ pub struct CreateResponseDataCcListItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_method: Option<CreateResponseDataCcListItemDisplayMethod>,
 }
-impl Validate for CreateResponseDataCcListItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("links"), &self.links);
-        violations.check(&at.field("read_status"), &self.read_status);
-        violations.check(&at.field("display_method"), &self.display_method);
-    }
-}
 /// The language of these texts.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1349,7 +1337,6 @@ pub struct CreateResponseDataI18nResourcesItemTextsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-impl Validate for CreateResponseDataI18nResourcesItemTextsItem {}
 /// The texts of one language.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseDataI18nResourcesItem {
@@ -1362,12 +1349,6 @@ pub struct CreateResponseDataI18nResourcesItem {
     /// Whether this is the default language, which other languages fall back to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
-}
-impl Validate for CreateResponseDataI18nResourcesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("locale"), &self.locale);
-        violations.check(&at.field("texts"), &self.texts);
-    }
 }
 /// The kind of user id the hosted-document callbacks use; only user_id is supported.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1461,27 +1442,4 @@ pub struct CreateResponseData {
     /// Where the resources are; an internal statistics field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_region: Option<String>,
-}
-impl Validate for CreateResponseData {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("status"), &self.status);
-        violations.check(&at.field("links"), &self.links);
-        violations.check(&at.field("form"), &self.form);
-        violations.check(&at.field("display_method"), &self.display_method);
-        violations.check(&at.field("update_mode"), &self.update_mode);
-        violations.check(&at.field("task_list"), &self.task_list);
-        violations.check(&at.field("cc_list"), &self.cc_list);
-        violations.check(&at.field("i18n_resources"), &self.i18n_resources);
-        violations
-            .check(
-                &at.field("trusteeship_user_id_type"),
-                &self.trusteeship_user_id_type,
-            );
-        violations.check(&at.field("trusteeship_urls"), &self.trusteeship_urls);
-        violations
-            .check(
-                &at.field("trusteeship_cache_config"),
-                &self.trusteeship_cache_config,
-            );
-    }
 }

@@ -290,11 +290,6 @@ pub struct ListResponseDataItemTasksItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub update_time: Option<String>,
 }
-impl Validate for ListResponseDataItemTasksItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("status"), &self.status);
-    }
-}
 /// One instance with its tasks.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseDataItem {
@@ -316,10 +311,4 @@ pub struct ListResponseDataItem {
     /// The instance's tasks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tasks: Option<Vec<ListResponseDataItemTasksItem>>,
-}
-impl Validate for ListResponseDataItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("status"), &self.status);
-        violations.check(&at.field("tasks"), &self.tasks);
-    }
 }

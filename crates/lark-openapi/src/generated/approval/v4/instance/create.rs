@@ -456,7 +456,8 @@ pub enum CreateRequestI18nResourcesItemLocale {
     }
 );
 /// One text.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestI18nResourcesItemTextsItem {
     /// The text key, starting with `@i18n@`, matching the key used in the parameter.
     ///
@@ -469,7 +470,8 @@ pub struct CreateRequestI18nResourcesItemTextsItem {
 }
 impl Validate for CreateRequestI18nResourcesItemTextsItem {}
 /// The texts of one language.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestI18nResourcesItem {
     /// The language.
     ///
@@ -518,7 +520,8 @@ pub enum CreateRequestNodeAutoApprovalListItemNodeIdType {
     "NON_CUSTOM" }
 );
 /// One node to pass automatically.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodeAutoApprovalListItem {
     /// Whether node_id is a custom or a system node id.
     ///

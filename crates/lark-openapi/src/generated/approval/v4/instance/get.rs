@@ -385,12 +385,6 @@ pub struct GetResponseTaskListItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
 }
-impl Validate for GetResponseTaskListItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("status"), &self.status);
-        violations.check(&at.field("type"), &self.r#type);
-    }
-}
 /// One comment.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseCommentListItem {
@@ -412,11 +406,6 @@ pub struct GetResponseCommentListItem {
     /// Files attached to the comment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub files: Option<Vec<crate::approval::v4::types::File>>,
-}
-impl Validate for GetResponseCommentListItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("files"), &self.files);
-    }
 }
 /// What happened; it decides what ext holds.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -478,7 +467,6 @@ pub struct GetResponseTimelineItemCcUserListItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_id: Option<String>,
 }
-impl Validate for GetResponseTimelineItemCcUserListItem {}
 /// One activity event.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseTimelineItem {
@@ -518,11 +506,4 @@ pub struct GetResponseTimelineItem {
     /// Files attached to the approval action.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub files: Option<Vec<crate::approval::v4::types::File>>,
-}
-impl Validate for GetResponseTimelineItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-        violations.check(&at.field("cc_user_list"), &self.cc_user_list);
-        violations.check(&at.field("files"), &self.files);
-    }
 }

@@ -249,8 +249,3 @@ pub struct PreviewResponsePreviewNodesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_cc_type_free: Option<bool>,
 }
-impl Validate for PreviewResponsePreviewNodesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("node_type"), &self.node_type);
-    }
-}

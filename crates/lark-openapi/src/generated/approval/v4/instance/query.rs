@@ -380,10 +380,3 @@ pub struct QueryResponseInstanceListItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance: Option<crate::approval::v4::types::InstanceSearchNode>,
 }
-impl Validate for QueryResponseInstanceListItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("approval"), &self.approval);
-        violations.check(&at.field("group"), &self.group);
-        violations.check(&at.field("instance"), &self.instance);
-    }
-}

@@ -384,12 +384,6 @@ pub struct SearchCcResponseCcListItemCc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<crate::approval::v4::types::InstanceSearchLink>,
 }
-impl Validate for SearchCcResponseCcListItemCc {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("read_status"), &self.read_status);
-        violations.check(&at.field("link"), &self.link);
-    }
-}
 /// One matching cc record.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct SearchCcResponseCcListItem {
@@ -405,12 +399,4 @@ pub struct SearchCcResponseCcListItem {
     /// The cc itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cc: Option<SearchCcResponseCcListItemCc>,
-}
-impl Validate for SearchCcResponseCcListItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("approval"), &self.approval);
-        violations.check(&at.field("group"), &self.group);
-        violations.check(&at.field("instance"), &self.instance);
-        violations.check(&at.field("cc"), &self.cc);
-    }
 }

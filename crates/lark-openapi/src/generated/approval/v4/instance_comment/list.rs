@@ -221,7 +221,6 @@ pub struct ListResponseCommentsItemRepliesItemAtInfoListItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<String>,
 }
-impl Validate for ListResponseCommentsItemRepliesItemAtInfoListItem {}
 /// One reply.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseCommentsItemRepliesItem {
@@ -250,12 +249,6 @@ pub struct ListResponseCommentsItemRepliesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extra: Option<String>,
 }
-impl Validate for ListResponseCommentsItemRepliesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("is_delete"), &self.is_delete);
-        violations.check(&at.field("at_info_list"), &self.at_info_list);
-    }
-}
 /// One mentioned user.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseCommentsItemAtInfoListItem {
@@ -269,7 +262,6 @@ pub struct ListResponseCommentsItemAtInfoListItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<String>,
 }
-impl Validate for ListResponseCommentsItemAtInfoListItem {}
 /// One comment.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseCommentsItem {
@@ -300,11 +292,4 @@ pub struct ListResponseCommentsItem {
     /// Extra data of the comment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extra: Option<String>,
-}
-impl Validate for ListResponseCommentsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("is_delete"), &self.is_delete);
-        violations.check(&at.field("replies"), &self.replies);
-        violations.check(&at.field("at_info_list"), &self.at_info_list);
-    }
 }

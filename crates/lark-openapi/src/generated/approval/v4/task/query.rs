@@ -244,7 +244,6 @@ pub struct QueryResponseTasksItemUrls {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pc: Option<String>,
 }
-impl Validate for QueryResponseTasksItemUrls {}
 /// The task's state.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -349,14 +348,6 @@ pub struct QueryResponseTasksItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub definition_name: Option<String>,
 }
-impl Validate for QueryResponseTasksItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("topic"), &self.topic);
-        violations.check(&at.field("urls"), &self.urls);
-        violations.check(&at.field("status"), &self.status);
-        violations.check(&at.field("process_status"), &self.process_status);
-    }
-}
 /// How many tasks the list holds; only on the first page.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct QueryResponseCount {
@@ -367,4 +358,3 @@ pub struct QueryResponseCount {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
 }
-impl Validate for QueryResponseCount {}

@@ -510,12 +510,6 @@ pub struct SearchResponseTaskListItemTask {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task_external_id: Option<String>,
 }
-impl Validate for SearchResponseTaskListItemTask {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("status"), &self.status);
-        violations.check(&at.field("link"), &self.link);
-    }
-}
 /// One task with what it belongs to.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct SearchResponseTaskListItem {
@@ -531,12 +525,4 @@ pub struct SearchResponseTaskListItem {
     /// The task itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task: Option<SearchResponseTaskListItemTask>,
-}
-impl Validate for SearchResponseTaskListItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("approval"), &self.approval);
-        violations.check(&at.field("group"), &self.group);
-        violations.check(&at.field("instance"), &self.instance);
-        violations.check(&at.field("task"), &self.task);
-    }
 }

@@ -220,9 +220,3 @@ pub struct ApprovalInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<crate::attendance::v1::types::ApprovalStatus>,
 }
-impl Validate for ApprovalInfo {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("approval_type"), &self.approval_type);
-        violations.check(&at.field("status"), &self.status);
-    }
-}

@@ -145,7 +145,6 @@ pub struct ArchiveRuleReportName {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ja: Option<String>,
 }
-impl Validate for ArchiveRuleReportName {}
 /// 归档报表名称 — name of the archive report, per language.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ArchiveRuleName {
@@ -159,7 +158,6 @@ pub struct ArchiveRuleName {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ja: Option<String>,
 }
-impl Validate for ArchiveRuleName {}
 /// 归档规则 — one archive report rule.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ArchiveRuleMeta {
@@ -175,10 +173,4 @@ pub struct ArchiveRuleMeta {
     /// 归档报表名称 — name of the archive report, per language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub archive_rule_name: Option<ArchiveRuleName>,
-}
-impl Validate for ArchiveRuleMeta {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("report_name"), &self.report_name);
-        violations.check(&at.field("archive_rule_name"), &self.archive_rule_name);
-    }
 }

@@ -208,7 +208,8 @@ impl DocumentedError for UploadReportError {
 }
 ::lark_runtime::documented_error_traits!(UploadReportError);
 /// 字段结果 — one column's value.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct ArchiveRuleFieldData {
     /// 字段编码 — code of the column, from archive_rule/user_stats_fields_query.
     ///
@@ -222,7 +223,8 @@ pub struct ArchiveRuleFieldData {
 }
 impl Validate for ArchiveRuleFieldData {}
 /// 归档报表行 — one employee's row.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct ArchiveRuleReportData {
     /// 用户 ID — the employee, in the kind of id `employee_type` names.
     ///

@@ -210,4 +210,3 @@ pub struct ArchiveRuleField {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upper_titles: Option<Vec<String>>,
 }
-impl Validate for ArchiveRuleField {}

@@ -83,12 +83,3 @@ pub struct TaskStatusChange {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub index: Option<String>,
 }
-impl Validate for TaskStatusChange {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("before_status"), &self.before_status);
-        violations.check(&at.field("current_status"), &self.current_status);
-        violations.check(&at.field("before_supplement"), &self.before_supplement);
-        violations.check(&at.field("current_supplement"), &self.current_supplement);
-        violations.check(&at.field("work_type"), &self.work_type);
-    }
-}

@@ -138,4 +138,3 @@ pub struct FileUploadResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_id: Option<String>,
 }
-impl Validate for FileUploadResult {}

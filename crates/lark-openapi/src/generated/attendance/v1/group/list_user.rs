@@ -257,4 +257,3 @@ pub struct GroupMemberUser {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub department_ids: Option<Vec<String>>,
 }
-impl Validate for GroupMemberUser {}

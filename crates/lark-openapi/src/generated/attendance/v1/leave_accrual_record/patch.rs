@@ -427,8 +427,3 @@ pub struct LeaveAccrualRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<String>,
 }
-impl Validate for LeaveAccrualRecord {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("reason"), &self.reason);
-    }
-}

@@ -423,9 +423,3 @@ pub struct LeaveEmployExpireRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub section_type: Option<i32>,
 }
-impl Validate for LeaveEmployExpireRecord {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("reason"), &self.reason);
-        violations.check(&at.field("accrual_source"), &self.accrual_source);
-    }
-}

@@ -287,7 +287,6 @@ pub struct UserStatsDataFeature {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-impl Validate for UserStatsDataFeature {}
 /// 时长 — the duration, given in each time unit.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserStatsDataDuration {
@@ -307,7 +306,6 @@ pub struct UserStatsDataDuration {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minute: Option<String>,
 }
-impl Validate for UserStatsDataDuration {}
 /// 统计数据 — one column's value.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserStatsDataCell {
@@ -327,12 +325,6 @@ pub struct UserStatsDataCell {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_num: Option<UserStatsDataDuration>,
 }
-impl Validate for UserStatsDataCell {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("features"), &self.features);
-        violations.check(&at.field("duration_num"), &self.duration_num);
-    }
-}
 /// 用户统计数据 — one employee's statistics.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserStatsData {
@@ -345,9 +337,4 @@ pub struct UserStatsData {
     /// 用户的统计数据 — the employee's values, one per column; codes as in user_stats_fields/query.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub datas: Option<Vec<UserStatsDataCell>>,
-}
-impl Validate for UserStatsData {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("datas"), &self.datas);
-    }
 }

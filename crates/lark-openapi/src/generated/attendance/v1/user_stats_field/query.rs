@@ -216,7 +216,6 @@ pub struct UserStatsFieldChild {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_unit: Option<String>,
 }
-impl Validate for UserStatsFieldChild {}
 /// 分组 — one column group.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserStatsFieldGroup {
@@ -230,11 +229,6 @@ pub struct UserStatsFieldGroup {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub child_fields: Option<Vec<UserStatsFieldChild>>,
 }
-impl Validate for UserStatsFieldGroup {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("child_fields"), &self.child_fields);
-    }
-}
 /// 统计数据表头 — the statistics columns.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserStatsField {
@@ -247,10 +241,4 @@ pub struct UserStatsField {
     /// 字段列表 — the column groups.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fields: Option<Vec<UserStatsFieldGroup>>,
-}
-impl Validate for UserStatsField {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("stats_type"), &self.stats_type);
-        violations.check(&at.field("fields"), &self.fields);
-    }
 }

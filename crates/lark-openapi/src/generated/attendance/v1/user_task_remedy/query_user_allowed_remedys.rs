@@ -243,4 +243,3 @@ pub struct UserTaskRemedyAllowedRemedy {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remedy_end_time: Option<String>,
 }
-impl Validate for UserTaskRemedyAllowedRemedy {}

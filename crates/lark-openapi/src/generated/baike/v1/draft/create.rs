@@ -242,7 +242,8 @@ impl DocumentedError for CreateError {
 }
 ::lark_runtime::documented_error_traits!(CreateError);
 /// Where the name shows.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestMainKeysItemDisplayStatus {
     /// Whether the name is highlighted in messages and cloud documents.
     ///
@@ -255,7 +256,8 @@ pub struct CreateRequestMainKeysItemDisplayStatus {
 }
 impl Validate for CreateRequestMainKeysItemDisplayStatus {}
 /// One name and where it shows.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestMainKeysItem {
     /// The name.
     ///
@@ -270,7 +272,8 @@ impl Validate for CreateRequestMainKeysItem {
     }
 }
 /// Where the alias shows.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestAliasesItemDisplayStatus {
     /// Whether the alias is highlighted in messages and cloud documents.
     ///
@@ -283,7 +286,8 @@ pub struct CreateRequestAliasesItemDisplayStatus {
 }
 impl Validate for CreateRequestAliasesItemDisplayStatus {}
 /// One alias and where it shows.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestAliasesItem {
     /// The alias.
     ///
@@ -298,7 +302,8 @@ impl Validate for CreateRequestAliasesItem {
     }
 }
 /// One contact.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestRelatedMetaUsersItem {
     /// The contact's user id, of the kind user_id_type names.
     ///
@@ -312,7 +317,8 @@ pub struct CreateRequestRelatedMetaUsersItem {
 }
 impl Validate for CreateRequestRelatedMetaUsersItem {}
 /// One chat.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestRelatedMetaChatsItem {
     /// The chat's id.
     ///
@@ -321,7 +327,8 @@ pub struct CreateRequestRelatedMetaChatsItem {
 }
 impl Validate for CreateRequestRelatedMetaChatsItem {}
 /// One document.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestRelatedMetaDocsItem {
     /// The document's title.
     ///
@@ -348,7 +355,8 @@ impl Validate for CreateRequestRelatedMetaDocsItem {
     }
 }
 /// One on-call account.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestRelatedMetaOncallsItem {
     /// The on-call account's id.
     ///
@@ -357,7 +365,8 @@ pub struct CreateRequestRelatedMetaOncallsItem {
 }
 impl Validate for CreateRequestRelatedMetaOncallsItem {}
 /// One link.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestRelatedMetaLinksItem {
     /// The link's title.
     ///
@@ -384,7 +393,8 @@ impl Validate for CreateRequestRelatedMetaLinksItem {
     }
 }
 /// One related entity.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestRelatedMetaAbbreviationsItem {
     /// Id of the related entity.
     ///
@@ -394,7 +404,8 @@ pub struct CreateRequestRelatedMetaAbbreviationsItem {
 }
 impl Validate for CreateRequestRelatedMetaAbbreviationsItem {}
 /// One classification.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestRelatedMetaClassificationsItem {
     /// Id of the second-level classification.
     ///
@@ -408,7 +419,8 @@ pub struct CreateRequestRelatedMetaClassificationsItem {
 }
 impl Validate for CreateRequestRelatedMetaClassificationsItem {}
 /// One image.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestRelatedMetaImagesItem {
     /// Token of the image, from uploading it with the file upload endpoint.
     ///
@@ -417,7 +429,8 @@ pub struct CreateRequestRelatedMetaImagesItem {
 }
 impl Validate for CreateRequestRelatedMetaImagesItem {}
 /// Information related to the entity.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestRelatedMeta {
     /// Related contacts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -463,7 +476,8 @@ impl Validate for CreateRequestRelatedMeta {
     }
 }
 /// Links the entity to its record in an external system.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestOuterInfo {
     /// The external system, 2 to 32 characters; no hyphen (-).
     ///
@@ -539,16 +553,6 @@ pub struct CreateResponseDraftEntity {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<crate::baike::v1::types::EntitySource>,
 }
-impl Validate for CreateResponseDraftEntity {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("main_keys"), &self.main_keys);
-        violations.check(&at.field("aliases"), &self.aliases);
-        violations.check(&at.field("related_meta"), &self.related_meta);
-        violations.check(&at.field("statistics"), &self.statistics);
-        violations.check(&at.field("outer_info"), &self.outer_info);
-        violations.check(&at.field("source"), &self.source);
-    }
-}
 /// The new draft.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseDraft {
@@ -558,9 +562,4 @@ pub struct CreateResponseDraft {
     /// The entity as the draft proposes it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity: Option<CreateResponseDraftEntity>,
-}
-impl Validate for CreateResponseDraft {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("entity"), &self.entity);
-    }
 }

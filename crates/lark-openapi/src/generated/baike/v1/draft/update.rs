@@ -247,7 +247,8 @@ impl DocumentedError for UpdateError {
 }
 ::lark_runtime::documented_error_traits!(UpdateError);
 /// Where the name shows.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestMainKeysItemDisplayStatus {
     /// Whether the name is highlighted in messages and cloud documents.
     ///
@@ -260,7 +261,8 @@ pub struct UpdateRequestMainKeysItemDisplayStatus {
 }
 impl Validate for UpdateRequestMainKeysItemDisplayStatus {}
 /// One name and where it shows.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestMainKeysItem {
     /// The name.
     ///
@@ -275,7 +277,8 @@ impl Validate for UpdateRequestMainKeysItem {
     }
 }
 /// Where the alias shows.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestAliasesItemDisplayStatus {
     /// Whether the alias is highlighted in messages and cloud documents.
     ///
@@ -288,7 +291,8 @@ pub struct UpdateRequestAliasesItemDisplayStatus {
 }
 impl Validate for UpdateRequestAliasesItemDisplayStatus {}
 /// One alias and where it shows.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestAliasesItem {
     /// The alias.
     ///
@@ -303,7 +307,8 @@ impl Validate for UpdateRequestAliasesItem {
     }
 }
 /// One contact.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestRelatedMetaUsersItem {
     /// The contact's user id, of the kind user_id_type names.
     ///
@@ -317,7 +322,8 @@ pub struct UpdateRequestRelatedMetaUsersItem {
 }
 impl Validate for UpdateRequestRelatedMetaUsersItem {}
 /// One chat.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestRelatedMetaChatsItem {
     /// The chat's id.
     ///
@@ -326,7 +332,8 @@ pub struct UpdateRequestRelatedMetaChatsItem {
 }
 impl Validate for UpdateRequestRelatedMetaChatsItem {}
 /// One document.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestRelatedMetaDocsItem {
     /// The document's title.
     ///
@@ -353,7 +360,8 @@ impl Validate for UpdateRequestRelatedMetaDocsItem {
     }
 }
 /// One on-call account.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestRelatedMetaOncallsItem {
     /// The on-call account's id.
     ///
@@ -362,7 +370,8 @@ pub struct UpdateRequestRelatedMetaOncallsItem {
 }
 impl Validate for UpdateRequestRelatedMetaOncallsItem {}
 /// One link.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestRelatedMetaLinksItem {
     /// The link's title.
     ///
@@ -389,7 +398,8 @@ impl Validate for UpdateRequestRelatedMetaLinksItem {
     }
 }
 /// One related entity.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestRelatedMetaAbbreviationsItem {
     /// Id of the related entity.
     ///
@@ -399,7 +409,8 @@ pub struct UpdateRequestRelatedMetaAbbreviationsItem {
 }
 impl Validate for UpdateRequestRelatedMetaAbbreviationsItem {}
 /// One classification.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestRelatedMetaClassificationsItem {
     /// Id of the second-level classification.
     ///
@@ -413,7 +424,8 @@ pub struct UpdateRequestRelatedMetaClassificationsItem {
 }
 impl Validate for UpdateRequestRelatedMetaClassificationsItem {}
 /// One image.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestRelatedMetaImagesItem {
     /// Token of the image, from uploading it with the file upload endpoint.
     ///
@@ -422,7 +434,8 @@ pub struct UpdateRequestRelatedMetaImagesItem {
 }
 impl Validate for UpdateRequestRelatedMetaImagesItem {}
 /// Information related to the entity.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestRelatedMeta {
     /// Related contacts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -476,9 +489,4 @@ pub struct UpdateResponseDraft {
     /// The entity as the draft proposes it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity: Option<crate::baike::v1::types::Entity>,
-}
-impl Validate for UpdateResponseDraft {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("entity"), &self.entity);
-    }
 }

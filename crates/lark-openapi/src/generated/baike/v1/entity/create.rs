@@ -228,7 +228,8 @@ impl DocumentedError for CreateError {
 }
 ::lark_runtime::documented_error_traits!(CreateError);
 /// Where the name shows.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestMainKeysItemDisplayStatus {
     /// Whether the name is highlighted in messages and cloud documents.
     ///
@@ -241,7 +242,8 @@ pub struct CreateRequestMainKeysItemDisplayStatus {
 }
 impl Validate for CreateRequestMainKeysItemDisplayStatus {}
 /// One name and where it shows.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestMainKeysItem {
     /// The name.
     ///
@@ -256,7 +258,8 @@ impl Validate for CreateRequestMainKeysItem {
     }
 }
 /// Where the alias shows.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestAliasesItemDisplayStatus {
     /// Whether the alias is highlighted in messages and cloud documents.
     ///
@@ -269,7 +272,8 @@ pub struct CreateRequestAliasesItemDisplayStatus {
 }
 impl Validate for CreateRequestAliasesItemDisplayStatus {}
 /// One alias and where it shows.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestAliasesItem {
     /// The alias.
     ///
@@ -284,7 +288,8 @@ impl Validate for CreateRequestAliasesItem {
     }
 }
 /// One contact.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestRelatedMetaUsersItem {
     /// The contact's user id, of the kind user_id_type names.
     ///
@@ -298,7 +303,8 @@ pub struct CreateRequestRelatedMetaUsersItem {
 }
 impl Validate for CreateRequestRelatedMetaUsersItem {}
 /// One chat.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestRelatedMetaChatsItem {
     /// The chat's id.
     ///
@@ -307,7 +313,8 @@ pub struct CreateRequestRelatedMetaChatsItem {
 }
 impl Validate for CreateRequestRelatedMetaChatsItem {}
 /// One document.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestRelatedMetaDocsItem {
     /// The document's title.
     ///
@@ -334,7 +341,8 @@ impl Validate for CreateRequestRelatedMetaDocsItem {
     }
 }
 /// One on-call account.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestRelatedMetaOncallsItem {
     /// The on-call account's id.
     ///
@@ -343,7 +351,8 @@ pub struct CreateRequestRelatedMetaOncallsItem {
 }
 impl Validate for CreateRequestRelatedMetaOncallsItem {}
 /// One link.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestRelatedMetaLinksItem {
     /// The link's title.
     ///
@@ -370,7 +379,8 @@ impl Validate for CreateRequestRelatedMetaLinksItem {
     }
 }
 /// One related entity.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestRelatedMetaAbbreviationsItem {
     /// Id of the related entity.
     ///
@@ -380,7 +390,8 @@ pub struct CreateRequestRelatedMetaAbbreviationsItem {
 }
 impl Validate for CreateRequestRelatedMetaAbbreviationsItem {}
 /// One classification.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestRelatedMetaClassificationsItem {
     /// Id of the second-level classification.
     ///
@@ -394,7 +405,8 @@ pub struct CreateRequestRelatedMetaClassificationsItem {
 }
 impl Validate for CreateRequestRelatedMetaClassificationsItem {}
 /// One image.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestRelatedMetaImagesItem {
     /// Token of the image, from uploading it with the file upload endpoint.
     ///
@@ -403,7 +415,8 @@ pub struct CreateRequestRelatedMetaImagesItem {
 }
 impl Validate for CreateRequestRelatedMetaImagesItem {}
 /// Information related to the entity.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestRelatedMeta {
     /// Related contacts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -449,7 +462,8 @@ impl Validate for CreateRequestRelatedMeta {
     }
 }
 /// Links the entity to its record in an external system.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestOuterInfo {
     /// The external system, 2 to 32 characters; no hyphen (-).
     ///

@@ -124,4 +124,3 @@ pub struct ExtractResponseEntityWordItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aliases: Option<Vec<String>>,
 }
-impl Validate for ExtractResponseEntityWordItem {}

@@ -129,7 +129,6 @@ pub struct HighlightResponsePhrasesItemSpan {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end: Option<i32>,
 }
-impl Validate for HighlightResponsePhrasesItemSpan {}
 /// One mention.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct HighlightResponsePhrasesItem {
@@ -142,9 +141,4 @@ pub struct HighlightResponsePhrasesItem {
     /// Where the keyword sits in the text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub span: Option<HighlightResponsePhrasesItemSpan>,
-}
-impl Validate for HighlightResponsePhrasesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("span"), &self.span);
-    }
 }

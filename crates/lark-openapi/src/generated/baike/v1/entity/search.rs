@@ -227,7 +227,8 @@ impl DocumentedError for SearchError {
 }
 ::lark_runtime::documented_error_traits!(SearchError);
 /// Filters by classification.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct SearchRequestClassificationFilter {
     /// Ids of the classifications to search in.
     ///
@@ -283,14 +284,4 @@ pub struct SearchResponseEntitiesItem {
     /// How the entity was created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<crate::baike::v1::types::EntitySource>,
-}
-impl Validate for SearchResponseEntitiesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("main_keys"), &self.main_keys);
-        violations.check(&at.field("aliases"), &self.aliases);
-        violations.check(&at.field("related_meta"), &self.related_meta);
-        violations.check(&at.field("statistics"), &self.statistics);
-        violations.check(&at.field("outer_info"), &self.outer_info);
-        violations.check(&at.field("source"), &self.source);
-    }
 }

@@ -243,7 +243,8 @@ impl DocumentedError for UpdateError {
 }
 ::lark_runtime::documented_error_traits!(UpdateError);
 /// Where the name shows.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestMainKeysItemDisplayStatus {
     /// Whether the name is highlighted in messages and cloud documents.
     ///
@@ -256,7 +257,8 @@ pub struct UpdateRequestMainKeysItemDisplayStatus {
 }
 impl Validate for UpdateRequestMainKeysItemDisplayStatus {}
 /// One name and where it shows.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestMainKeysItem {
     /// The name.
     ///
@@ -271,7 +273,8 @@ impl Validate for UpdateRequestMainKeysItem {
     }
 }
 /// Where the alias shows.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestAliasesItemDisplayStatus {
     /// Whether the alias is highlighted in messages and cloud documents.
     ///
@@ -284,7 +287,8 @@ pub struct UpdateRequestAliasesItemDisplayStatus {
 }
 impl Validate for UpdateRequestAliasesItemDisplayStatus {}
 /// One alias and where it shows.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestAliasesItem {
     /// The alias.
     ///
@@ -299,7 +303,8 @@ impl Validate for UpdateRequestAliasesItem {
     }
 }
 /// One contact.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestRelatedMetaUsersItem {
     /// The contact's user id, of the kind user_id_type names.
     ///
@@ -313,7 +318,8 @@ pub struct UpdateRequestRelatedMetaUsersItem {
 }
 impl Validate for UpdateRequestRelatedMetaUsersItem {}
 /// One chat.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestRelatedMetaChatsItem {
     /// The chat's id.
     ///
@@ -322,7 +328,8 @@ pub struct UpdateRequestRelatedMetaChatsItem {
 }
 impl Validate for UpdateRequestRelatedMetaChatsItem {}
 /// One document.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestRelatedMetaDocsItem {
     /// The document's title.
     ///
@@ -349,7 +356,8 @@ impl Validate for UpdateRequestRelatedMetaDocsItem {
     }
 }
 /// One on-call account.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestRelatedMetaOncallsItem {
     /// The on-call account's id.
     ///
@@ -358,7 +366,8 @@ pub struct UpdateRequestRelatedMetaOncallsItem {
 }
 impl Validate for UpdateRequestRelatedMetaOncallsItem {}
 /// One link.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestRelatedMetaLinksItem {
     /// The link's title.
     ///
@@ -385,7 +394,8 @@ impl Validate for UpdateRequestRelatedMetaLinksItem {
     }
 }
 /// One related entity.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestRelatedMetaAbbreviationsItem {
     /// Id of the related entity.
     ///
@@ -395,7 +405,8 @@ pub struct UpdateRequestRelatedMetaAbbreviationsItem {
 }
 impl Validate for UpdateRequestRelatedMetaAbbreviationsItem {}
 /// One classification.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestRelatedMetaClassificationsItem {
     /// Id of the second-level classification.
     ///
@@ -409,7 +420,8 @@ pub struct UpdateRequestRelatedMetaClassificationsItem {
 }
 impl Validate for UpdateRequestRelatedMetaClassificationsItem {}
 /// One image.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestRelatedMetaImagesItem {
     /// Token of the image, from uploading it with the file upload endpoint.
     ///
@@ -418,7 +430,8 @@ pub struct UpdateRequestRelatedMetaImagesItem {
 }
 impl Validate for UpdateRequestRelatedMetaImagesItem {}
 /// Information related to the entity.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestRelatedMeta {
     /// Related contacts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -464,7 +477,8 @@ impl Validate for UpdateRequestRelatedMeta {
     }
 }
 /// Links the entity to its record in an external system.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestOuterInfo {
     /// The external system, 2 to 32 characters; no hyphen (-).
     ///

@@ -308,7 +308,8 @@ pub enum CreateRequestTableRolesItemRecRuleConditionsItemOperator {
     "isEmpty", IsNotEmpty = "isNotEmpty" }
 );
 /// One condition.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestTableRolesItemRecRuleConditionsItem {
     /// The name of the field the condition tests; an empty string for the condition "created by the visitor".
     ///
@@ -362,7 +363,8 @@ pub enum CreateRequestTableRolesItemRecRuleOtherPerm {
     CreateRequestTableRolesItemRecRuleOtherPerm { NoView = 0, ReadOnly = 1 }
 );
 /// Which records the role may read or edit; applies when table_perm is 1 or 2.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestTableRolesItemRecRule {
     /// Conditions selecting the records the role may read or edit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -420,7 +422,8 @@ pub enum CreateRequestTableRolesItemOtherRecRuleConditionsItemOperator {
     "isEmpty", IsNotEmpty = "isNotEmpty" }
 );
 /// One condition.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestTableRolesItemOtherRecRuleConditionsItem {
     /// The name of the field the condition tests; an empty string for the condition "created by the visitor".
     ///
@@ -460,7 +463,8 @@ pub enum CreateRequestTableRolesItemOtherRecRuleConjunction {
     CreateRequestTableRolesItemOtherRecRuleConjunction { And = "and", Or = "or" }
 );
 /// Which of the records rec_rule does not select the role may still read; applies when rec_rule.other_perm is 0, and records matching neither rule are hidden. Only bases on advanced permissions v2 accept it (the bitable app get endpoint tells the version).
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestTableRolesItemOtherRecRule {
     /// Conditions selecting the records the role may read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -544,7 +548,8 @@ pub enum CreateRequestTableRolesItemFieldActionRulesValueValue {
     CreateRequestTableRolesItemFieldActionRulesValueValue { Denied = 0, Allowed = 1 }
 );
 /// The role's permissions on one table.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestTableRolesItem {
     /// What the role may do with the table. Letting collaborators edit only their own records or only given fields is editing narrowed by rec_rule or field_perm.
     ///
@@ -643,7 +648,8 @@ pub enum CreateRequestBlockRolesItemBlockPerm {
     CreateRequestBlockRolesItemBlockPerm { NoAccess = 0, Read = 1 }
 );
 /// The role's permission on one dashboard.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestBlockRolesItem {
     /// The dashboard's id, starting with blk (from the base's URL or the dashboard list endpoint).
     ///
@@ -731,11 +737,6 @@ pub struct CreateResponseRoleTableRolesItemRecRuleConditionsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_type: Option<i32>,
 }
-impl Validate for CreateResponseRoleTableRolesItemRecRuleConditionsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("operator"), &self.operator);
-    }
-}
 /// How several conditions combine.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -794,14 +795,6 @@ pub struct CreateResponseRoleTableRolesItemRecRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub other_perm: Option<CreateResponseRoleTableRolesItemRecRuleOtherPerm>,
 }
-impl Validate for CreateResponseRoleTableRolesItemRecRule {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("conditions"), &self.conditions);
-        violations.check(&at.field("conjunction"), &self.conjunction);
-        violations.check(&at.field("perm"), &self.perm);
-        violations.check(&at.field("other_perm"), &self.other_perm);
-    }
-}
 /// How the field is compared with value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -843,11 +836,6 @@ pub struct CreateResponseRoleTableRolesItemOtherRecRuleConditionsItem {
     /// The type of the field tested.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_type: Option<i32>,
-}
-impl Validate for CreateResponseRoleTableRolesItemOtherRecRuleConditionsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("operator"), &self.operator);
-    }
 }
 /// How several conditions combine.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -891,13 +879,6 @@ pub struct CreateResponseRoleTableRolesItemOtherRecRule {
     /// The permission on the records this rule selects.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub perm: Option<CreateResponseRoleTableRolesItemOtherRecRulePerm>,
-}
-impl Validate for CreateResponseRoleTableRolesItemOtherRecRule {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("conditions"), &self.conditions);
-        violations.check(&at.field("conjunction"), &self.conjunction);
-        violations.check(&at.field("perm"), &self.perm);
-    }
 }
 /// The role's permission on the field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -1013,17 +994,6 @@ pub struct CreateResponseRoleTableRolesItem {
         >,
     >,
 }
-impl Validate for CreateResponseRoleTableRolesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("table_perm"), &self.table_perm);
-        violations.check(&at.field("rec_rule"), &self.rec_rule);
-        violations.check(&at.field("other_rec_rule"), &self.other_rec_rule);
-        violations.check(&at.field("field_perm"), &self.field_perm);
-        violations.check(&at.field("view_perm"), &self.view_perm);
-        violations.check(&at.field("view_rules"), &self.view_rules);
-        violations.check(&at.field("field_action_rules"), &self.field_action_rules);
-    }
-}
 /// What the role may do with the dashboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1063,12 +1033,6 @@ pub struct CreateResponseRoleBlockRolesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub block_type: Option<CreateResponseRoleBlockRolesItemBlockType>,
 }
-impl Validate for CreateResponseRoleBlockRolesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("block_perm"), &self.block_perm);
-        violations.check(&at.field("block_type"), &self.block_type);
-    }
-}
 /// Whether the role may perform the action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1103,11 +1067,4 @@ pub struct CreateResponseRole {
     pub base_rule: Option<
         ::std::collections::BTreeMap<String, CreateResponseRoleBaseRuleValue>,
     >,
-}
-impl Validate for CreateResponseRole {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("table_roles"), &self.table_roles);
-        violations.check(&at.field("block_roles"), &self.block_roles);
-        violations.check(&at.field("base_rule"), &self.base_rule);
-    }
 }

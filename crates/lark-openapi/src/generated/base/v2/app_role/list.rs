@@ -263,11 +263,6 @@ pub struct ListResponseItemsItemTableRolesItemRecRuleConditionsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_type: Option<i32>,
 }
-impl Validate for ListResponseItemsItemTableRolesItemRecRuleConditionsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("operator"), &self.operator);
-    }
-}
 /// How several conditions combine.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -367,12 +362,6 @@ pub struct ListResponseItemsItemTableRolesItemRecRuleConditionGroupsItemConditio
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_type: Option<i32>,
 }
-impl Validate
-for ListResponseItemsItemTableRolesItemRecRuleConditionGroupsItemConditionsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("operator"), &self.operator);
-    }
-}
 /// How the item's conditions combine.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -406,13 +395,6 @@ pub struct ListResponseItemsItemTableRolesItemRecRuleConditionGroupsItem {
     pub conjunction: Option<
         ListResponseItemsItemTableRolesItemRecRuleConditionGroupsItemConjunction,
     >,
-}
-impl Validate for ListResponseItemsItemTableRolesItemRecRuleConditionGroupsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("condition_type"), &self.condition_type);
-        violations.check(&at.field("conditions"), &self.conditions);
-        violations.check(&at.field("conjunction"), &self.conjunction);
-    }
 }
 /// Which form of record rule the role uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -457,20 +439,6 @@ pub struct ListResponseItemsItemTableRolesItemRecRule {
         ListResponseItemsItemTableRolesItemRecRuleDisplayRecRuleVersion,
     >,
 }
-impl Validate for ListResponseItemsItemTableRolesItemRecRule {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("conditions"), &self.conditions);
-        violations.check(&at.field("conjunction"), &self.conjunction);
-        violations.check(&at.field("perm"), &self.perm);
-        violations.check(&at.field("other_perm"), &self.other_perm);
-        violations.check(&at.field("condition_groups"), &self.condition_groups);
-        violations
-            .check(
-                &at.field("display_rec_rule_version"),
-                &self.display_rec_rule_version,
-            );
-    }
-}
 /// How the field is compared with value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -512,11 +480,6 @@ pub struct ListResponseItemsItemTableRolesItemOtherRecRuleConditionsItem {
     /// The type of the field tested.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_type: Option<i32>,
-}
-impl Validate for ListResponseItemsItemTableRolesItemOtherRecRuleConditionsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("operator"), &self.operator);
-    }
 }
 /// How several conditions combine.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -560,13 +523,6 @@ pub struct ListResponseItemsItemTableRolesItemOtherRecRule {
     /// The permission on the records this rule selects.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub perm: Option<ListResponseItemsItemTableRolesItemOtherRecRulePerm>,
-}
-impl Validate for ListResponseItemsItemTableRolesItemOtherRecRule {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("conditions"), &self.conditions);
-        violations.check(&at.field("conjunction"), &self.conjunction);
-        violations.check(&at.field("perm"), &self.perm);
-    }
 }
 /// The role's permission on the field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -682,17 +638,6 @@ pub struct ListResponseItemsItemTableRolesItem {
         >,
     >,
 }
-impl Validate for ListResponseItemsItemTableRolesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("table_perm"), &self.table_perm);
-        violations.check(&at.field("rec_rule"), &self.rec_rule);
-        violations.check(&at.field("other_rec_rule"), &self.other_rec_rule);
-        violations.check(&at.field("field_perm"), &self.field_perm);
-        violations.check(&at.field("view_perm"), &self.view_perm);
-        violations.check(&at.field("view_rules"), &self.view_rules);
-        violations.check(&at.field("field_action_rules"), &self.field_action_rules);
-    }
-}
 /// What the role may do with the dashboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -732,12 +677,6 @@ pub struct ListResponseItemsItemBlockRolesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub block_type: Option<ListResponseItemsItemBlockRolesItemBlockType>,
 }
-impl Validate for ListResponseItemsItemBlockRolesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("block_perm"), &self.block_perm);
-        violations.check(&at.field("block_type"), &self.block_type);
-    }
-}
 /// Whether the role may perform the action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -772,11 +711,4 @@ pub struct ListResponseItemsItem {
     pub base_rule: Option<
         ::std::collections::BTreeMap<String, ListResponseItemsItemBaseRuleValue>,
     >,
-}
-impl Validate for ListResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("table_roles"), &self.table_roles);
-        violations.check(&at.field("block_roles"), &self.block_roles);
-        violations.check(&at.field("base_rule"), &self.base_rule);
-    }
 }

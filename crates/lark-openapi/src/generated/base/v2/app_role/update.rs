@@ -327,7 +327,8 @@ pub enum UpdateRequestTableRolesItemRecRuleConditionsItemOperator {
     "isEmpty", IsNotEmpty = "isNotEmpty" }
 );
 /// One condition.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestTableRolesItemRecRuleConditionsItem {
     /// The name of the field the condition tests; an empty string for the condition "created by the visitor".
     ///
@@ -381,7 +382,8 @@ pub enum UpdateRequestTableRolesItemRecRuleOtherPerm {
     UpdateRequestTableRolesItemRecRuleOtherPerm { NoView = 0, ReadOnly = 1 }
 );
 /// Which records the role may read or edit; applies when table_perm is 1 or 2. Left out with table_perm unchanged, it stays as it is; an empty object resets it so every record may be read or edited as table_perm allows.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestTableRolesItemRecRule {
     /// Conditions selecting the records the role may read or edit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -439,7 +441,8 @@ pub enum UpdateRequestTableRolesItemOtherRecRuleConditionsItemOperator {
     "isEmpty", IsNotEmpty = "isNotEmpty" }
 );
 /// One condition.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestTableRolesItemOtherRecRuleConditionsItem {
     /// The name of the field the condition tests; an empty string for the condition "created by the visitor".
     ///
@@ -479,7 +482,8 @@ pub enum UpdateRequestTableRolesItemOtherRecRuleConjunction {
     UpdateRequestTableRolesItemOtherRecRuleConjunction { And = "and", Or = "or" }
 );
 /// Which of the records rec_rule does not select the role may still read; applies when table_perm is 2 and rec_rule.other_perm is 0, and records matching neither rule are hidden. Left out with table_perm and rec_rule unchanged, it stays as it is; an empty object resets it so every record outside rec_rule is readable. Only bases on advanced permissions v2 accept it (the bitable app get endpoint tells the version).
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestTableRolesItemOtherRecRule {
     /// Conditions selecting the records the role may read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -563,7 +567,8 @@ pub enum UpdateRequestTableRolesItemFieldActionRulesValueValue {
     UpdateRequestTableRolesItemFieldActionRulesValueValue { Denied = 0, Allowed = 1 }
 );
 /// The role's permissions on one table.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestTableRolesItem {
     /// What the role may do with the table. Letting collaborators edit only their own records or only given fields is editing narrowed by rec_rule or field_perm.
     ///
@@ -662,7 +667,8 @@ pub enum UpdateRequestBlockRolesItemBlockPerm {
     UpdateRequestBlockRolesItemBlockPerm { NoAccess = 0, Read = 1 }
 );
 /// The role's permission on one dashboard.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestBlockRolesItem {
     /// The dashboard's id, starting with blk (from the base's URL or the dashboard list endpoint).
     ///
@@ -750,11 +756,6 @@ pub struct UpdateResponseRoleTableRolesItemRecRuleConditionsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_type: Option<i32>,
 }
-impl Validate for UpdateResponseRoleTableRolesItemRecRuleConditionsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("operator"), &self.operator);
-    }
-}
 /// How several conditions combine.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -813,14 +814,6 @@ pub struct UpdateResponseRoleTableRolesItemRecRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub other_perm: Option<UpdateResponseRoleTableRolesItemRecRuleOtherPerm>,
 }
-impl Validate for UpdateResponseRoleTableRolesItemRecRule {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("conditions"), &self.conditions);
-        violations.check(&at.field("conjunction"), &self.conjunction);
-        violations.check(&at.field("perm"), &self.perm);
-        violations.check(&at.field("other_perm"), &self.other_perm);
-    }
-}
 /// How the field is compared with value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -862,11 +855,6 @@ pub struct UpdateResponseRoleTableRolesItemOtherRecRuleConditionsItem {
     /// The type of the field tested.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_type: Option<i32>,
-}
-impl Validate for UpdateResponseRoleTableRolesItemOtherRecRuleConditionsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("operator"), &self.operator);
-    }
 }
 /// How several conditions combine.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -910,13 +898,6 @@ pub struct UpdateResponseRoleTableRolesItemOtherRecRule {
     /// The permission on the records this rule selects.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub perm: Option<UpdateResponseRoleTableRolesItemOtherRecRulePerm>,
-}
-impl Validate for UpdateResponseRoleTableRolesItemOtherRecRule {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("conditions"), &self.conditions);
-        violations.check(&at.field("conjunction"), &self.conjunction);
-        violations.check(&at.field("perm"), &self.perm);
-    }
 }
 /// What the role may do with the table's views.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -1011,16 +992,6 @@ pub struct UpdateResponseRoleTableRolesItem {
         >,
     >,
 }
-impl Validate for UpdateResponseRoleTableRolesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("table_perm"), &self.table_perm);
-        violations.check(&at.field("rec_rule"), &self.rec_rule);
-        violations.check(&at.field("other_rec_rule"), &self.other_rec_rule);
-        violations.check(&at.field("view_perm"), &self.view_perm);
-        violations.check(&at.field("view_rules"), &self.view_rules);
-        violations.check(&at.field("field_action_rules"), &self.field_action_rules);
-    }
-}
 /// What the role may do with the dashboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1060,12 +1031,6 @@ pub struct UpdateResponseRoleBlockRolesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub block_type: Option<UpdateResponseRoleBlockRolesItemBlockType>,
 }
-impl Validate for UpdateResponseRoleBlockRolesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("block_perm"), &self.block_perm);
-        violations.check(&at.field("block_type"), &self.block_type);
-    }
-}
 /// Whether the role may perform the action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1100,11 +1065,4 @@ pub struct UpdateResponseRole {
     pub base_rule: Option<
         ::std::collections::BTreeMap<String, UpdateResponseRoleBaseRuleValue>,
     >,
-}
-impl Validate for UpdateResponseRole {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("table_roles"), &self.table_roles);
-        violations.check(&at.field("block_roles"), &self.block_roles);
-        violations.check(&at.field("base_rule"), &self.base_rule);
-    }
 }

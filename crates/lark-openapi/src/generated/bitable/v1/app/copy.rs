@@ -248,4 +248,3 @@ pub struct CopyResponseApp {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<String>,
 }
-impl Validate for CopyResponseApp {}

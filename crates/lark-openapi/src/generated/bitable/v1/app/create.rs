@@ -301,4 +301,3 @@ pub struct CreateResponseApp {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<String>,
 }
-impl Validate for CreateResponseApp {}

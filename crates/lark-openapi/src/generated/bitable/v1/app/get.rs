@@ -276,9 +276,3 @@ pub struct GetResponseApp {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advance_version: Option<GetResponseAppAdvanceVersion>,
 }
-impl Validate for GetResponseApp {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("formula_type"), &self.formula_type);
-        violations.check(&at.field("advance_version"), &self.advance_version);
-    }
-}

@@ -218,4 +218,3 @@ pub struct UpdateResponseApp {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<String>,
 }
-impl Validate for UpdateResponseApp {}

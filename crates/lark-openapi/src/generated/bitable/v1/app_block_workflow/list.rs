@@ -202,8 +202,3 @@ pub struct ListResponseWorkflowsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<ListResponseWorkflowsItemStatus>,
 }
-impl Validate for ListResponseWorkflowsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("status"), &self.status);
-    }
-}

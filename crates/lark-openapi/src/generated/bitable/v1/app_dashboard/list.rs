@@ -320,4 +320,3 @@ pub struct ListResponseDashboardsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-impl Validate for ListResponseDashboardsItem {}

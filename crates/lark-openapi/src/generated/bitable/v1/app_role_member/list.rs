@@ -282,8 +282,3 @@ pub struct ListResponseItemsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_type: Option<ListResponseItemsItemMemberType>,
 }
-impl Validate for ListResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("member_type"), &self.member_type);
-    }
-}

@@ -281,7 +281,8 @@ impl DocumentedError for BatchCreateError {
 }
 ::lark_runtime::documented_error_traits!(BatchCreateError);
 /// One table to add.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchCreateRequestTablesItem {
     /// The table's name, required; leading and trailing spaces are trimmed, and / \ ? * : \[ \] are not allowed.
     ///

@@ -380,7 +380,8 @@ pub enum CreateRequestTableFieldsItemUiType {
     "ModifiedUser", AutoNumber = "AutoNumber" }
 );
 /// The field's properties, which depend on its type (see the field guide).
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestTableFieldsItemProperty {
     /// Options of a single- or multi-select field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -474,7 +475,8 @@ impl Validate for CreateRequestTableFieldsItemProperty {
     }
 }
 /// One initial field.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestTableFieldsItem {
     /// The field's name.
     ///
@@ -505,7 +507,8 @@ impl Validate for CreateRequestTableFieldsItem {
     }
 }
 /// The table to add.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestTable {
     /// The table's name, required; leading and trailing spaces are trimmed, and / \ ? * : \[ \] are not allowed.
     ///

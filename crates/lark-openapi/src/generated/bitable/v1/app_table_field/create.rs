@@ -592,7 +592,8 @@ pub enum CreateRequestPropertyRatingSymbol {
     "flower", Number = "number" }
 );
 /// Settings of a rating field.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestPropertyRating {
     /// The rating's symbol.
     ///
@@ -608,7 +609,8 @@ impl Validate for CreateRequestPropertyRating {
     }
 }
 /// The field's properties, which depend on its type (see the field guide).
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestProperty {
     /// Options of a single- or multi-select field.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -467,11 +467,6 @@ pub struct ListResponseItemsItemPropertyFilterInfoFilterInfoConditionsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_type: Option<i32>,
 }
-impl Validate for ListResponseItemsItemPropertyFilterInfoFilterInfoConditionsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("operator"), &self.operator);
-    }
-}
 /// The conditions records of the target table must meet.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItemPropertyFilterInfoFilterInfo {
@@ -486,12 +481,6 @@ pub struct ListResponseItemsItemPropertyFilterInfoFilterInfo {
         Vec<ListResponseItemsItemPropertyFilterInfoFilterInfoConditionsItem>,
     >,
 }
-impl Validate for ListResponseItemsItemPropertyFilterInfoFilterInfo {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("conjunction"), &self.conjunction);
-        violations.check(&at.field("conditions"), &self.conditions);
-    }
-}
 /// What a lookup field looks up.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItemPropertyFilterInfo {
@@ -501,11 +490,6 @@ pub struct ListResponseItemsItemPropertyFilterInfo {
     /// The conditions records of the target table must meet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filter_info: Option<ListResponseItemsItemPropertyFilterInfoFilterInfo>,
-}
-impl Validate for ListResponseItemsItemPropertyFilterInfo {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("filter_info"), &self.filter_info);
-    }
 }
 /// The field's properties, which depend on its type (see the field guide); may be null.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -570,17 +554,6 @@ pub struct ListResponseItemsItemProperty {
     /// What a lookup field looks up.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filter_info: Option<ListResponseItemsItemPropertyFilterInfo>,
-}
-impl Validate for ListResponseItemsItemProperty {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("options"), &self.options);
-        violations.check(&at.field("auto_serial"), &self.auto_serial);
-        violations.check(&at.field("location"), &self.location);
-        violations.check(&at.field("allowed_edit_modes"), &self.allowed_edit_modes);
-        violations.check(&at.field("rating"), &self.rating);
-        violations.check(&at.field("type"), &self.r#type);
-        violations.check(&at.field("filter_info"), &self.filter_info);
-    }
 }
 /// How the field is shown in the UI, a display form of its type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -674,11 +647,4 @@ pub struct ListResponseItemsItem {
     /// Whether the field is hidden.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_hidden: Option<bool>,
-}
-impl Validate for ListResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-        violations.check(&at.field("property"), &self.property);
-        violations.check(&at.field("ui_type"), &self.ui_type);
-    }
 }

@@ -501,7 +501,8 @@ pub enum UpdateRequestType {
     ModifiedTime = 1002, CreatedUser = 1003, ModifiedUser = 1004, AutoNumber = 1005 }
 );
 /// The field's properties, which depend on its type (see the field guide); they replace the old ones.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestProperty {
     /// Options of a single- or multi-select field; give an option's id to keep it.
     #[serde(default, skip_serializing_if = "Option::is_none")]

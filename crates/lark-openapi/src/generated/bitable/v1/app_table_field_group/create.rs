@@ -268,7 +268,8 @@ pub enum CreateRequestFieldGroupsItemChildrenItemType {
     CreateRequestFieldGroupsItemChildrenItemType { Field = "field" }
 );
 /// One member of the group.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestFieldGroupsItemChildrenItem {
     /// The kind of member.
     ///
@@ -285,7 +286,8 @@ impl Validate for CreateRequestFieldGroupsItemChildrenItem {
     }
 }
 /// One field group.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestFieldGroupsItem {
     /// The group's id; left out, the platform makes a new one.
     ///

@@ -302,4 +302,3 @@ pub struct UpgradeResponseForm {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-impl Validate for UpgradeResponseForm {}

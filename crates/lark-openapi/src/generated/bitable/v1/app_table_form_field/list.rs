@@ -353,4 +353,3 @@ pub struct ListResponseItemsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visible: Option<bool>,
 }
-impl Validate for ListResponseItemsItem {}

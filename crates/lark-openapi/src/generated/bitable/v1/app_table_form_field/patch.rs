@@ -429,7 +429,8 @@ pub enum PatchRequestRichDescriptionItemSegmentType {
     PatchRequestRichDescriptionItemSegmentType { Text = "text", Url = "url" }
 );
 /// One rich text segment.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestRichDescriptionItem {
     /// The segment's kind, 1 to 100 characters.
     ///
@@ -479,11 +480,6 @@ pub struct PatchResponseFieldsRichDescriptionItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
 }
-impl Validate for PatchResponseFieldsRichDescriptionItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("segment_type"), &self.segment_type);
-    }
-}
 /// The question after the change.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchResponseFields {
@@ -505,9 +501,4 @@ pub struct PatchResponseFields {
     /// The question's description as rich text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rich_description: Option<Vec<PatchResponseFieldsRichDescriptionItem>>,
-}
-impl Validate for PatchResponseFields {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("rich_description"), &self.rich_description);
-    }
 }

@@ -396,7 +396,8 @@ impl DocumentedError for BatchCreateError {
 }
 ::lark_runtime::documented_error_traits!(BatchCreateError);
 /// One record to add.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchCreateRequestRecordsItem {
     /// The record's cell values by field name, each in its field type's format: text as is (no markdown), numbers, option names (new ones create options), millisecond timestamps for dates, true/false for checkboxes, \[{id}\] users of the user_id_type kind, {text, link} hyperlinks, \[{file_token}\] attachments uploaded to this base, record id lists for links, "lng,lat" locations.
     ///

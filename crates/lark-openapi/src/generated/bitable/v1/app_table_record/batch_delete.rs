@@ -319,4 +319,3 @@ pub struct BatchDeleteResponseRecordsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_id: Option<String>,
 }
-impl Validate for BatchDeleteResponseRecordsItem {}

@@ -421,9 +421,3 @@ pub struct BatchGetResponseRecordsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_url: Option<String>,
 }
-impl Validate for BatchGetResponseRecordsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("created_by"), &self.created_by);
-        violations.check(&at.field("last_modified_by"), &self.last_modified_by);
-    }
-}

@@ -453,7 +453,8 @@ impl DocumentedError for SearchError {
 }
 ::lark_runtime::documented_error_traits!(SearchError);
 /// One sort condition.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct SearchRequestSortItem {
     /// Name of the field to sort by, at most 1000 characters.
     ///
@@ -525,7 +526,8 @@ pub enum SearchRequestFilterConditionsItemOperator {
     "isLess", IsLessEqual = "isLessEqual", Like = "like", In = "in" }
 );
 /// One filter condition.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct SearchRequestFilterConditionsItem {
     /// The condition's left side: a field name, at most 1000 characters.
     ///
@@ -549,7 +551,8 @@ impl Validate for SearchRequestFilterConditionsItem {
     }
 }
 /// Filter conditions; the record filter guide explains how to write them, e.g. how to combine and and or.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct SearchRequestFilter {
     /// How the conditions combine; required although the page's table marks it optional. At most 10 characters.
     ///
@@ -598,10 +601,4 @@ pub struct SearchResponseItemsItem {
     /// The record's link.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_url: Option<String>,
-}
-impl Validate for SearchResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("created_by"), &self.created_by);
-        violations.check(&at.field("last_modified_by"), &self.last_modified_by);
-    }
 }

@@ -372,4 +372,3 @@ pub struct CreateResponseView {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub view_type: Option<String>,
 }
-impl Validate for CreateResponseView {}

@@ -344,9 +344,3 @@ pub struct GetResponseView {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub property: Option<crate::bitable::v1::types::AppTableViewProperty>,
 }
-impl Validate for GetResponseView {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("view_type"), &self.view_type);
-        violations.check(&at.field("property"), &self.property);
-    }
-}

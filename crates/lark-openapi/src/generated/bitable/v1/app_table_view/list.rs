@@ -392,9 +392,3 @@ pub struct ListResponseItemsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub view_private_owner_id: Option<String>,
 }
-impl Validate for ListResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("view_type"), &self.view_type);
-        violations.check(&at.field("view_public_level"), &self.view_public_level);
-    }
-}

@@ -409,7 +409,8 @@ pub enum PatchRequestPropertyFilterInfoConditionsItemOperator {
     "isGreaterEqual", IsLess = "isLess", IsLessEqual = "isLessEqual" }
 );
 /// One filter condition.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestPropertyFilterInfoConditionsItem {
     /// Id of the field to test, from the field list endpoint.
     ///
@@ -433,7 +434,8 @@ impl Validate for PatchRequestPropertyFilterInfoConditionsItem {
     }
 }
 /// The view's filter.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestPropertyFilterInfo {
     /// How the conditions combine.
     ///
@@ -456,7 +458,8 @@ impl Validate for PatchRequestPropertyFilterInfo {
     }
 }
 /// The view's new properties.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestProperty {
     /// The view's filter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -495,9 +498,4 @@ pub struct PatchResponseView {
     /// The view's properties.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub property: Option<crate::bitable::v1::types::AppTableViewProperty>,
-}
-impl Validate for PatchResponseView {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("property"), &self.property);
-    }
 }

@@ -167,4 +167,3 @@ pub struct ListResponseWorkflowsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
-impl Validate for ListResponseWorkflowsItem {}

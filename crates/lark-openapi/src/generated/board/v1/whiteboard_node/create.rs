@@ -363,7 +363,8 @@ pub enum CreateRequestNodesItemTextRichTextParagraphsItemElementsItemTextElement
     { Regular = "regular", Bold = "bold" }
 );
 /// Style of the text.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemTextRichTextParagraphsItemElementsItemTextElementTextStyle {
     /// Font weight.
     ///
@@ -421,7 +422,8 @@ for CreateRequestNodesItemTextRichTextParagraphsItemElementsItemTextElementTextS
     }
 }
 /// The text, for an element of kind text.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemTextRichTextParagraphsItemElementsItemTextElement {
     /// The text, which must not contain line breaks.
     ///
@@ -464,7 +466,8 @@ pub enum CreateRequestNodesItemTextRichTextParagraphsItemElementsItemLinkElement
     { Regular = "regular", Bold = "bold" }
 );
 /// Style of the link text.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemTextRichTextParagraphsItemElementsItemLinkElementTextStyle {
     /// Font weight.
     ///
@@ -522,7 +525,8 @@ for CreateRequestNodesItemTextRichTextParagraphsItemElementsItemLinkElementTextS
     }
 }
 /// The link, for an element of kind link.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemTextRichTextParagraphsItemElementsItemLinkElement {
     /// The link's URL (the field's name is spelled herf on the wire).
     ///
@@ -548,7 +552,8 @@ for CreateRequestNodesItemTextRichTextParagraphsItemElementsItemLinkElement {
     }
 }
 /// Style of the mention.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemTextRichTextParagraphsItemElementsItemMentionUserElementTextStyle {
     /// Font weight.
     ///
@@ -604,7 +609,8 @@ for CreateRequestNodesItemTextRichTextParagraphsItemElementsItemMentionUserEleme
     }
 }
 /// The mentioned user, for an element of kind mention.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemTextRichTextParagraphsItemElementsItemMentionUserElement {
     /// The mentioned user's open_id.
     ///
@@ -638,7 +644,8 @@ pub enum CreateRequestNodesItemTextRichTextParagraphsItemElementsItemMentionDocE
     { Regular = "regular", Bold = "bold" }
 );
 /// Style of the document link.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemTextRichTextParagraphsItemElementsItemMentionDocElementTextStyle {
     /// Font weight.
     ///
@@ -694,7 +701,8 @@ for CreateRequestNodesItemTextRichTextParagraphsItemElementsItemMentionDocElemen
     }
 }
 /// The document, for an element of kind document.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemTextRichTextParagraphsItemElementsItemMentionDocElement {
     /// The document's URL.
     ///
@@ -714,7 +722,8 @@ for CreateRequestNodesItemTextRichTextParagraphsItemElementsItemMentionDocElemen
     }
 }
 /// One element.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemTextRichTextParagraphsItemElementsItem {
     /// The kind of element.
     ///
@@ -751,7 +760,8 @@ impl Validate for CreateRequestNodesItemTextRichTextParagraphsItemElementsItem {
     }
 }
 /// One paragraph.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemTextRichTextParagraphsItem {
     /// The kind of paragraph.
     ///
@@ -799,7 +809,8 @@ impl Validate for CreateRequestNodesItemTextRichTextParagraphsItem {
     }
 }
 /// Rich text; when set it replaces the plain text and its style. Not worth using when the whole text has one style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemTextRichText {
     /// The paragraphs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -845,7 +856,8 @@ pub enum CreateRequestNodesItemTextTextBackgroundColorType {
     CreateRequestNodesItemTextTextBackgroundColorType { System = 0, Custom = 1 }
 );
 /// The node's text: required for a text_shape node, and to be left out for group, section, connector, paint, svg and activation nodes.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemText {
     /// The text.
     ///
@@ -1035,7 +1047,8 @@ pub enum CreateRequestNodesItemStyleBorderColorType {
     CreateRequestNodesItemStyleBorderColorType { System = 0, Custom = 1 }
 );
 /// The node's fill and border; to be left out for group and paint nodes.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemStyle {
     /// Fill colour as a hex RGB value.
     ///
@@ -1138,7 +1151,8 @@ impl Validate for CreateRequestNodesItemStyle {
     }
 }
 /// The picture of an image node.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemImage {
     /// Token of the picture, as the drive media upload endpoint returns it after uploading the file.
     ///
@@ -1345,7 +1359,8 @@ pub enum CreateRequestNodesItemCompositeShapeType {
     = "mind_node_text" }
 );
 /// Sector properties; set them when type is pie.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemCompositeShapePie {
     /// Direction of the starting radius in degrees: 0 points right along the x axis, growing clockwise.
     ///
@@ -1400,7 +1415,8 @@ impl Validate for CreateRequestNodesItemCompositeShapePie {
     }
 }
 /// Ring properties; set them when type is circular_ring.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemCompositeShapeCircularRing {
     /// Direction of the starting radius in degrees: 0 points right along the x axis, growing clockwise.
     ///
@@ -1455,7 +1471,8 @@ impl Validate for CreateRequestNodesItemCompositeShapeCircularRing {
     }
 }
 /// The shape of a composite_shape node; required for that type.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemCompositeShape {
     /// The kind of shape.
     pub r#type: CreateRequestNodesItemCompositeShapeType,
@@ -1495,7 +1512,8 @@ pub enum CreateRequestNodesItemConnectorStartAttachedObjectSnapTo {
     "top", Right = "right", Bottom = "bottom", Left = "left" }
 );
 /// Where on the node the connector attaches, relative to its size (0 to 1 on each axis).
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemConnectorStartAttachedObjectPosition {
     /// Horizontal position relative to the attached node's width, from 0 to 1.
     ///
@@ -1527,7 +1545,8 @@ impl Validate for CreateRequestNodesItemConnectorStartAttachedObjectPosition {
     }
 }
 /// The node this end is attached to; use it or position, and it wins when both are set.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemConnectorStartAttachedObject {
     /// Id of the node attached to.
     ///
@@ -1551,7 +1570,8 @@ impl Validate for CreateRequestNodesItemConnectorStartAttachedObject {
     }
 }
 /// The point of the canvas this end is at, used instead of attached_object.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemConnectorStartPosition {
     /// Horizontal coordinate in px.
     ///
@@ -1630,7 +1650,8 @@ pub enum CreateRequestNodesItemConnectorStartArrowStyle {
     "single_or_multi_arrow", XArrow = "x_arrow" }
 );
 /// Where the connector starts.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemConnectorStart {
     /// The node this end is attached to; use it or position, and it wins when both are set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1673,7 +1694,8 @@ pub enum CreateRequestNodesItemConnectorEndAttachedObjectSnapTo {
     Right = "right", Bottom = "bottom", Left = "left" }
 );
 /// Where on the node the connector attaches, relative to its size (0 to 1 on each axis).
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemConnectorEndAttachedObjectPosition {
     /// Horizontal position relative to the attached node's width, from 0 to 1.
     ///
@@ -1705,7 +1727,8 @@ impl Validate for CreateRequestNodesItemConnectorEndAttachedObjectPosition {
     }
 }
 /// The node this end is attached to; use it or position, and it wins when both are set.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemConnectorEndAttachedObject {
     /// Id of the node attached to.
     ///
@@ -1729,7 +1752,8 @@ impl Validate for CreateRequestNodesItemConnectorEndAttachedObject {
     }
 }
 /// The point of the canvas this end is at, used instead of attached_object.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemConnectorEndPosition {
     /// Horizontal coordinate in px.
     ///
@@ -1808,7 +1832,8 @@ pub enum CreateRequestNodesItemConnectorEndArrowStyle {
     "single_or_multi_arrow", XArrow = "x_arrow" }
 );
 /// Where the connector ends.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemConnectorEnd {
     /// The node this end is attached to; use it or position, and it wins when both are set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1934,7 +1959,8 @@ pub enum CreateRequestNodesItemConnectorCaptionsDataItemRichTextParagraphsItemEl
     { Text = 0, Link = 1, MentionUser = 2, Document = 3 }
 );
 /// Style of the text.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemConnectorCaptionsDataItemRichTextParagraphsItemElementsItemTextElementTextStyle {
     /// Font weight.
     ///
@@ -1988,7 +2014,8 @@ for CreateRequestNodesItemConnectorCaptionsDataItemRichTextParagraphsItemElement
     }
 }
 /// The text, for an element of kind text.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemConnectorCaptionsDataItemRichTextParagraphsItemElementsItemTextElement {
     /// The text.
     ///
@@ -2008,7 +2035,8 @@ for CreateRequestNodesItemConnectorCaptionsDataItemRichTextParagraphsItemElement
     }
 }
 /// Style of the link text.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemConnectorCaptionsDataItemRichTextParagraphsItemElementsItemLinkElementTextStyle {
     /// Font weight.
     ///
@@ -2062,7 +2090,8 @@ for CreateRequestNodesItemConnectorCaptionsDataItemRichTextParagraphsItemElement
     }
 }
 /// The link, for an element of kind link.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemConnectorCaptionsDataItemRichTextParagraphsItemElementsItemLinkElement {
     /// The link's URL (the field's name is spelled herf on the wire).
     ///
@@ -2088,7 +2117,8 @@ for CreateRequestNodesItemConnectorCaptionsDataItemRichTextParagraphsItemElement
     }
 }
 /// Style of the mention.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemConnectorCaptionsDataItemRichTextParagraphsItemElementsItemMentionUserElementTextStyle {
     /// Font weight.
     ///
@@ -2142,7 +2172,8 @@ for CreateRequestNodesItemConnectorCaptionsDataItemRichTextParagraphsItemElement
     }
 }
 /// The mentioned user, for an element of kind mention.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemConnectorCaptionsDataItemRichTextParagraphsItemElementsItemMentionUserElement {
     /// The mentioned user's open_id.
     ///
@@ -2161,7 +2192,8 @@ for CreateRequestNodesItemConnectorCaptionsDataItemRichTextParagraphsItemElement
     }
 }
 /// Style of the document link.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemConnectorCaptionsDataItemRichTextParagraphsItemElementsItemMentionDocElementTextStyle {
     /// Font weight.
     ///
@@ -2215,7 +2247,8 @@ for CreateRequestNodesItemConnectorCaptionsDataItemRichTextParagraphsItemElement
     }
 }
 /// The document, for an element of kind document.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemConnectorCaptionsDataItemRichTextParagraphsItemElementsItemMentionDocElement {
     /// The document's URL.
     ///
@@ -2235,7 +2268,8 @@ for CreateRequestNodesItemConnectorCaptionsDataItemRichTextParagraphsItemElement
     }
 }
 /// One element.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemConnectorCaptionsDataItemRichTextParagraphsItemElementsItem {
     /// The kind of element.
     ///
@@ -2273,7 +2307,8 @@ for CreateRequestNodesItemConnectorCaptionsDataItemRichTextParagraphsItemElement
     }
 }
 /// One paragraph.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemConnectorCaptionsDataItemRichTextParagraphsItem {
     /// The kind of paragraph.
     ///
@@ -2323,7 +2358,8 @@ impl Validate for CreateRequestNodesItemConnectorCaptionsDataItemRichTextParagra
     }
 }
 /// Rich text; when set it replaces the plain text and its style. Not worth using when the whole text has one style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemConnectorCaptionsDataItemRichText {
     /// The paragraphs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2373,7 +2409,8 @@ pub enum CreateRequestNodesItemConnectorCaptionsDataItemTextBackgroundColorType 
     Custom = 1 }
 );
 /// One label.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemConnectorCaptionsDataItem {
     /// The text.
     ///
@@ -2503,7 +2540,8 @@ impl Validate for CreateRequestNodesItemConnectorCaptionsDataItem {
     }
 }
 /// Labels on the connector.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemConnectorCaptions {
     /// The label texts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2540,7 +2578,8 @@ pub enum CreateRequestNodesItemConnectorShape {
     Curve = "curve", RightAngledPolyline = "right_angled_polyline" }
 );
 /// One point.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemConnectorTurningPointsItem {
     /// Horizontal coordinate in px.
     ///
@@ -2572,7 +2611,8 @@ impl Validate for CreateRequestNodesItemConnectorTurningPointsItem {
     }
 }
 /// The line of a connector node; required for that type.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemConnector {
     /// Where the connector starts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2625,7 +2665,8 @@ impl Validate for CreateRequestNodesItemConnector {
     }
 }
 /// Properties of a section node.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemSection {
     /// The section's title.
     ///
@@ -2705,7 +2746,8 @@ pub enum CreateRequestNodesItemTableMetaStyleBorderColorType {
     CreateRequestNodesItemTableMetaStyleBorderColorType { System = 0, Custom = 1 }
 );
 /// Style of the whole table.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemTableMetaStyle {
     /// Fill colour as a hex RGB value.
     ///
@@ -2911,7 +2953,8 @@ pub enum CreateRequestNodesItemTableMetaTextRichTextParagraphsItemElementsItemEl
     Text = 0, Link = 1, MentionUser = 2, Document = 3 }
 );
 /// Style of the text.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemTableMetaTextRichTextParagraphsItemElementsItemTextElementTextStyle {
     /// Font weight.
     ///
@@ -2965,7 +3008,8 @@ for CreateRequestNodesItemTableMetaTextRichTextParagraphsItemElementsItemTextEle
     }
 }
 /// The text, for an element of kind text.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemTableMetaTextRichTextParagraphsItemElementsItemTextElement {
     /// The text.
     ///
@@ -2985,7 +3029,8 @@ for CreateRequestNodesItemTableMetaTextRichTextParagraphsItemElementsItemTextEle
     }
 }
 /// Style of the link text.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemTableMetaTextRichTextParagraphsItemElementsItemLinkElementTextStyle {
     /// Font weight.
     ///
@@ -3039,7 +3084,8 @@ for CreateRequestNodesItemTableMetaTextRichTextParagraphsItemElementsItemLinkEle
     }
 }
 /// The link, for an element of kind link.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemTableMetaTextRichTextParagraphsItemElementsItemLinkElement {
     /// The link's URL (the field's name is spelled herf on the wire).
     ///
@@ -3065,7 +3111,8 @@ for CreateRequestNodesItemTableMetaTextRichTextParagraphsItemElementsItemLinkEle
     }
 }
 /// Style of the mention.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemTableMetaTextRichTextParagraphsItemElementsItemMentionUserElementTextStyle {
     /// Font weight.
     ///
@@ -3119,7 +3166,8 @@ for CreateRequestNodesItemTableMetaTextRichTextParagraphsItemElementsItemMention
     }
 }
 /// The mentioned user, for an element of kind mention.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemTableMetaTextRichTextParagraphsItemElementsItemMentionUserElement {
     /// The mentioned user's open_id.
     ///
@@ -3138,7 +3186,8 @@ for CreateRequestNodesItemTableMetaTextRichTextParagraphsItemElementsItemMention
     }
 }
 /// Style of the document link.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemTableMetaTextRichTextParagraphsItemElementsItemMentionDocElementTextStyle {
     /// Font weight.
     ///
@@ -3192,7 +3241,8 @@ for CreateRequestNodesItemTableMetaTextRichTextParagraphsItemElementsItemMention
     }
 }
 /// The document, for an element of kind document.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemTableMetaTextRichTextParagraphsItemElementsItemMentionDocElement {
     /// The document's URL.
     ///
@@ -3212,7 +3262,8 @@ for CreateRequestNodesItemTableMetaTextRichTextParagraphsItemElementsItemMention
     }
 }
 /// One element.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemTableMetaTextRichTextParagraphsItemElementsItem {
     /// The kind of element.
     ///
@@ -3249,7 +3300,8 @@ impl Validate for CreateRequestNodesItemTableMetaTextRichTextParagraphsItemEleme
     }
 }
 /// One paragraph.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemTableMetaTextRichTextParagraphsItem {
     /// The kind of paragraph.
     ///
@@ -3297,7 +3349,8 @@ impl Validate for CreateRequestNodesItemTableMetaTextRichTextParagraphsItem {
     }
 }
 /// Rich text; when set it replaces the plain text and its style. Not worth using when the whole text has one style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemTableMetaTextRichText {
     /// The paragraphs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3345,7 +3398,8 @@ pub enum CreateRequestNodesItemTableMetaTextTextBackgroundColorType {
     CreateRequestNodesItemTableMetaTextTextBackgroundColorType { System = 0, Custom = 1 }
 );
 /// Text style of the whole table.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemTableMetaText {
     /// The text.
     ///
@@ -3469,7 +3523,8 @@ impl Validate for CreateRequestNodesItemTableMetaText {
     }
 }
 /// Size and default styles of the table.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemTableMeta {
     /// Row heights in px.
     ///
@@ -3498,7 +3553,8 @@ impl Validate for CreateRequestNodesItemTableMeta {
     }
 }
 /// How the cell is merged with the cells after it.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemTableCellsItemMergeInfo {
     /// Number of rows merged, counted from this cell's row.
     ///
@@ -3620,7 +3676,8 @@ pub enum CreateRequestNodesItemTableCellsItemTextRichTextParagraphsItemElementsI
     { Text = 0, Link = 1, MentionUser = 2, Document = 3 }
 );
 /// Style of the text.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemTableCellsItemTextRichTextParagraphsItemElementsItemTextElementTextStyle {
     /// Font weight.
     ///
@@ -3674,7 +3731,8 @@ for CreateRequestNodesItemTableCellsItemTextRichTextParagraphsItemElementsItemTe
     }
 }
 /// The text, for an element of kind text.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemTableCellsItemTextRichTextParagraphsItemElementsItemTextElement {
     /// The text.
     ///
@@ -3694,7 +3752,8 @@ for CreateRequestNodesItemTableCellsItemTextRichTextParagraphsItemElementsItemTe
     }
 }
 /// Style of the link text.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemTableCellsItemTextRichTextParagraphsItemElementsItemLinkElementTextStyle {
     /// Font weight.
     ///
@@ -3748,7 +3807,8 @@ for CreateRequestNodesItemTableCellsItemTextRichTextParagraphsItemElementsItemLi
     }
 }
 /// The link, for an element of kind link.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemTableCellsItemTextRichTextParagraphsItemElementsItemLinkElement {
     /// The link's URL (the field's name is spelled herf on the wire).
     ///
@@ -3774,7 +3834,8 @@ for CreateRequestNodesItemTableCellsItemTextRichTextParagraphsItemElementsItemLi
     }
 }
 /// Style of the mention.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemTableCellsItemTextRichTextParagraphsItemElementsItemMentionUserElementTextStyle {
     /// Font weight.
     ///
@@ -3828,7 +3889,8 @@ for CreateRequestNodesItemTableCellsItemTextRichTextParagraphsItemElementsItemMe
     }
 }
 /// The mentioned user, for an element of kind mention.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemTableCellsItemTextRichTextParagraphsItemElementsItemMentionUserElement {
     /// The mentioned user's open_id.
     ///
@@ -3847,7 +3909,8 @@ for CreateRequestNodesItemTableCellsItemTextRichTextParagraphsItemElementsItemMe
     }
 }
 /// Style of the document link.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemTableCellsItemTextRichTextParagraphsItemElementsItemMentionDocElementTextStyle {
     /// Font weight.
     ///
@@ -3901,7 +3964,8 @@ for CreateRequestNodesItemTableCellsItemTextRichTextParagraphsItemElementsItemMe
     }
 }
 /// The document, for an element of kind document.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemTableCellsItemTextRichTextParagraphsItemElementsItemMentionDocElement {
     /// The document's URL.
     ///
@@ -3921,7 +3985,8 @@ for CreateRequestNodesItemTableCellsItemTextRichTextParagraphsItemElementsItemMe
     }
 }
 /// One element.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemTableCellsItemTextRichTextParagraphsItemElementsItem {
     /// The kind of element.
     ///
@@ -3959,7 +4024,8 @@ for CreateRequestNodesItemTableCellsItemTextRichTextParagraphsItemElementsItem {
     }
 }
 /// One paragraph.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemTableCellsItemTextRichTextParagraphsItem {
     /// The kind of paragraph.
     ///
@@ -4007,7 +4073,8 @@ impl Validate for CreateRequestNodesItemTableCellsItemTextRichTextParagraphsItem
     }
 }
 /// Rich text; when set it replaces the plain text and its style. Not worth using when the whole text has one style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemTableCellsItemTextRichText {
     /// The paragraphs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4056,7 +4123,8 @@ pub enum CreateRequestNodesItemTableCellsItemTextTextBackgroundColorType {
     = 1 }
 );
 /// The cell's text.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemTableCellsItemText {
     /// The text.
     ///
@@ -4248,7 +4316,8 @@ pub enum CreateRequestNodesItemTableCellsItemStyleBorderColorType {
     CreateRequestNodesItemTableCellsItemStyleBorderColorType { System = 0, Custom = 1 }
 );
 /// The cell's style; it overrides the table's.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemTableCellsItemStyle {
     /// Fill colour as a hex RGB value.
     ///
@@ -4353,7 +4422,8 @@ impl Validate for CreateRequestNodesItemTableCellsItemStyle {
     }
 }
 /// One cell.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemTableCellsItem {
     /// Row of the cell, counted from 1.
     ///
@@ -4389,7 +4459,8 @@ impl Validate for CreateRequestNodesItemTableCellsItem {
     }
 }
 /// The table of a table, table_er, table_uml or combined_fragment node; required for those types.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemTable {
     /// Size and default styles of the table.
     pub meta: CreateRequestNodesItemTableMeta,
@@ -4416,7 +4487,8 @@ impl Validate for CreateRequestNodesItemTable {
     }
 }
 /// The lifeline of a life_line node; required for that type.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemLifeline {
     /// Length of the lifeline in px.
     ///
@@ -4451,7 +4523,8 @@ pub enum CreateRequestNodesItemPaintType {
     CreateRequestNodesItemPaintType { Marker = "marker", Highlight = "highlight" }
 );
 /// One point of the stroke.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemPaintLinesItem {
     /// Horizontal coordinate in px.
     ///
@@ -4483,7 +4556,8 @@ impl Validate for CreateRequestNodesItemPaintLinesItem {
     }
 }
 /// The pen stroke of a paint node; required for that type.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemPaint {
     /// The kind of pen.
     ///
@@ -4519,7 +4593,8 @@ impl Validate for CreateRequestNodesItemPaint {
     }
 }
 /// The drawing of an svg node; required for that type.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemSvg {
     /// The SVG source.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4574,7 +4649,8 @@ pub enum CreateRequestNodesItemMindMapNodeLayoutPosition {
     = "up", Down = "down" }
 );
 /// Properties of a node of a mind map.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemMindMapNode {
     /// Id of the parent, which must be a mind map node too.
     ///
@@ -4672,7 +4748,8 @@ pub enum CreateRequestNodesItemMindMapRootLineStyle {
     "right_angle", RoundAngle = "round_angle" }
 );
 /// Properties of the root of a mind map.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItemMindMapRoot {
     /// Layout of the mind map.
     ///
@@ -4698,7 +4775,8 @@ impl Validate for CreateRequestNodesItemMindMapRoot {
     }
 }
 /// One node.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNodesItem {
     /// The node's id, at most 100 characters and unique; other nodes of the same request use it to name their parent or what a connector joins.
     ///

@@ -340,12 +340,6 @@ pub struct ListResponseNodesItemTextRichTextParagraphsItemElementsItemTextElemen
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub italic: Option<bool>,
 }
-impl Validate
-for ListResponseNodesItemTextRichTextParagraphsItemElementsItemTextElementTextStyle {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("font_weight"), &self.font_weight);
-    }
-}
 /// The text, for an element of kind text.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemTextRichTextParagraphsItemElementsItemTextElement {
@@ -357,12 +351,6 @@ pub struct ListResponseNodesItemTextRichTextParagraphsItemElementsItemTextElemen
     pub text_style: Option<
         ListResponseNodesItemTextRichTextParagraphsItemElementsItemTextElementTextStyle,
     >,
-}
-impl Validate
-for ListResponseNodesItemTextRichTextParagraphsItemElementsItemTextElement {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("text_style"), &self.text_style);
-    }
 }
 /// Style of the link text.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -389,8 +377,6 @@ pub struct ListResponseNodesItemTextRichTextParagraphsItemElementsItemLinkElemen
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub italic: Option<bool>,
 }
-impl Validate
-for ListResponseNodesItemTextRichTextParagraphsItemElementsItemLinkElementTextStyle {}
 /// The link, for an element of kind link.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemTextRichTextParagraphsItemElementsItemLinkElement {
@@ -405,12 +391,6 @@ pub struct ListResponseNodesItemTextRichTextParagraphsItemElementsItemLinkElemen
     pub text_style: Option<
         ListResponseNodesItemTextRichTextParagraphsItemElementsItemLinkElementTextStyle,
     >,
-}
-impl Validate
-for ListResponseNodesItemTextRichTextParagraphsItemElementsItemLinkElement {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("text_style"), &self.text_style);
-    }
 }
 /// Style of the mention.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -437,8 +417,6 @@ pub struct ListResponseNodesItemTextRichTextParagraphsItemElementsItemMentionUse
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub italic: Option<bool>,
 }
-impl Validate
-for ListResponseNodesItemTextRichTextParagraphsItemElementsItemMentionUserElementTextStyle {}
 /// The mentioned user, for an element of kind mention.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemTextRichTextParagraphsItemElementsItemMentionUserElement {
@@ -450,12 +428,6 @@ pub struct ListResponseNodesItemTextRichTextParagraphsItemElementsItemMentionUse
     pub text_style: Option<
         ListResponseNodesItemTextRichTextParagraphsItemElementsItemMentionUserElementTextStyle,
     >,
-}
-impl Validate
-for ListResponseNodesItemTextRichTextParagraphsItemElementsItemMentionUserElement {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("text_style"), &self.text_style);
-    }
 }
 /// Style of the document link.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -482,8 +454,6 @@ pub struct ListResponseNodesItemTextRichTextParagraphsItemElementsItemMentionDoc
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub italic: Option<bool>,
 }
-impl Validate
-for ListResponseNodesItemTextRichTextParagraphsItemElementsItemMentionDocElementTextStyle {}
 /// The document, for an element of kind document.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemTextRichTextParagraphsItemElementsItemMentionDocElement {
@@ -495,12 +465,6 @@ pub struct ListResponseNodesItemTextRichTextParagraphsItemElementsItemMentionDoc
     pub text_style: Option<
         ListResponseNodesItemTextRichTextParagraphsItemElementsItemMentionDocElementTextStyle,
     >,
-}
-impl Validate
-for ListResponseNodesItemTextRichTextParagraphsItemElementsItemMentionDocElement {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("text_style"), &self.text_style);
-    }
 }
 /// One element.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -531,15 +495,6 @@ pub struct ListResponseNodesItemTextRichTextParagraphsItemElementsItem {
         ListResponseNodesItemTextRichTextParagraphsItemElementsItemMentionDocElement,
     >,
 }
-impl Validate for ListResponseNodesItemTextRichTextParagraphsItemElementsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("element_type"), &self.element_type);
-        violations.check(&at.field("text_element"), &self.text_element);
-        violations.check(&at.field("link_element"), &self.link_element);
-        violations.check(&at.field("mention_user_element"), &self.mention_user_element);
-        violations.check(&at.field("mention_doc_element"), &self.mention_doc_element);
-    }
-}
 /// One paragraph.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemTextRichTextParagraphsItem {
@@ -563,23 +518,12 @@ pub struct ListResponseNodesItemTextRichTextParagraphsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quote: Option<bool>,
 }
-impl Validate for ListResponseNodesItemTextRichTextParagraphsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("paragraph_type"), &self.paragraph_type);
-        violations.check(&at.field("elements"), &self.elements);
-    }
-}
 /// Rich text; when present it replaces the plain text and its style.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemTextRichText {
     /// The paragraphs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paragraphs: Option<Vec<ListResponseNodesItemTextRichTextParagraphsItem>>,
-}
-impl Validate for ListResponseNodesItemTextRichText {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("paragraphs"), &self.paragraphs);
-    }
 }
 /// Where the text colour comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -662,21 +606,6 @@ pub struct ListResponseNodesItemText {
     pub text_background_color_type: Option<
         ListResponseNodesItemTextTextBackgroundColorType,
     >,
-}
-impl Validate for ListResponseNodesItemText {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("font_weight"), &self.font_weight);
-        violations.check(&at.field("horizontal_align"), &self.horizontal_align);
-        violations.check(&at.field("vertical_align"), &self.vertical_align);
-        violations.check(&at.field("angle"), &self.angle);
-        violations.check(&at.field("rich_text"), &self.rich_text);
-        violations.check(&at.field("text_color_type"), &self.text_color_type);
-        violations
-            .check(
-                &at.field("text_background_color_type"),
-                &self.text_background_color_type,
-            );
-    }
 }
 /// Border line style.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -784,14 +713,6 @@ pub struct ListResponseNodesItemStyle {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub border_color_type: Option<ListResponseNodesItemStyleBorderColorType>,
 }
-impl Validate for ListResponseNodesItemStyle {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("border_style"), &self.border_style);
-        violations.check(&at.field("border_width"), &self.border_width);
-        violations.check(&at.field("fill_color_type"), &self.fill_color_type);
-        violations.check(&at.field("border_color_type"), &self.border_color_type);
-    }
-}
 /// The picture of an image node.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemImage {
@@ -799,7 +720,6 @@ pub struct ListResponseNodesItemImage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
 }
-impl Validate for ListResponseNodesItemImage {}
 /// The kind of shape.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1010,7 +930,6 @@ pub struct ListResponseNodesItemCompositeShapePie {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sector_ratio: Option<f64>,
 }
-impl Validate for ListResponseNodesItemCompositeShapePie {}
 /// Ring properties; set them when type is circular_ring.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemCompositeShapeCircularRing {
@@ -1027,7 +946,6 @@ pub struct ListResponseNodesItemCompositeShapeCircularRing {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sector_ratio: Option<f64>,
 }
-impl Validate for ListResponseNodesItemCompositeShapeCircularRing {}
 /// The shape of a composite_shape node.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemCompositeShape {
@@ -1040,13 +958,6 @@ pub struct ListResponseNodesItemCompositeShape {
     /// Ring properties; set them when type is circular_ring.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub circular_ring: Option<ListResponseNodesItemCompositeShapeCircularRing>,
-}
-impl Validate for ListResponseNodesItemCompositeShape {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-        violations.check(&at.field("pie"), &self.pie);
-        violations.check(&at.field("circular_ring"), &self.circular_ring);
-    }
 }
 /// Side of the node the connector attaches to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1079,7 +990,6 @@ pub struct ListResponseNodesItemConnectorStartObjectPosition {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub y: Option<f64>,
 }
-impl Validate for ListResponseNodesItemConnectorStartObjectPosition {}
 /// Start of the connector in the old form, kept for existing data; read-only (write start instead).
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemConnectorStartObject {
@@ -1092,12 +1002,6 @@ pub struct ListResponseNodesItemConnectorStartObject {
     /// Where on the node the connector attaches, relative to its size (0 to 1 on each axis).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<ListResponseNodesItemConnectorStartObjectPosition>,
-}
-impl Validate for ListResponseNodesItemConnectorStartObject {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("snap_to"), &self.snap_to);
-        violations.check(&at.field("position"), &self.position);
-    }
 }
 /// Side of the node the connector attaches to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1130,7 +1034,6 @@ pub struct ListResponseNodesItemConnectorEndObjectPosition {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub y: Option<f64>,
 }
-impl Validate for ListResponseNodesItemConnectorEndObjectPosition {}
 /// End of the connector in the old form, kept for existing data; read-only (write end instead).
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemConnectorEndObject {
@@ -1143,12 +1046,6 @@ pub struct ListResponseNodesItemConnectorEndObject {
     /// Where on the node the connector attaches, relative to its size (0 to 1 on each axis).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<ListResponseNodesItemConnectorEndObjectPosition>,
-}
-impl Validate for ListResponseNodesItemConnectorEndObject {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("snap_to"), &self.snap_to);
-        violations.check(&at.field("position"), &self.position);
-    }
 }
 /// Side of the node the connector attaches to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1181,7 +1078,6 @@ pub struct ListResponseNodesItemConnectorStartAttachedObjectPosition {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub y: Option<f64>,
 }
-impl Validate for ListResponseNodesItemConnectorStartAttachedObjectPosition {}
 /// The node this end is attached to; use it or position, and it wins when both are set.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemConnectorStartAttachedObject {
@@ -1195,12 +1091,6 @@ pub struct ListResponseNodesItemConnectorStartAttachedObject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<ListResponseNodesItemConnectorStartAttachedObjectPosition>,
 }
-impl Validate for ListResponseNodesItemConnectorStartAttachedObject {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("snap_to"), &self.snap_to);
-        violations.check(&at.field("position"), &self.position);
-    }
-}
 /// The point of the canvas this end is at, used instead of attached_object.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemConnectorStartPosition {
@@ -1211,7 +1101,6 @@ pub struct ListResponseNodesItemConnectorStartPosition {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub y: Option<f64>,
 }
-impl Validate for ListResponseNodesItemConnectorStartPosition {}
 /// The arrow head at this end.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1272,13 +1161,6 @@ pub struct ListResponseNodesItemConnectorStart {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arrow_style: Option<ListResponseNodesItemConnectorStartArrowStyle>,
 }
-impl Validate for ListResponseNodesItemConnectorStart {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("attached_object"), &self.attached_object);
-        violations.check(&at.field("position"), &self.position);
-        violations.check(&at.field("arrow_style"), &self.arrow_style);
-    }
-}
 /// Side of the node the connector attaches to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1310,7 +1192,6 @@ pub struct ListResponseNodesItemConnectorEndAttachedObjectPosition {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub y: Option<f64>,
 }
-impl Validate for ListResponseNodesItemConnectorEndAttachedObjectPosition {}
 /// The node this end is attached to; use it or position, and it wins when both are set.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemConnectorEndAttachedObject {
@@ -1324,12 +1205,6 @@ pub struct ListResponseNodesItemConnectorEndAttachedObject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<ListResponseNodesItemConnectorEndAttachedObjectPosition>,
 }
-impl Validate for ListResponseNodesItemConnectorEndAttachedObject {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("snap_to"), &self.snap_to);
-        violations.check(&at.field("position"), &self.position);
-    }
-}
 /// The point of the canvas this end is at, used instead of attached_object.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemConnectorEndPosition {
@@ -1340,7 +1215,6 @@ pub struct ListResponseNodesItemConnectorEndPosition {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub y: Option<f64>,
 }
-impl Validate for ListResponseNodesItemConnectorEndPosition {}
 /// The arrow head at this end.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1400,13 +1274,6 @@ pub struct ListResponseNodesItemConnectorEnd {
     /// The arrow head at this end.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arrow_style: Option<ListResponseNodesItemConnectorEndArrowStyle>,
-}
-impl Validate for ListResponseNodesItemConnectorEnd {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("attached_object"), &self.attached_object);
-        violations.check(&at.field("position"), &self.position);
-        violations.check(&at.field("arrow_style"), &self.arrow_style);
-    }
 }
 /// Font weight.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1537,8 +1404,6 @@ pub struct ListResponseNodesItemConnectorCaptionsDataItemRichTextParagraphsItemE
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub italic: Option<bool>,
 }
-impl Validate
-for ListResponseNodesItemConnectorCaptionsDataItemRichTextParagraphsItemElementsItemTextElementTextStyle {}
 /// The text, for an element of kind text.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemConnectorCaptionsDataItemRichTextParagraphsItemElementsItemTextElement {
@@ -1550,12 +1415,6 @@ pub struct ListResponseNodesItemConnectorCaptionsDataItemRichTextParagraphsItemE
     pub text_style: Option<
         ListResponseNodesItemConnectorCaptionsDataItemRichTextParagraphsItemElementsItemTextElementTextStyle,
     >,
-}
-impl Validate
-for ListResponseNodesItemConnectorCaptionsDataItemRichTextParagraphsItemElementsItemTextElement {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("text_style"), &self.text_style);
-    }
 }
 /// Style of the link text.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -1582,8 +1441,6 @@ pub struct ListResponseNodesItemConnectorCaptionsDataItemRichTextParagraphsItemE
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub italic: Option<bool>,
 }
-impl Validate
-for ListResponseNodesItemConnectorCaptionsDataItemRichTextParagraphsItemElementsItemLinkElementTextStyle {}
 /// The link, for an element of kind link.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemConnectorCaptionsDataItemRichTextParagraphsItemElementsItemLinkElement {
@@ -1598,12 +1455,6 @@ pub struct ListResponseNodesItemConnectorCaptionsDataItemRichTextParagraphsItemE
     pub text_style: Option<
         ListResponseNodesItemConnectorCaptionsDataItemRichTextParagraphsItemElementsItemLinkElementTextStyle,
     >,
-}
-impl Validate
-for ListResponseNodesItemConnectorCaptionsDataItemRichTextParagraphsItemElementsItemLinkElement {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("text_style"), &self.text_style);
-    }
 }
 /// Style of the mention.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -1630,8 +1481,6 @@ pub struct ListResponseNodesItemConnectorCaptionsDataItemRichTextParagraphsItemE
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub italic: Option<bool>,
 }
-impl Validate
-for ListResponseNodesItemConnectorCaptionsDataItemRichTextParagraphsItemElementsItemMentionUserElementTextStyle {}
 /// The mentioned user, for an element of kind mention.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemConnectorCaptionsDataItemRichTextParagraphsItemElementsItemMentionUserElement {
@@ -1643,12 +1492,6 @@ pub struct ListResponseNodesItemConnectorCaptionsDataItemRichTextParagraphsItemE
     pub text_style: Option<
         ListResponseNodesItemConnectorCaptionsDataItemRichTextParagraphsItemElementsItemMentionUserElementTextStyle,
     >,
-}
-impl Validate
-for ListResponseNodesItemConnectorCaptionsDataItemRichTextParagraphsItemElementsItemMentionUserElement {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("text_style"), &self.text_style);
-    }
 }
 /// Style of the document link.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -1675,8 +1518,6 @@ pub struct ListResponseNodesItemConnectorCaptionsDataItemRichTextParagraphsItemE
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub italic: Option<bool>,
 }
-impl Validate
-for ListResponseNodesItemConnectorCaptionsDataItemRichTextParagraphsItemElementsItemMentionDocElementTextStyle {}
 /// The document, for an element of kind document.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemConnectorCaptionsDataItemRichTextParagraphsItemElementsItemMentionDocElement {
@@ -1688,12 +1529,6 @@ pub struct ListResponseNodesItemConnectorCaptionsDataItemRichTextParagraphsItemE
     pub text_style: Option<
         ListResponseNodesItemConnectorCaptionsDataItemRichTextParagraphsItemElementsItemMentionDocElementTextStyle,
     >,
-}
-impl Validate
-for ListResponseNodesItemConnectorCaptionsDataItemRichTextParagraphsItemElementsItemMentionDocElement {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("text_style"), &self.text_style);
-    }
 }
 /// One element.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -1724,16 +1559,6 @@ pub struct ListResponseNodesItemConnectorCaptionsDataItemRichTextParagraphsItemE
         ListResponseNodesItemConnectorCaptionsDataItemRichTextParagraphsItemElementsItemMentionDocElement,
     >,
 }
-impl Validate
-for ListResponseNodesItemConnectorCaptionsDataItemRichTextParagraphsItemElementsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("element_type"), &self.element_type);
-        violations.check(&at.field("text_element"), &self.text_element);
-        violations.check(&at.field("link_element"), &self.link_element);
-        violations.check(&at.field("mention_user_element"), &self.mention_user_element);
-        violations.check(&at.field("mention_doc_element"), &self.mention_doc_element);
-    }
-}
 /// One paragraph.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemConnectorCaptionsDataItemRichTextParagraphsItem {
@@ -1759,12 +1584,6 @@ pub struct ListResponseNodesItemConnectorCaptionsDataItemRichTextParagraphsItem 
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quote: Option<bool>,
 }
-impl Validate for ListResponseNodesItemConnectorCaptionsDataItemRichTextParagraphsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("paragraph_type"), &self.paragraph_type);
-        violations.check(&at.field("elements"), &self.elements);
-    }
-}
 /// Rich text; when present it replaces the plain text and its style.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemConnectorCaptionsDataItemRichText {
@@ -1773,11 +1592,6 @@ pub struct ListResponseNodesItemConnectorCaptionsDataItemRichText {
     pub paragraphs: Option<
         Vec<ListResponseNodesItemConnectorCaptionsDataItemRichTextParagraphsItem>,
     >,
-}
-impl Validate for ListResponseNodesItemConnectorCaptionsDataItemRichText {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("paragraphs"), &self.paragraphs);
-    }
 }
 /// Where the text colour comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -1869,32 +1683,12 @@ pub struct ListResponseNodesItemConnectorCaptionsDataItem {
         ListResponseNodesItemConnectorCaptionsDataItemTextBackgroundColorType,
     >,
 }
-impl Validate for ListResponseNodesItemConnectorCaptionsDataItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("font_weight"), &self.font_weight);
-        violations.check(&at.field("horizontal_align"), &self.horizontal_align);
-        violations.check(&at.field("vertical_align"), &self.vertical_align);
-        violations.check(&at.field("angle"), &self.angle);
-        violations.check(&at.field("rich_text"), &self.rich_text);
-        violations.check(&at.field("text_color_type"), &self.text_color_type);
-        violations
-            .check(
-                &at.field("text_background_color_type"),
-                &self.text_background_color_type,
-            );
-    }
-}
 /// Labels on the connector.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemConnectorCaptions {
     /// The label texts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ListResponseNodesItemConnectorCaptionsDataItem>>,
-}
-impl Validate for ListResponseNodesItemConnectorCaptions {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("data"), &self.data);
-    }
 }
 /// How the connector is routed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1925,7 +1719,6 @@ pub struct ListResponseNodesItemConnectorTurningPointsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub y: Option<f64>,
 }
-impl Validate for ListResponseNodesItemConnectorTurningPointsItem {}
 /// The line of a connector node.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemConnector {
@@ -1957,17 +1750,6 @@ pub struct ListResponseNodesItemConnector {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caption_position: Option<f64>,
 }
-impl Validate for ListResponseNodesItemConnector {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("start_object"), &self.start_object);
-        violations.check(&at.field("end_object"), &self.end_object);
-        violations.check(&at.field("start"), &self.start);
-        violations.check(&at.field("end"), &self.end);
-        violations.check(&at.field("captions"), &self.captions);
-        violations.check(&at.field("shape"), &self.shape);
-        violations.check(&at.field("turning_points"), &self.turning_points);
-    }
-}
 /// Properties of a section node.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemSection {
@@ -1975,7 +1757,6 @@ pub struct ListResponseNodesItemSection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
-impl Validate for ListResponseNodesItemSection {}
 /// Border line style.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -2081,14 +1862,6 @@ pub struct ListResponseNodesItemTableMetaStyle {
     /// Where the border colour comes from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub border_color_type: Option<ListResponseNodesItemTableMetaStyleBorderColorType>,
-}
-impl Validate for ListResponseNodesItemTableMetaStyle {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("border_style"), &self.border_style);
-        violations.check(&at.field("border_width"), &self.border_width);
-        violations.check(&at.field("fill_color_type"), &self.fill_color_type);
-        violations.check(&at.field("border_color_type"), &self.border_color_type);
-    }
 }
 /// Font weight.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -2218,8 +1991,6 @@ pub struct ListResponseNodesItemTableMetaTextRichTextParagraphsItemElementsItemT
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub italic: Option<bool>,
 }
-impl Validate
-for ListResponseNodesItemTableMetaTextRichTextParagraphsItemElementsItemTextElementTextStyle {}
 /// The text, for an element of kind text.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemTableMetaTextRichTextParagraphsItemElementsItemTextElement {
@@ -2231,12 +2002,6 @@ pub struct ListResponseNodesItemTableMetaTextRichTextParagraphsItemElementsItemT
     pub text_style: Option<
         ListResponseNodesItemTableMetaTextRichTextParagraphsItemElementsItemTextElementTextStyle,
     >,
-}
-impl Validate
-for ListResponseNodesItemTableMetaTextRichTextParagraphsItemElementsItemTextElement {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("text_style"), &self.text_style);
-    }
 }
 /// Style of the link text.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -2263,8 +2028,6 @@ pub struct ListResponseNodesItemTableMetaTextRichTextParagraphsItemElementsItemL
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub italic: Option<bool>,
 }
-impl Validate
-for ListResponseNodesItemTableMetaTextRichTextParagraphsItemElementsItemLinkElementTextStyle {}
 /// The link, for an element of kind link.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemTableMetaTextRichTextParagraphsItemElementsItemLinkElement {
@@ -2279,12 +2042,6 @@ pub struct ListResponseNodesItemTableMetaTextRichTextParagraphsItemElementsItemL
     pub text_style: Option<
         ListResponseNodesItemTableMetaTextRichTextParagraphsItemElementsItemLinkElementTextStyle,
     >,
-}
-impl Validate
-for ListResponseNodesItemTableMetaTextRichTextParagraphsItemElementsItemLinkElement {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("text_style"), &self.text_style);
-    }
 }
 /// Style of the mention.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -2311,8 +2068,6 @@ pub struct ListResponseNodesItemTableMetaTextRichTextParagraphsItemElementsItemM
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub italic: Option<bool>,
 }
-impl Validate
-for ListResponseNodesItemTableMetaTextRichTextParagraphsItemElementsItemMentionUserElementTextStyle {}
 /// The mentioned user, for an element of kind mention.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemTableMetaTextRichTextParagraphsItemElementsItemMentionUserElement {
@@ -2324,12 +2079,6 @@ pub struct ListResponseNodesItemTableMetaTextRichTextParagraphsItemElementsItemM
     pub text_style: Option<
         ListResponseNodesItemTableMetaTextRichTextParagraphsItemElementsItemMentionUserElementTextStyle,
     >,
-}
-impl Validate
-for ListResponseNodesItemTableMetaTextRichTextParagraphsItemElementsItemMentionUserElement {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("text_style"), &self.text_style);
-    }
 }
 /// Style of the document link.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -2356,8 +2105,6 @@ pub struct ListResponseNodesItemTableMetaTextRichTextParagraphsItemElementsItemM
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub italic: Option<bool>,
 }
-impl Validate
-for ListResponseNodesItemTableMetaTextRichTextParagraphsItemElementsItemMentionDocElementTextStyle {}
 /// The document, for an element of kind document.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemTableMetaTextRichTextParagraphsItemElementsItemMentionDocElement {
@@ -2369,12 +2116,6 @@ pub struct ListResponseNodesItemTableMetaTextRichTextParagraphsItemElementsItemM
     pub text_style: Option<
         ListResponseNodesItemTableMetaTextRichTextParagraphsItemElementsItemMentionDocElementTextStyle,
     >,
-}
-impl Validate
-for ListResponseNodesItemTableMetaTextRichTextParagraphsItemElementsItemMentionDocElement {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("text_style"), &self.text_style);
-    }
 }
 /// One element.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -2405,15 +2146,6 @@ pub struct ListResponseNodesItemTableMetaTextRichTextParagraphsItemElementsItem 
         ListResponseNodesItemTableMetaTextRichTextParagraphsItemElementsItemMentionDocElement,
     >,
 }
-impl Validate for ListResponseNodesItemTableMetaTextRichTextParagraphsItemElementsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("element_type"), &self.element_type);
-        violations.check(&at.field("text_element"), &self.text_element);
-        violations.check(&at.field("link_element"), &self.link_element);
-        violations.check(&at.field("mention_user_element"), &self.mention_user_element);
-        violations.check(&at.field("mention_doc_element"), &self.mention_doc_element);
-    }
-}
 /// One paragraph.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemTableMetaTextRichTextParagraphsItem {
@@ -2437,12 +2169,6 @@ pub struct ListResponseNodesItemTableMetaTextRichTextParagraphsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quote: Option<bool>,
 }
-impl Validate for ListResponseNodesItemTableMetaTextRichTextParagraphsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("paragraph_type"), &self.paragraph_type);
-        violations.check(&at.field("elements"), &self.elements);
-    }
-}
 /// Rich text; when present it replaces the plain text and its style.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemTableMetaTextRichText {
@@ -2451,11 +2177,6 @@ pub struct ListResponseNodesItemTableMetaTextRichText {
     pub paragraphs: Option<
         Vec<ListResponseNodesItemTableMetaTextRichTextParagraphsItem>,
     >,
-}
-impl Validate for ListResponseNodesItemTableMetaTextRichText {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("paragraphs"), &self.paragraphs);
-    }
 }
 /// Where the text colour comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -2539,21 +2260,6 @@ pub struct ListResponseNodesItemTableMetaText {
         ListResponseNodesItemTableMetaTextTextBackgroundColorType,
     >,
 }
-impl Validate for ListResponseNodesItemTableMetaText {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("font_weight"), &self.font_weight);
-        violations.check(&at.field("horizontal_align"), &self.horizontal_align);
-        violations.check(&at.field("vertical_align"), &self.vertical_align);
-        violations.check(&at.field("angle"), &self.angle);
-        violations.check(&at.field("rich_text"), &self.rich_text);
-        violations.check(&at.field("text_color_type"), &self.text_color_type);
-        violations
-            .check(
-                &at.field("text_background_color_type"),
-                &self.text_background_color_type,
-            );
-    }
-}
 /// Size and default styles of the table.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemTableMeta {
@@ -2576,12 +2282,6 @@ pub struct ListResponseNodesItemTableMeta {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<ListResponseNodesItemTableMetaText>,
 }
-impl Validate for ListResponseNodesItemTableMeta {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("style"), &self.style);
-        violations.check(&at.field("text"), &self.text);
-    }
-}
 /// How the cell is merged with the cells after it.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemTableCellsItemMergeInfo {
@@ -2592,7 +2292,6 @@ pub struct ListResponseNodesItemTableCellsItemMergeInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub col_span: Option<i32>,
 }
-impl Validate for ListResponseNodesItemTableCellsItemMergeInfo {}
 /// Font weight.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -2722,8 +2421,6 @@ pub struct ListResponseNodesItemTableCellsItemTextRichTextParagraphsItemElements
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub italic: Option<bool>,
 }
-impl Validate
-for ListResponseNodesItemTableCellsItemTextRichTextParagraphsItemElementsItemTextElementTextStyle {}
 /// The text, for an element of kind text.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemTableCellsItemTextRichTextParagraphsItemElementsItemTextElement {
@@ -2735,12 +2432,6 @@ pub struct ListResponseNodesItemTableCellsItemTextRichTextParagraphsItemElements
     pub text_style: Option<
         ListResponseNodesItemTableCellsItemTextRichTextParagraphsItemElementsItemTextElementTextStyle,
     >,
-}
-impl Validate
-for ListResponseNodesItemTableCellsItemTextRichTextParagraphsItemElementsItemTextElement {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("text_style"), &self.text_style);
-    }
 }
 /// Style of the link text.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -2767,8 +2458,6 @@ pub struct ListResponseNodesItemTableCellsItemTextRichTextParagraphsItemElements
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub italic: Option<bool>,
 }
-impl Validate
-for ListResponseNodesItemTableCellsItemTextRichTextParagraphsItemElementsItemLinkElementTextStyle {}
 /// The link, for an element of kind link.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemTableCellsItemTextRichTextParagraphsItemElementsItemLinkElement {
@@ -2783,12 +2472,6 @@ pub struct ListResponseNodesItemTableCellsItemTextRichTextParagraphsItemElements
     pub text_style: Option<
         ListResponseNodesItemTableCellsItemTextRichTextParagraphsItemElementsItemLinkElementTextStyle,
     >,
-}
-impl Validate
-for ListResponseNodesItemTableCellsItemTextRichTextParagraphsItemElementsItemLinkElement {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("text_style"), &self.text_style);
-    }
 }
 /// Style of the mention.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -2815,8 +2498,6 @@ pub struct ListResponseNodesItemTableCellsItemTextRichTextParagraphsItemElements
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub italic: Option<bool>,
 }
-impl Validate
-for ListResponseNodesItemTableCellsItemTextRichTextParagraphsItemElementsItemMentionUserElementTextStyle {}
 /// The mentioned user, for an element of kind mention.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemTableCellsItemTextRichTextParagraphsItemElementsItemMentionUserElement {
@@ -2828,12 +2509,6 @@ pub struct ListResponseNodesItemTableCellsItemTextRichTextParagraphsItemElements
     pub text_style: Option<
         ListResponseNodesItemTableCellsItemTextRichTextParagraphsItemElementsItemMentionUserElementTextStyle,
     >,
-}
-impl Validate
-for ListResponseNodesItemTableCellsItemTextRichTextParagraphsItemElementsItemMentionUserElement {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("text_style"), &self.text_style);
-    }
 }
 /// Style of the document link.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -2860,8 +2535,6 @@ pub struct ListResponseNodesItemTableCellsItemTextRichTextParagraphsItemElements
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub italic: Option<bool>,
 }
-impl Validate
-for ListResponseNodesItemTableCellsItemTextRichTextParagraphsItemElementsItemMentionDocElementTextStyle {}
 /// The document, for an element of kind document.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemTableCellsItemTextRichTextParagraphsItemElementsItemMentionDocElement {
@@ -2873,12 +2546,6 @@ pub struct ListResponseNodesItemTableCellsItemTextRichTextParagraphsItemElements
     pub text_style: Option<
         ListResponseNodesItemTableCellsItemTextRichTextParagraphsItemElementsItemMentionDocElementTextStyle,
     >,
-}
-impl Validate
-for ListResponseNodesItemTableCellsItemTextRichTextParagraphsItemElementsItemMentionDocElement {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("text_style"), &self.text_style);
-    }
 }
 /// One element.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -2909,16 +2576,6 @@ pub struct ListResponseNodesItemTableCellsItemTextRichTextParagraphsItemElements
         ListResponseNodesItemTableCellsItemTextRichTextParagraphsItemElementsItemMentionDocElement,
     >,
 }
-impl Validate
-for ListResponseNodesItemTableCellsItemTextRichTextParagraphsItemElementsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("element_type"), &self.element_type);
-        violations.check(&at.field("text_element"), &self.text_element);
-        violations.check(&at.field("link_element"), &self.link_element);
-        violations.check(&at.field("mention_user_element"), &self.mention_user_element);
-        violations.check(&at.field("mention_doc_element"), &self.mention_doc_element);
-    }
-}
 /// One paragraph.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemTableCellsItemTextRichTextParagraphsItem {
@@ -2942,12 +2599,6 @@ pub struct ListResponseNodesItemTableCellsItemTextRichTextParagraphsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quote: Option<bool>,
 }
-impl Validate for ListResponseNodesItemTableCellsItemTextRichTextParagraphsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("paragraph_type"), &self.paragraph_type);
-        violations.check(&at.field("elements"), &self.elements);
-    }
-}
 /// Rich text; when present it replaces the plain text and its style.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemTableCellsItemTextRichText {
@@ -2956,11 +2607,6 @@ pub struct ListResponseNodesItemTableCellsItemTextRichText {
     pub paragraphs: Option<
         Vec<ListResponseNodesItemTableCellsItemTextRichTextParagraphsItem>,
     >,
-}
-impl Validate for ListResponseNodesItemTableCellsItemTextRichText {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("paragraphs"), &self.paragraphs);
-    }
 }
 /// Where the text colour comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -3044,21 +2690,6 @@ pub struct ListResponseNodesItemTableCellsItemText {
     pub text_background_color_type: Option<
         ListResponseNodesItemTableCellsItemTextTextBackgroundColorType,
     >,
-}
-impl Validate for ListResponseNodesItemTableCellsItemText {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("font_weight"), &self.font_weight);
-        violations.check(&at.field("horizontal_align"), &self.horizontal_align);
-        violations.check(&at.field("vertical_align"), &self.vertical_align);
-        violations.check(&at.field("angle"), &self.angle);
-        violations.check(&at.field("rich_text"), &self.rich_text);
-        violations.check(&at.field("text_color_type"), &self.text_color_type);
-        violations
-            .check(
-                &at.field("text_background_color_type"),
-                &self.text_background_color_type,
-            );
-    }
 }
 /// Border line style.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -3168,14 +2799,6 @@ pub struct ListResponseNodesItemTableCellsItemStyle {
         ListResponseNodesItemTableCellsItemStyleBorderColorType,
     >,
 }
-impl Validate for ListResponseNodesItemTableCellsItemStyle {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("border_style"), &self.border_style);
-        violations.check(&at.field("border_width"), &self.border_width);
-        violations.check(&at.field("fill_color_type"), &self.fill_color_type);
-        violations.check(&at.field("border_color_type"), &self.border_color_type);
-    }
-}
 /// One cell.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemTableCellsItem {
@@ -3198,13 +2821,6 @@ pub struct ListResponseNodesItemTableCellsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub style: Option<ListResponseNodesItemTableCellsItemStyle>,
 }
-impl Validate for ListResponseNodesItemTableCellsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("merge_info"), &self.merge_info);
-        violations.check(&at.field("text"), &self.text);
-        violations.check(&at.field("style"), &self.style);
-    }
-}
 /// The table of a table, table_er, table_uml or combined_fragment node.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemTable {
@@ -3218,12 +2834,6 @@ pub struct ListResponseNodesItemTable {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cells: Option<Vec<ListResponseNodesItemTableCellsItem>>,
 }
-impl Validate for ListResponseNodesItemTable {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("meta"), &self.meta);
-        violations.check(&at.field("cells"), &self.cells);
-    }
-}
 /// The lifeline of a life_line node.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemLifeline {
@@ -3234,7 +2844,6 @@ pub struct ListResponseNodesItemLifeline {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
 }
-impl Validate for ListResponseNodesItemLifeline {}
 /// The kind of pen.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -3259,7 +2868,6 @@ pub struct ListResponseNodesItemPaintLinesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub y: Option<f64>,
 }
-impl Validate for ListResponseNodesItemPaintLinesItem {}
 /// The pen stroke of a paint node.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemPaint {
@@ -3276,12 +2884,6 @@ pub struct ListResponseNodesItemPaint {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
 }
-impl Validate for ListResponseNodesItemPaint {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-        violations.check(&at.field("lines"), &self.lines);
-    }
-}
 /// The drawing of an svg node.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemSvg {
@@ -3289,7 +2891,6 @@ pub struct ListResponseNodesItemSvg {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub svg_code: Option<String>,
 }
-impl Validate for ListResponseNodesItemSvg {}
 /// Shape of the mind map node.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -3348,12 +2949,6 @@ pub struct ListResponseNodesItemMindMapNode {
     /// Whether the node's children are collapsed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collapsed: Option<bool>,
-}
-impl Validate for ListResponseNodesItemMindMapNode {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-        violations.check(&at.field("layout_position"), &self.layout_position);
-    }
 }
 /// Layout of the mind map.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -3442,13 +3037,6 @@ pub struct ListResponseNodesItemMindMapRoot {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub right_children: Option<Vec<String>>,
 }
-impl Validate for ListResponseNodesItemMindMapRoot {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("layout"), &self.layout);
-        violations.check(&at.field("type"), &self.r#type);
-        violations.check(&at.field("line_style"), &self.line_style);
-    }
-}
 /// A mind map node in the old v1 form; read-only (write mind_map_root or mind_map_node instead).
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItemMindMap {
@@ -3456,7 +3044,6 @@ pub struct ListResponseNodesItemMindMap {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<String>,
 }
-impl Validate for ListResponseNodesItemMindMap {}
 /// One node.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseNodesItem {
@@ -3535,23 +3122,4 @@ pub struct ListResponseNodesItem {
     /// A mind map node in the old v1 form; read-only (write mind_map_root or mind_map_node instead).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mind_map: Option<ListResponseNodesItemMindMap>,
-}
-impl Validate for ListResponseNodesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-        violations.check(&at.field("text"), &self.text);
-        violations.check(&at.field("style"), &self.style);
-        violations.check(&at.field("image"), &self.image);
-        violations.check(&at.field("composite_shape"), &self.composite_shape);
-        violations.check(&at.field("connector"), &self.connector);
-        violations.check(&at.field("section"), &self.section);
-        violations.check(&at.field("table"), &self.table);
-        violations.check(&at.field("lifeline"), &self.lifeline);
-        violations.check(&at.field("paint"), &self.paint);
-        violations.check(&at.field("svg"), &self.svg);
-        violations.check(&at.field("sticky_note"), &self.sticky_note);
-        violations.check(&at.field("mind_map_node"), &self.mind_map_node);
-        violations.check(&at.field("mind_map_root"), &self.mind_map_root);
-        violations.check(&at.field("mind_map"), &self.mind_map);
-    }
 }

@@ -47,7 +47,6 @@ pub struct BotMenuV6OperatorOperatorId {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_id: Option<String>,
 }
-impl Validate for BotMenuV6OperatorOperatorId {}
 /// The user who clicked the menu item.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct BotMenuV6Operator {
@@ -57,11 +56,4 @@ pub struct BotMenuV6Operator {
     /// The user's ids.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<BotMenuV6OperatorOperatorId>,
-}
-impl Validate for BotMenuV6Operator {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations
-            .length(&at.field("operator_name"), &self.operator_name, Some(1), Some(100));
-        violations.check(&at.field("operator_id"), &self.operator_id);
-    }
 }

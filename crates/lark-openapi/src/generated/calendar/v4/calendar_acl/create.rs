@@ -249,7 +249,8 @@ pub enum CreateRequestScopeType {
 }
 ::lark_runtime::string_enum_traits!(CreateRequestScopeType { User = "user" });
 /// Whom the rule applies to.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestScope {
     /// The kind of scope; only user is supported for now.
     ///
@@ -306,9 +307,4 @@ pub struct CreateResponseScope {
     /// The user's id, of the kind user_id_type names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-}
-impl Validate for CreateResponseScope {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-    }
 }

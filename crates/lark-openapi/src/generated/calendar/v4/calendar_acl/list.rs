@@ -260,11 +260,6 @@ pub struct ListResponseAclsItemScope {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl Validate for ListResponseAclsItemScope {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-    }
-}
 /// One access rule.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseAclsItem {
@@ -277,10 +272,4 @@ pub struct ListResponseAclsItem {
     /// Whom the rule applies to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<ListResponseAclsItemScope>,
-}
-impl Validate for ListResponseAclsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("role"), &self.role);
-        violations.check(&at.field("scope"), &self.scope);
-    }
 }

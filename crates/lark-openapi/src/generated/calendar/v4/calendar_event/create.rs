@@ -558,7 +558,8 @@ pub enum CreateRequestVchatMeetingSettingsJoinMeetingPermission {
     OnlyEventAttendees = "only_event_attendees" }
 );
 /// Pre-meeting settings of a Feishu video meeting; they apply only when vc_type is vc and the caller may edit the event.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestVchatMeetingSettings {
     /// User id (of the kind user_id_type names) of the meeting owner. Takes effect only for an app (tenant token) working on its app calendar when the event first becomes a vc meeting; the owner must be an internal user.
     ///
@@ -609,7 +610,8 @@ impl Validate for CreateRequestVchatMeetingSettings {
     }
 }
 /// The event's video meeting.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestVchat {
     /// The kind of video meeting; send no_meeting when the event needs none. Left empty, a Feishu video meeting link is generated when the first attendee is added.
     ///
@@ -698,7 +700,8 @@ pub enum CreateRequestFreeBusyStatus {
     CreateRequestFreeBusyStatus { Busy = "busy", Free = "free" }
 );
 /// Where the event takes place.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestLocation {
     /// Name of the place, 1 to 512 characters.
     ///
@@ -728,7 +731,8 @@ impl Validate for CreateRequestLocation {
     }
 }
 /// One reminder.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestRemindersItem {
     /// Minutes before the start (positive) or after it (negative) at which the reminder fires, within ±20160.
     ///
@@ -788,7 +792,8 @@ pub enum CreateRequestSchemasItemUiStatus {
     "editable", UnknownValue = "unknown" }
 );
 /// One customized UI item.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestSchemasItem {
     /// Which UI item to customize.
     ///
@@ -814,7 +819,8 @@ impl Validate for CreateRequestSchemasItem {
     }
 }
 /// One attachment.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestAttachmentsItem {
     /// File token of the attachment, from uploading it with the drive media upload endpoint (parent_type calendar, parent_node the same calendar id).
     ///
@@ -842,7 +848,8 @@ pub enum CreateRequestEventCheckInCheckInStartTimeTimeType {
     "after_event_end" }
 );
 /// When check-in opens; it must be earlier than when it closes.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestEventCheckInCheckInStartTime {
     /// The point in the event the offset counts from.
     ///
@@ -878,7 +885,8 @@ pub enum CreateRequestEventCheckInCheckInEndTimeTimeType {
     "after_event_end" }
 );
 /// When check-in closes; it must be later than when it opens.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestEventCheckInCheckInEndTime {
     /// The point in the event the offset counts from.
     ///
@@ -896,7 +904,8 @@ impl Validate for CreateRequestEventCheckInCheckInEndTime {
     }
 }
 /// The event's check-in settings; left out, check-in is not configured.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestEventCheckIn {
     /// Whether check-in is on.
     ///
@@ -1004,12 +1013,6 @@ pub struct CreateResponseEventVchatMeetingSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_attendees_start: Option<bool>,
 }
-impl Validate for CreateResponseEventVchatMeetingSettings {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations
-            .check(&at.field("join_meeting_permission"), &self.join_meeting_permission);
-    }
-}
 /// The event's video meeting.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseEventVchat {
@@ -1028,13 +1031,6 @@ pub struct CreateResponseEventVchat {
     /// Pre-meeting settings of a Feishu video meeting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_settings: Option<CreateResponseEventVchatMeetingSettings>,
-}
-impl Validate for CreateResponseEventVchat {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("vc_type"), &self.vc_type);
-        violations.check(&at.field("icon_type"), &self.icon_type);
-        violations.check(&at.field("meeting_settings"), &self.meeting_settings);
-    }
 }
 /// Who sees the event's details; applies to every attendee when the event is created, and afterwards a change affects only the caller.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1103,7 +1099,6 @@ pub struct CreateResponseEventLocation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub longitude: Option<f64>,
 }
-impl Validate for CreateResponseEventLocation {}
 /// One reminder.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseEventRemindersItem {
@@ -1111,7 +1106,6 @@ pub struct CreateResponseEventRemindersItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minutes: Option<i32>,
 }
-impl Validate for CreateResponseEventRemindersItem {}
 /// The event's status.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1188,12 +1182,6 @@ pub struct CreateResponseEventSchemasItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_link: Option<String>,
 }
-impl Validate for CreateResponseEventSchemasItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("ui_name"), &self.ui_name);
-        violations.check(&at.field("ui_status"), &self.ui_status);
-    }
-}
 /// One attachment.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseEventAttachmentsItem {
@@ -1210,7 +1198,6 @@ pub struct CreateResponseEventAttachmentsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-impl Validate for CreateResponseEventAttachmentsItem {}
 /// The point in the event the offset counts from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1238,11 +1225,6 @@ pub struct CreateResponseEventEventCheckInCheckInStartTime {
     /// The offset in minutes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<i32>,
-}
-impl Validate for CreateResponseEventEventCheckInCheckInStartTime {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("time_type"), &self.time_type);
-    }
 }
 /// The point in the event the offset counts from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1272,11 +1254,6 @@ pub struct CreateResponseEventEventCheckInCheckInEndTime {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<i32>,
 }
-impl Validate for CreateResponseEventEventCheckInCheckInEndTime {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("time_type"), &self.time_type);
-    }
-}
 /// The event's check-in settings.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseEventEventCheckIn {
@@ -1292,12 +1269,6 @@ pub struct CreateResponseEventEventCheckIn {
     /// Whether attendees are notified automatically when check-in opens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub need_notify_attendees: Option<bool>,
-}
-impl Validate for CreateResponseEventEventCheckIn {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("check_in_start_time"), &self.check_in_start_time);
-        violations.check(&at.field("check_in_end_time"), &self.check_in_end_time);
-    }
 }
 /// The new event.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -1371,21 +1342,4 @@ pub struct CreateResponseEvent {
     /// The event's check-in settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_check_in: Option<CreateResponseEventEventCheckIn>,
-}
-impl Validate for CreateResponseEvent {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("start_time"), &self.start_time);
-        violations.check(&at.field("end_time"), &self.end_time);
-        violations.check(&at.field("vchat"), &self.vchat);
-        violations.check(&at.field("visibility"), &self.visibility);
-        violations.check(&at.field("attendee_ability"), &self.attendee_ability);
-        violations.check(&at.field("free_busy_status"), &self.free_busy_status);
-        violations.check(&at.field("location"), &self.location);
-        violations.check(&at.field("reminders"), &self.reminders);
-        violations.check(&at.field("status"), &self.status);
-        violations.check(&at.field("schemas"), &self.schemas);
-        violations.check(&at.field("event_organizer"), &self.event_organizer);
-        violations.check(&at.field("attachments"), &self.attachments);
-        violations.check(&at.field("event_check_in"), &self.event_check_in);
-    }
 }

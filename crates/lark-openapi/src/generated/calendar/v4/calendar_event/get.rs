@@ -358,12 +358,6 @@ pub struct GetResponseEventVchatMeetingSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_attendees_start: Option<bool>,
 }
-impl Validate for GetResponseEventVchatMeetingSettings {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations
-            .check(&at.field("join_meeting_permission"), &self.join_meeting_permission);
-    }
-}
 /// The event's video meeting.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseEventVchat {
@@ -382,13 +376,6 @@ pub struct GetResponseEventVchat {
     /// Pre-meeting settings of a Feishu video meeting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_settings: Option<GetResponseEventVchatMeetingSettings>,
-}
-impl Validate for GetResponseEventVchat {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("vc_type"), &self.vc_type);
-        violations.check(&at.field("icon_type"), &self.icon_type);
-        violations.check(&at.field("meeting_settings"), &self.meeting_settings);
-    }
 }
 /// Who sees the event's details; applies to every attendee when the event is created, and afterwards a change affects only the caller.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -457,7 +444,6 @@ pub struct GetResponseEventLocation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub longitude: Option<f64>,
 }
-impl Validate for GetResponseEventLocation {}
 /// One reminder.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseEventRemindersItem {
@@ -465,7 +451,6 @@ pub struct GetResponseEventRemindersItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minutes: Option<i32>,
 }
-impl Validate for GetResponseEventRemindersItem {}
 /// The event's status.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -541,12 +526,6 @@ pub struct GetResponseEventSchemasItem {
     /// Link the button opens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_link: Option<String>,
-}
-impl Validate for GetResponseEventSchemasItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("ui_name"), &self.ui_name);
-        violations.check(&at.field("ui_status"), &self.ui_status);
-    }
 }
 /// The kind of attendee.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -631,13 +610,6 @@ pub struct GetResponseEventAttendeesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operate_id: Option<String>,
 }
-impl Validate for GetResponseEventAttendeesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-        violations.check(&at.field("rsvp_status"), &self.rsvp_status);
-        violations.check(&at.field("chat_members"), &self.chat_members);
-    }
-}
 /// One attachment.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseEventAttachmentsItem {
@@ -651,7 +623,6 @@ pub struct GetResponseEventAttachmentsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-impl Validate for GetResponseEventAttachmentsItem {}
 /// The point in the event the offset counts from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -679,11 +650,6 @@ pub struct GetResponseEventEventCheckInCheckInStartTime {
     /// The offset in minutes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<i32>,
-}
-impl Validate for GetResponseEventEventCheckInCheckInStartTime {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("time_type"), &self.time_type);
-    }
 }
 /// The point in the event the offset counts from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -713,11 +679,6 @@ pub struct GetResponseEventEventCheckInCheckInEndTime {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<i32>,
 }
-impl Validate for GetResponseEventEventCheckInCheckInEndTime {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("time_type"), &self.time_type);
-    }
-}
 /// The event's check-in settings.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseEventEventCheckIn {
@@ -733,12 +694,6 @@ pub struct GetResponseEventEventCheckIn {
     /// Whether attendees are notified automatically when check-in opens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub need_notify_attendees: Option<bool>,
-}
-impl Validate for GetResponseEventEventCheckIn {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("check_in_start_time"), &self.check_in_start_time);
-        violations.check(&at.field("check_in_end_time"), &self.check_in_end_time);
-    }
 }
 /// The event.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -818,22 +773,4 @@ pub struct GetResponseEvent {
     /// The event's check-in settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_check_in: Option<GetResponseEventEventCheckIn>,
-}
-impl Validate for GetResponseEvent {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("start_time"), &self.start_time);
-        violations.check(&at.field("end_time"), &self.end_time);
-        violations.check(&at.field("vchat"), &self.vchat);
-        violations.check(&at.field("visibility"), &self.visibility);
-        violations.check(&at.field("attendee_ability"), &self.attendee_ability);
-        violations.check(&at.field("free_busy_status"), &self.free_busy_status);
-        violations.check(&at.field("location"), &self.location);
-        violations.check(&at.field("reminders"), &self.reminders);
-        violations.check(&at.field("status"), &self.status);
-        violations.check(&at.field("schemas"), &self.schemas);
-        violations.check(&at.field("event_organizer"), &self.event_organizer);
-        violations.check(&at.field("attendees"), &self.attendees);
-        violations.check(&at.field("attachments"), &self.attachments);
-        violations.check(&at.field("event_check_in"), &self.event_check_in);
-    }
 }

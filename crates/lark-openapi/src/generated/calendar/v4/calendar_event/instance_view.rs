@@ -300,12 +300,6 @@ pub struct InstanceViewResponseItemsItemVchat {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_url: Option<String>,
 }
-impl Validate for InstanceViewResponseItemsItemVchat {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("vc_type"), &self.vc_type);
-        violations.check(&at.field("icon_type"), &self.icon_type);
-    }
-}
 /// Who sees the event's details; applies to every attendee when the event is created, and afterwards a change affects only the caller.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -373,7 +367,6 @@ pub struct InstanceViewResponseItemsItemLocation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub longitude: Option<f64>,
 }
-impl Validate for InstanceViewResponseItemsItemLocation {}
 /// The kind of attendee.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -428,11 +421,6 @@ pub struct InstanceViewResponseItemsItemAttendeesItemResourceCustomizationItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<crate::calendar::v4::types::CustomizationOption>>,
 }
-impl Validate for InstanceViewResponseItemsItemAttendeesItemResourceCustomizationItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("options"), &self.options);
-    }
-}
 /// One attendee.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct InstanceViewResponseItemsItemAttendeesItem {
@@ -483,15 +471,6 @@ pub struct InstanceViewResponseItemsItemAttendeesItem {
     /// Why booking an approval-required meeting room was requested.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approval_reason: Option<String>,
-}
-impl Validate for InstanceViewResponseItemsItemAttendeesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-        violations.check(&at.field("rsvp_status"), &self.rsvp_status);
-        violations.check(&at.field("chat_members"), &self.chat_members);
-        violations
-            .check(&at.field("resource_customization"), &self.resource_customization);
-    }
 }
 /// One event instance.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -550,18 +529,4 @@ pub struct InstanceViewResponseItemsItem {
     /// The event's meeting rooms: only room attendees are returned here; the attendee list endpoint gives the others.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attendees: Option<Vec<InstanceViewResponseItemsItemAttendeesItem>>,
-}
-impl Validate for InstanceViewResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("start_time"), &self.start_time);
-        violations.check(&at.field("end_time"), &self.end_time);
-        violations.check(&at.field("status"), &self.status);
-        violations.check(&at.field("vchat"), &self.vchat);
-        violations.check(&at.field("visibility"), &self.visibility);
-        violations.check(&at.field("attendee_ability"), &self.attendee_ability);
-        violations.check(&at.field("free_busy_status"), &self.free_busy_status);
-        violations.check(&at.field("location"), &self.location);
-        violations.check(&at.field("event_organizer"), &self.event_organizer);
-        violations.check(&at.field("attendees"), &self.attendees);
-    }
 }

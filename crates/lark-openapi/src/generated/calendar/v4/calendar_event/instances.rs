@@ -300,7 +300,6 @@ pub struct InstancesResponseItemsItemLocation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub longitude: Option<f64>,
 }
-impl Validate for InstancesResponseItemsItemLocation {}
 /// One instance.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct InstancesResponseItemsItem {
@@ -331,12 +330,4 @@ pub struct InstancesResponseItemsItem {
     /// Where the event takes place.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<InstancesResponseItemsItemLocation>,
-}
-impl Validate for InstancesResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("start_time"), &self.start_time);
-        violations.check(&at.field("end_time"), &self.end_time);
-        violations.check(&at.field("status"), &self.status);
-        violations.check(&at.field("location"), &self.location);
-    }
 }

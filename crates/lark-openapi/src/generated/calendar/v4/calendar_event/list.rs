@@ -343,12 +343,6 @@ pub struct ListResponseItemsItemVchat {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_url: Option<String>,
 }
-impl Validate for ListResponseItemsItemVchat {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("vc_type"), &self.vc_type);
-        violations.check(&at.field("icon_type"), &self.icon_type);
-    }
-}
 /// Who sees the event's details; applies to every attendee when the event is created, and afterwards a change affects only the caller.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -416,7 +410,6 @@ pub struct ListResponseItemsItemLocation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub longitude: Option<f64>,
 }
-impl Validate for ListResponseItemsItemLocation {}
 /// One reminder.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItemRemindersItem {
@@ -424,7 +417,6 @@ pub struct ListResponseItemsItemRemindersItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minutes: Option<i32>,
 }
-impl Validate for ListResponseItemsItemRemindersItem {}
 /// The event's status.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -501,12 +493,6 @@ pub struct ListResponseItemsItemSchemasItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_link: Option<String>,
 }
-impl Validate for ListResponseItemsItemSchemasItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("ui_name"), &self.ui_name);
-        violations.check(&at.field("ui_status"), &self.ui_status);
-    }
-}
 /// One attachment.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItemAttachmentsItem {
@@ -520,7 +506,6 @@ pub struct ListResponseItemsItemAttachmentsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-impl Validate for ListResponseItemsItemAttachmentsItem {}
 /// One event.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItem {
@@ -590,20 +575,4 @@ pub struct ListResponseItemsItem {
     /// Files attached to the event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<ListResponseItemsItemAttachmentsItem>>,
-}
-impl Validate for ListResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("start_time"), &self.start_time);
-        violations.check(&at.field("end_time"), &self.end_time);
-        violations.check(&at.field("vchat"), &self.vchat);
-        violations.check(&at.field("visibility"), &self.visibility);
-        violations.check(&at.field("attendee_ability"), &self.attendee_ability);
-        violations.check(&at.field("free_busy_status"), &self.free_busy_status);
-        violations.check(&at.field("location"), &self.location);
-        violations.check(&at.field("reminders"), &self.reminders);
-        violations.check(&at.field("status"), &self.status);
-        violations.check(&at.field("schemas"), &self.schemas);
-        violations.check(&at.field("event_organizer"), &self.event_organizer);
-        violations.check(&at.field("attachments"), &self.attachments);
-    }
 }

@@ -542,7 +542,8 @@ pub enum PatchRequestVchatMeetingSettingsJoinMeetingPermission {
     OnlyEventAttendees = "only_event_attendees" }
 );
 /// Pre-meeting settings of a Feishu video meeting; they apply only when vc_type is vc and the caller may edit the event. Left out, they are not changed.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestVchatMeetingSettings {
     /// User id (of the kind user_id_type names) of the meeting owner. Takes effect only for an app (tenant token) working on its app calendar when the event first becomes a vc meeting; the owner must be an internal user.
     ///
@@ -585,7 +586,8 @@ impl Validate for PatchRequestVchatMeetingSettings {
     }
 }
 /// The event's video meeting; left out, it is not changed.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestVchat {
     /// The kind of video meeting; send no_meeting when the event needs none.
     ///
@@ -672,7 +674,8 @@ pub enum PatchRequestFreeBusyStatus {
     PatchRequestFreeBusyStatus { Busy = "busy", Free = "free" }
 );
 /// Where the event takes place; left out, it is not changed.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestLocation {
     /// Name of the place, 1 to 512 characters.
     ///
@@ -702,7 +705,8 @@ impl Validate for PatchRequestLocation {
     }
 }
 /// One reminder.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestRemindersItem {
     /// Minutes before the start (positive) or after it (negative) at which the reminder fires, within ±20160.
     ///
@@ -762,7 +766,8 @@ pub enum PatchRequestSchemasItemUiStatus {
     "editable", UnknownValue = "unknown" }
 );
 /// One customized UI item.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestSchemasItem {
     /// Which UI item to customize.
     ///
@@ -788,7 +793,8 @@ impl Validate for PatchRequestSchemasItem {
     }
 }
 /// One attachment.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestAttachmentsItem {
     /// File token of the attachment, from uploading it with the drive media upload endpoint (parent_node the same calendar id).
     ///
@@ -823,7 +829,8 @@ pub enum PatchRequestEventCheckInCheckInStartTimeTimeType {
     "after_event_end" }
 );
 /// When check-in opens; it must be earlier than when it closes.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestEventCheckInCheckInStartTime {
     /// The point in the event the offset counts from.
     ///
@@ -859,7 +866,8 @@ pub enum PatchRequestEventCheckInCheckInEndTimeTimeType {
     "after_event_end" }
 );
 /// When check-in closes; it must be later than when it opens.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestEventCheckInCheckInEndTime {
     /// The point in the event the offset counts from.
     ///
@@ -877,7 +885,8 @@ impl Validate for PatchRequestEventCheckInCheckInEndTime {
     }
 }
 /// The event's check-in settings; left out, check-in is not configured.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestEventCheckIn {
     /// Whether check-in is on.
     ///
@@ -985,12 +994,6 @@ pub struct PatchResponseEventVchatMeetingSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_attendees_start: Option<bool>,
 }
-impl Validate for PatchResponseEventVchatMeetingSettings {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations
-            .check(&at.field("join_meeting_permission"), &self.join_meeting_permission);
-    }
-}
 /// The event's video meeting.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchResponseEventVchat {
@@ -1009,13 +1012,6 @@ pub struct PatchResponseEventVchat {
     /// Pre-meeting settings of a Feishu video meeting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_settings: Option<PatchResponseEventVchatMeetingSettings>,
-}
-impl Validate for PatchResponseEventVchat {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("vc_type"), &self.vc_type);
-        violations.check(&at.field("icon_type"), &self.icon_type);
-        violations.check(&at.field("meeting_settings"), &self.meeting_settings);
-    }
 }
 /// Who sees the event's details; applies to every attendee when the event is created, and afterwards a change affects only the caller.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1084,7 +1080,6 @@ pub struct PatchResponseEventLocation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub longitude: Option<f64>,
 }
-impl Validate for PatchResponseEventLocation {}
 /// One reminder.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchResponseEventRemindersItem {
@@ -1092,7 +1087,6 @@ pub struct PatchResponseEventRemindersItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minutes: Option<i32>,
 }
-impl Validate for PatchResponseEventRemindersItem {}
 /// The event's status.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1169,12 +1163,6 @@ pub struct PatchResponseEventSchemasItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_link: Option<String>,
 }
-impl Validate for PatchResponseEventSchemasItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("ui_name"), &self.ui_name);
-        violations.check(&at.field("ui_status"), &self.ui_status);
-    }
-}
 /// One attachment.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchResponseEventAttachmentsItem {
@@ -1191,7 +1179,6 @@ pub struct PatchResponseEventAttachmentsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-impl Validate for PatchResponseEventAttachmentsItem {}
 /// The point in the event the offset counts from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1219,11 +1206,6 @@ pub struct PatchResponseEventEventCheckInCheckInStartTime {
     /// The offset in minutes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<i32>,
-}
-impl Validate for PatchResponseEventEventCheckInCheckInStartTime {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("time_type"), &self.time_type);
-    }
 }
 /// The point in the event the offset counts from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1253,11 +1235,6 @@ pub struct PatchResponseEventEventCheckInCheckInEndTime {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<i32>,
 }
-impl Validate for PatchResponseEventEventCheckInCheckInEndTime {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("time_type"), &self.time_type);
-    }
-}
 /// The event's check-in settings.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchResponseEventEventCheckIn {
@@ -1273,12 +1250,6 @@ pub struct PatchResponseEventEventCheckIn {
     /// Whether attendees are notified automatically when check-in opens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub need_notify_attendees: Option<bool>,
-}
-impl Validate for PatchResponseEventEventCheckIn {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("check_in_start_time"), &self.check_in_start_time);
-        violations.check(&at.field("check_in_end_time"), &self.check_in_end_time);
-    }
 }
 /// The updated event.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -1352,21 +1323,4 @@ pub struct PatchResponseEvent {
     /// The event's check-in settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_check_in: Option<PatchResponseEventEventCheckIn>,
-}
-impl Validate for PatchResponseEvent {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("start_time"), &self.start_time);
-        violations.check(&at.field("end_time"), &self.end_time);
-        violations.check(&at.field("vchat"), &self.vchat);
-        violations.check(&at.field("visibility"), &self.visibility);
-        violations.check(&at.field("attendee_ability"), &self.attendee_ability);
-        violations.check(&at.field("free_busy_status"), &self.free_busy_status);
-        violations.check(&at.field("location"), &self.location);
-        violations.check(&at.field("reminders"), &self.reminders);
-        violations.check(&at.field("status"), &self.status);
-        violations.check(&at.field("schemas"), &self.schemas);
-        violations.check(&at.field("event_organizer"), &self.event_organizer);
-        violations.check(&at.field("attachments"), &self.attachments);
-        violations.check(&at.field("event_check_in"), &self.event_check_in);
-    }
 }

@@ -263,7 +263,8 @@ impl DocumentedError for SearchError {
 }
 ::lark_runtime::documented_error_traits!(SearchError);
 /// Filters narrowing the search.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct SearchRequestFilter {
     /// Start of the search window; without start and end time, the search covers about the last month.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -360,7 +361,6 @@ pub struct SearchResponseItemsItemLocation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub longitude: Option<f64>,
 }
-impl Validate for SearchResponseItemsItemLocation {}
 /// One reminder.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct SearchResponseItemsItemRemindersItem {
@@ -368,7 +368,6 @@ pub struct SearchResponseItemsItemRemindersItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minutes: Option<i32>,
 }
-impl Validate for SearchResponseItemsItemRemindersItem {}
 /// The event's status.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -402,7 +401,6 @@ pub struct SearchResponseItemsItemAttachmentsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-impl Validate for SearchResponseItemsItemAttachmentsItem {}
 /// One matching event.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct SearchResponseItemsItem {
@@ -463,18 +461,4 @@ pub struct SearchResponseItemsItem {
     /// Files attached to the event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<SearchResponseItemsItemAttachmentsItem>>,
-}
-impl Validate for SearchResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("start_time"), &self.start_time);
-        violations.check(&at.field("end_time"), &self.end_time);
-        violations.check(&at.field("visibility"), &self.visibility);
-        violations.check(&at.field("attendee_ability"), &self.attendee_ability);
-        violations.check(&at.field("free_busy_status"), &self.free_busy_status);
-        violations.check(&at.field("location"), &self.location);
-        violations.check(&at.field("reminders"), &self.reminders);
-        violations.check(&at.field("status"), &self.status);
-        violations.check(&at.field("event_organizer"), &self.event_organizer);
-        violations.check(&at.field("attachments"), &self.attachments);
-    }
 }

@@ -332,7 +332,8 @@ pub enum BatchDeleteRequestDeleteIdsItemType {
     "resource", ThirdParty = "third_party" }
 );
 /// One attendee to remove.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchDeleteRequestDeleteIdsItem {
     /// The kind of attendee.
     ///

@@ -340,7 +340,8 @@ pub enum CreateRequestAttendeesItemType {
     ThirdParty = "third_party" }
 );
 /// One item of the booking form.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestAttendeesItemResourceCustomizationItem {
     /// Unique id of the form item.
     ///
@@ -361,7 +362,8 @@ impl Validate for CreateRequestAttendeesItemResourceCustomizationItem {
     }
 }
 /// One attendee to add.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestAttendeesItem {
     /// The kind of attendee.
     ///
@@ -478,11 +480,6 @@ pub struct CreateResponseAttendeesItemResourceCustomizationItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<crate::calendar::v4::types::CustomizationOption>>,
 }
-impl Validate for CreateResponseAttendeesItemResourceCustomizationItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("options"), &self.options);
-    }
-}
 /// One attendee.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseAttendeesItem {
@@ -533,13 +530,4 @@ pub struct CreateResponseAttendeesItem {
     /// Why booking an approval-required meeting room was requested.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approval_reason: Option<String>,
-}
-impl Validate for CreateResponseAttendeesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-        violations.check(&at.field("rsvp_status"), &self.rsvp_status);
-        violations.check(&at.field("chat_members"), &self.chat_members);
-        violations
-            .check(&at.field("resource_customization"), &self.resource_customization);
-    }
 }

@@ -347,11 +347,6 @@ pub struct ListResponseItemsItemResourceCustomizationItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<crate::calendar::v4::types::CustomizationOption>>,
 }
-impl Validate for ListResponseItemsItemResourceCustomizationItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("options"), &self.options);
-    }
-}
 /// One attendee.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItem {
@@ -399,13 +394,4 @@ pub struct ListResponseItemsItem {
     pub resource_customization: Option<
         Vec<ListResponseItemsItemResourceCustomizationItem>,
     >,
-}
-impl Validate for ListResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-        violations.check(&at.field("rsvp_status"), &self.rsvp_status);
-        violations.check(&at.field("chat_members"), &self.chat_members);
-        violations
-            .check(&at.field("resource_customization"), &self.resource_customization);
-    }
 }

@@ -90,9 +90,3 @@ pub struct CalendarEventChangedV4RsvpInfosItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rsvp_status: Option<CalendarEventChangedV4RsvpInfosItemRsvpStatus>,
 }
-impl Validate for CalendarEventChangedV4RsvpInfosItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("from_user_id"), &self.from_user_id);
-        violations.check(&at.field("rsvp_status"), &self.rsvp_status);
-    }
-}

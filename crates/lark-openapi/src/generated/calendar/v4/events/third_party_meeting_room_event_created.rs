@@ -65,7 +65,6 @@ pub struct ThirdPartyMeetingRoomEventCreatedMeetingRoomsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_id: Option<String>,
 }
-impl Validate for ThirdPartyMeetingRoomEventCreatedMeetingRoomsItem {}
 /// The event's organizer.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ThirdPartyMeetingRoomEventCreatedOrganizer {
@@ -79,4 +78,3 @@ pub struct ThirdPartyMeetingRoomEventCreatedOrganizer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
 }
-impl Validate for ThirdPartyMeetingRoomEventCreatedOrganizer {}

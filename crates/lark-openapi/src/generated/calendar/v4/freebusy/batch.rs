@@ -274,8 +274,3 @@ pub struct BatchResponseFreebusyListsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl Validate for BatchResponseFreebusyListsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("freebusy_items"), &self.freebusy_items);
-    }
-}

@@ -209,7 +209,8 @@ pub enum UpdateRequestCardType {
 }
 ::lark_runtime::string_enum_traits!(UpdateRequestCardType { CardJson = "card_json" });
 /// The complete new card.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestCard {
     /// The kind of card data; always card_json.
     ///

@@ -270,7 +270,6 @@ pub struct QueryResponseItemsItemArchiveItemsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub item_result_regular: Option<String>,
 }
-impl Validate for QueryResponseItemsItemArchiveItemsItem {}
 /// The value of one salary indicator.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct QueryResponseItemsItemArchiveIndicatorsItem {
@@ -284,7 +283,6 @@ pub struct QueryResponseItemsItemArchiveIndicatorsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub indicator_result_regular: Option<String>,
 }
-impl Validate for QueryResponseItemsItemArchiveIndicatorsItem {}
 /// One salary archive version of an employee.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct QueryResponseItemsItem {
@@ -333,10 +331,4 @@ pub struct QueryResponseItemsItem {
     /// Salary indicator values of the archive; returned only with the corehr:compensation_archive_detail.indicators:read scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub archive_indicators: Option<Vec<QueryResponseItemsItemArchiveIndicatorsItem>>,
-}
-impl Validate for QueryResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("archive_items"), &self.archive_items);
-        violations.check(&at.field("archive_indicators"), &self.archive_indicators);
-    }
 }

@@ -145,8 +145,3 @@ pub struct ListResponseItemsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_names: Option<Vec<crate::compensation::v1::types::I18nContent>>,
 }
-impl Validate for ListResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("i18n_names"), &self.i18n_names);
-    }
-}

@@ -187,7 +187,8 @@ pub enum BatchCreateRequestRecordsItemDetailsItemIssuanceWay {
     WithCash = "with_cash", WithYearEndBonus = "with_year_end_bonus" }
 );
 /// One payout of the record.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchCreateRequestRecordsItemDetailsItem {
     /// Amount of this payout as a number in a string, in the currency of currency_id; at most 255 characters.
     ///
@@ -275,7 +276,8 @@ impl Validate for BatchCreateRequestRecordsItemDetailsItem {
     }
 }
 /// One lump-sum payment record to create.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchCreateRequestRecordsItem {
     /// Idempotency id chosen by the caller's system, at most 255 characters.
     ///

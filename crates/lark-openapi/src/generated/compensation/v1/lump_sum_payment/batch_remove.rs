@@ -227,8 +227,3 @@ pub struct BatchRemoveResponseOperateResultsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
-impl Validate for BatchRemoveResponseOperateResultsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("code"), &self.code);
-    }
-}

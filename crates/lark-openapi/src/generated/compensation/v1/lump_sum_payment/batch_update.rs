@@ -158,7 +158,8 @@ pub enum BatchUpdateRequestRecordsItemDetailsItemIssuanceWay {
     WithCash = "with_cash", WithYearEndBonus = "with_year_end_bonus" }
 );
 /// One payout of the record.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchUpdateRequestRecordsItemDetailsItem {
     /// Id of an existing payout to correct (from the lump-sum payment query endpoint); at most 255 characters.
     ///
@@ -257,7 +258,8 @@ impl Validate for BatchUpdateRequestRecordsItemDetailsItem {
     }
 }
 /// The corrected content of one lump-sum payment record.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchUpdateRequestRecordsItem {
     /// Id of the lump-sum payment record (from the lump-sum payment query endpoint); at most 255 characters.
     ///

@@ -671,15 +671,3 @@ pub struct QueryResponseRecordsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub binding_period_decimal: Option<String>,
 }
-impl Validate for QueryResponseRecordsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("issuance_detail_text"), &self.issuance_detail_text);
-        violations.check(&at.field("apply_source"), &self.apply_source);
-        violations
-            .check(
-                &at.field("binding_period_offboarding_type"),
-                &self.binding_period_offboarding_type,
-            );
-        violations.check(&at.field("details"), &self.details);
-    }
-}

@@ -207,12 +207,6 @@ pub struct ListResponseItemsItemPlanScopePlanConditionsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub right_value: Option<Vec<String>>,
 }
-impl Validate for ListResponseItemsItemPlanScopePlanConditionsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("left_type"), &self.left_type);
-        violations.check(&at.field("operator"), &self.operator);
-    }
-}
 /// Whom the plan applies to.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItemPlanScope {
@@ -222,11 +216,6 @@ pub struct ListResponseItemsItemPlanScope {
     /// The conditions that select whom the plan applies to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan_conditions: Option<Vec<ListResponseItemsItemPlanScopePlanConditionsItem>>,
-}
-impl Validate for ListResponseItemsItemPlanScope {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("plan_conditions"), &self.plan_conditions);
-    }
 }
 /// How the item's value is set.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -290,14 +279,6 @@ pub struct ListResponseItemsItemPlanItemsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probation_discount_percentum: Option<String>,
 }
-impl Validate for ListResponseItemsItemPlanItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("adjustment_type"), &self.adjustment_type);
-        violations.check(&at.field("plan_item_logic"), &self.plan_item_logic);
-        violations
-            .check(&at.field("probation_discount_type"), &self.probation_discount_type);
-    }
-}
 /// One salary indicator of the plan and how its value is set.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItemPlanIndicatorsItem {
@@ -307,11 +288,6 @@ pub struct ListResponseItemsItemPlanIndicatorsItem {
     /// The fixed value or formula that sets the indicator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan_indicator_logic: Option<crate::compensation::v1::types::AdjustmentLogic>,
-}
-impl Validate for ListResponseItemsItemPlanIndicatorsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("plan_indicator_logic"), &self.plan_indicator_logic);
-    }
 }
 /// One salary plan version.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -352,13 +328,4 @@ pub struct ListResponseItemsItem {
     /// The description in several languages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_descriptions: Option<Vec<crate::compensation::v1::types::I18nContent>>,
-}
-impl Validate for ListResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("plan_scope"), &self.plan_scope);
-        violations.check(&at.field("plan_items"), &self.plan_items);
-        violations.check(&at.field("plan_indicators"), &self.plan_indicators);
-        violations.check(&at.field("i18n_names"), &self.i18n_names);
-        violations.check(&at.field("i18n_descriptions"), &self.i18n_descriptions);
-    }
 }

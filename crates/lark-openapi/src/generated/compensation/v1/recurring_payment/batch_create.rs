@@ -204,7 +204,8 @@ pub enum BatchCreateRequestRecordsItemIssuancePeriod {
     "biweekly", Week = "week", Day = "day", Hour = "hour" }
 );
 /// One recurring payment record to create.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchCreateRequestRecordsItem {
     /// Idempotency id chosen by the caller's system; at most 255 characters.
     ///

@@ -167,7 +167,8 @@ pub enum BatchUpdateRequestRecordsItemIssuanceType {
     WithYearEndBonus = "with_year_end_bonus" }
 );
 /// The corrected content of one recurring payment record.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchUpdateRequestRecordsItem {
     /// Id of the recurring payment record; at most 255 characters.
     ///

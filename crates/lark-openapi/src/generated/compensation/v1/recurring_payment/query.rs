@@ -716,9 +716,3 @@ pub struct QueryResponseRecordsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issuance_country_region_id: Option<String>,
 }
-impl Validate for QueryResponseRecordsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("issuance_type"), &self.issuance_type);
-        violations.check(&at.field("issuance_period"), &self.issuance_period);
-    }
-}

@@ -191,8 +191,3 @@ pub struct QueryResponseArchivesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<Vec<crate::compensation::v1::types::SocialArchiveDetail>>,
 }
-impl Validate for QueryResponseArchivesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("details"), &self.details);
-    }
-}

@@ -210,9 +210,3 @@ pub struct QueryResponseRecordsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<Vec<crate::compensation::v1::types::SocialArchiveDetail>>,
 }
-impl Validate for QueryResponseRecordsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("record_type"), &self.record_type);
-        violations.check(&at.field("details"), &self.details);
-    }
-}

@@ -184,7 +184,6 @@ pub struct ListResponseItemsItemOptionsOptionsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-impl Validate for ListResponseItemsItemOptionsOptionsItem {}
 /// The field's options; present only when `type` is `ENUMERATION` or `PICTURE_ENUM`.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItemOptions {
@@ -197,12 +196,6 @@ pub struct ListResponseItemsItemOptions {
     /// All options of the field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<ListResponseItemsItemOptionsOptionsItem>>,
-}
-impl Validate for ListResponseItemsItemOptions {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("option_type"), &self.option_type);
-        violations.check(&at.field("options"), &self.options);
-    }
 }
 /// The language.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -231,11 +224,6 @@ pub struct ListResponseItemsItemI18nNameItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-impl Validate for ListResponseItemsItemI18nNameItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("locale"), &self.locale);
-    }
-}
 /// One custom field.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItem {
@@ -251,11 +239,4 @@ pub struct ListResponseItemsItem {
     /// The field's name per language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_name: Option<Vec<ListResponseItemsItemI18nNameItem>>,
-}
-impl Validate for ListResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-        violations.check(&at.field("options"), &self.options);
-        violations.check(&at.field("i18n_name"), &self.i18n_name);
-    }
 }

@@ -278,11 +278,6 @@ pub struct ChildrenResponseItemsItemLeadersItem {
     #[serde(rename = "leaderID", default, skip_serializing_if = "Option::is_none")]
     pub leader_id: Option<String>,
 }
-impl Validate for ChildrenResponseItemsItemLeadersItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("leaderType"), &self.leader_type);
-    }
-}
 /// One sub-department.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ChildrenResponseItemsItem {
@@ -331,11 +326,4 @@ pub struct ChildrenResponseItemsItem {
     /// Number of primary members (users whose main department it is), counted over the department and its sub-departments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_member_count: Option<i32>,
-}
-impl Validate for ChildrenResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("i18n_name"), &self.i18n_name);
-        violations.check(&at.field("status"), &self.status);
-        violations.check(&at.field("leaders"), &self.leaders);
-    }
 }

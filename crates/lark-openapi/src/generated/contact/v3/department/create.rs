@@ -457,7 +457,8 @@ pub enum CreateRequestLeadersItemLeaderType {
     CreateRequestLeadersItemLeaderType { Main = 1, Deputy = 2 }
 );
 /// One leader of the department.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestLeadersItem {
     /// Whether this is the main or a deputy leader.
     ///
@@ -499,11 +500,6 @@ pub struct CreateResponseDepartmentLeadersItem {
     /// The leader's user id, in the kind `user_id_type` names.
     #[serde(rename = "leaderID", default, skip_serializing_if = "Option::is_none")]
     pub leader_id: Option<String>,
-}
-impl Validate for CreateResponseDepartmentLeadersItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("leaderType"), &self.leader_type);
-    }
 }
 /// The department created.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -553,11 +549,4 @@ pub struct CreateResponseDepartment {
     /// Number of members whose primary department is this department.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_member_count: Option<i32>,
-}
-impl Validate for CreateResponseDepartment {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("i18n_name"), &self.i18n_name);
-        violations.check(&at.field("status"), &self.status);
-        violations.check(&at.field("leaders"), &self.leaders);
-    }
 }

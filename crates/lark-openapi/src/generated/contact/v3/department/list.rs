@@ -263,11 +263,6 @@ pub struct ListResponseItemsItemLeadersItem {
     #[serde(rename = "leaderID", default, skip_serializing_if = "Option::is_none")]
     pub leader_id: Option<String>,
 }
-impl Validate for ListResponseItemsItemLeadersItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("leaderType"), &self.leader_type);
-    }
-}
 /// One department.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItem {
@@ -316,11 +311,4 @@ pub struct ListResponseItemsItem {
     /// Number of users whose primary department this is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_member_count: Option<i32>,
-}
-impl Validate for ListResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("i18n_name"), &self.i18n_name);
-        violations.check(&at.field("status"), &self.status);
-        violations.check(&at.field("leaders"), &self.leaders);
-    }
 }

@@ -299,11 +299,6 @@ pub struct ParentResponseItemsItemLeadersItem {
     #[serde(rename = "leaderID", default, skip_serializing_if = "Option::is_none")]
     pub leader_id: Option<String>,
 }
-impl Validate for ParentResponseItemsItemLeadersItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("leaderType"), &self.leader_type);
-    }
-}
 /// One parent department.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ParentResponseItemsItem {
@@ -352,11 +347,4 @@ pub struct ParentResponseItemsItem {
     /// Number of primary members (users whose main department it is), counted over the department and its sub-departments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_member_count: Option<i32>,
-}
-impl Validate for ParentResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("i18n_name"), &self.i18n_name);
-        violations.check(&at.field("status"), &self.status);
-        violations.check(&at.field("leaders"), &self.leaders);
-    }
 }

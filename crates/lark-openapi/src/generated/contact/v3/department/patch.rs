@@ -405,7 +405,8 @@ pub enum PatchRequestLeadersItemLeaderType {
     PatchRequestLeadersItemLeaderType { Main = 1, Deputy = 2 }
 );
 /// One leader of the department.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestLeadersItem {
     /// Whether this is the main or a deputy leader.
     ///
@@ -447,11 +448,6 @@ pub struct PatchResponseDepartmentLeadersItem {
     /// The leader's user id, in the kind `user_id_type` names.
     #[serde(rename = "leaderID", default, skip_serializing_if = "Option::is_none")]
     pub leader_id: Option<String>,
-}
-impl Validate for PatchResponseDepartmentLeadersItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("leaderType"), &self.leader_type);
-    }
 }
 /// The department after the change.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -501,11 +497,4 @@ pub struct PatchResponseDepartment {
     /// Number of primary members (users whose main department it is), counted over the department and its sub-departments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_member_count: Option<i32>,
-}
-impl Validate for PatchResponseDepartment {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("i18n_name"), &self.i18n_name);
-        violations.check(&at.field("status"), &self.status);
-        violations.check(&at.field("leaders"), &self.leaders);
-    }
 }

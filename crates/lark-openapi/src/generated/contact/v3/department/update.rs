@@ -396,7 +396,8 @@ pub enum UpdateRequestLeadersItemLeaderType {
     UpdateRequestLeadersItemLeaderType { Main = 1, Deputy = 2 }
 );
 /// One leader of the department.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestLeadersItem {
     /// Whether this is the main or a deputy leader.
     ///
@@ -438,11 +439,6 @@ pub struct UpdateResponseDepartmentLeadersItem {
     /// The leader's user id, in the kind `user_id_type` names.
     #[serde(rename = "leaderID", default, skip_serializing_if = "Option::is_none")]
     pub leader_id: Option<String>,
-}
-impl Validate for UpdateResponseDepartmentLeadersItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("leaderType"), &self.leader_type);
-    }
 }
 /// The department after the update.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -489,11 +485,4 @@ pub struct UpdateResponseDepartment {
     /// Number of primary members (users whose main department it is), counted over the department and its sub-departments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_member_count: Option<i32>,
-}
-impl Validate for UpdateResponseDepartment {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("i18n_name"), &self.i18n_name);
-        violations.check(&at.field("status"), &self.status);
-        violations.check(&at.field("leaders"), &self.leaders);
-    }
 }

@@ -201,7 +201,8 @@ pub enum CreateRequestEnumStatus {
 }
 ::lark_runtime::int_enum_traits!(CreateRequestEnumStatus { Active = 1, Inactive = 2 });
 /// The option's text in one language.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestI18nContentItem {
     /// The language, e.g. zh_cn (Chinese), en_us (English) or ja_jp (Japanese).
     ///
@@ -257,7 +258,6 @@ pub struct CreateResponseEmployeeTypeEnumI18nContentItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-impl Validate for CreateResponseEmployeeTypeEnumI18nContentItem {}
 /// The employee type option just created.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseEmployeeTypeEnum {
@@ -279,11 +279,4 @@ pub struct CreateResponseEmployeeTypeEnum {
     /// Translations of the option's text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_content: Option<Vec<CreateResponseEmployeeTypeEnumI18nContentItem>>,
-}
-impl Validate for CreateResponseEmployeeTypeEnum {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("enum_type"), &self.enum_type);
-        violations.check(&at.field("enum_status"), &self.enum_status);
-        violations.check(&at.field("i18n_content"), &self.i18n_content);
-    }
 }

@@ -158,7 +158,6 @@ pub struct ListResponseItemsItemI18nContentItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-impl Validate for ListResponseItemsItemI18nContentItem {}
 /// One employee type option.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItem {
@@ -180,11 +179,4 @@ pub struct ListResponseItemsItem {
     /// Translations of the option's text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_content: Option<Vec<ListResponseItemsItemI18nContentItem>>,
-}
-impl Validate for ListResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("enum_type"), &self.enum_type);
-        violations.check(&at.field("enum_status"), &self.enum_status);
-        violations.check(&at.field("i18n_content"), &self.i18n_content);
-    }
 }

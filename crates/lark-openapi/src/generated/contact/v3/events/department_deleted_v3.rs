@@ -42,8 +42,3 @@ pub struct DepartmentDeletedV3OldObject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_department_id: Option<String>,
 }
-impl Validate for DepartmentDeletedV3OldObject {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("status"), &self.status);
-    }
-}

@@ -66,7 +66,6 @@ pub struct EmployeeTypeEnumCreatedV3NewEnumI18nContentItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-impl Validate for EmployeeTypeEnumCreatedV3NewEnumI18nContentItem {}
 /// The option that was created.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct EmployeeTypeEnumCreatedV3NewEnum {
@@ -88,12 +87,4 @@ pub struct EmployeeTypeEnumCreatedV3NewEnum {
     /// The option's text per language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_content: Option<Vec<EmployeeTypeEnumCreatedV3NewEnumI18nContentItem>>,
-}
-impl Validate for EmployeeTypeEnumCreatedV3NewEnum {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.length(&at.field("content"), &self.content, Some(1), Some(100));
-        violations.check(&at.field("enum_type"), &self.enum_type);
-        violations.check(&at.field("enum_status"), &self.enum_status);
-        violations.check(&at.field("i18n_content"), &self.i18n_content);
-    }
 }

@@ -69,7 +69,6 @@ pub struct EmployeeTypeEnumDeactivatedV3OldEnumI18nContentItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-impl Validate for EmployeeTypeEnumDeactivatedV3OldEnumI18nContentItem {}
 /// The option before it was deactivated.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct EmployeeTypeEnumDeactivatedV3OldEnum {
@@ -91,14 +90,6 @@ pub struct EmployeeTypeEnumDeactivatedV3OldEnum {
     /// The option's text per language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_content: Option<Vec<EmployeeTypeEnumDeactivatedV3OldEnumI18nContentItem>>,
-}
-impl Validate for EmployeeTypeEnumDeactivatedV3OldEnum {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.length(&at.field("content"), &self.content, Some(1), Some(100));
-        violations.check(&at.field("enum_type"), &self.enum_type);
-        violations.check(&at.field("enum_status"), &self.enum_status);
-        violations.check(&at.field("i18n_content"), &self.i18n_content);
-    }
 }
 /// Whether the option is built in or custom.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -138,7 +129,6 @@ pub struct EmployeeTypeEnumDeactivatedV3NewEnumI18nContentItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-impl Validate for EmployeeTypeEnumDeactivatedV3NewEnumI18nContentItem {}
 /// The option after it was deactivated.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct EmployeeTypeEnumDeactivatedV3NewEnum {
@@ -160,12 +150,4 @@ pub struct EmployeeTypeEnumDeactivatedV3NewEnum {
     /// The option's text per language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_content: Option<Vec<EmployeeTypeEnumDeactivatedV3NewEnumI18nContentItem>>,
-}
-impl Validate for EmployeeTypeEnumDeactivatedV3NewEnum {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.length(&at.field("content"), &self.content, Some(1), Some(100));
-        violations.check(&at.field("enum_type"), &self.enum_type);
-        violations.check(&at.field("enum_status"), &self.enum_status);
-        violations.check(&at.field("i18n_content"), &self.i18n_content);
-    }
 }

@@ -66,7 +66,6 @@ pub struct EmployeeTypeEnumDeletedV3OldEnumI18nContentItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-impl Validate for EmployeeTypeEnumDeletedV3OldEnumI18nContentItem {}
 /// The option as it was before it was deleted.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct EmployeeTypeEnumDeletedV3OldEnum {
@@ -88,12 +87,4 @@ pub struct EmployeeTypeEnumDeletedV3OldEnum {
     /// The option's text per language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_content: Option<Vec<EmployeeTypeEnumDeletedV3OldEnumI18nContentItem>>,
-}
-impl Validate for EmployeeTypeEnumDeletedV3OldEnum {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.length(&at.field("content"), &self.content, Some(1), Some(100));
-        violations.check(&at.field("enum_type"), &self.enum_type);
-        violations.check(&at.field("enum_status"), &self.enum_status);
-        violations.check(&at.field("i18n_content"), &self.i18n_content);
-    }
 }

@@ -70,7 +70,6 @@ pub struct EmployeeTypeEnumUpdatedV3OldEnumI18nContentItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-impl Validate for EmployeeTypeEnumUpdatedV3OldEnumI18nContentItem {}
 /// The option before the change.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct EmployeeTypeEnumUpdatedV3OldEnum {
@@ -92,14 +91,6 @@ pub struct EmployeeTypeEnumUpdatedV3OldEnum {
     /// The option's text per language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_content: Option<Vec<EmployeeTypeEnumUpdatedV3OldEnumI18nContentItem>>,
-}
-impl Validate for EmployeeTypeEnumUpdatedV3OldEnum {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.length(&at.field("content"), &self.content, Some(1), Some(100));
-        violations.check(&at.field("enum_type"), &self.enum_type);
-        violations.check(&at.field("enum_status"), &self.enum_status);
-        violations.check(&at.field("i18n_content"), &self.i18n_content);
-    }
 }
 /// Whether the option is built in or custom.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -139,7 +130,6 @@ pub struct EmployeeTypeEnumUpdatedV3NewEnumI18nContentItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-impl Validate for EmployeeTypeEnumUpdatedV3NewEnumI18nContentItem {}
 /// The option after the change.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct EmployeeTypeEnumUpdatedV3NewEnum {
@@ -161,12 +151,4 @@ pub struct EmployeeTypeEnumUpdatedV3NewEnum {
     /// The option's text per language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_content: Option<Vec<EmployeeTypeEnumUpdatedV3NewEnumI18nContentItem>>,
-}
-impl Validate for EmployeeTypeEnumUpdatedV3NewEnum {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.length(&at.field("content"), &self.content, Some(1), Some(100));
-        violations.check(&at.field("enum_type"), &self.enum_type);
-        violations.check(&at.field("enum_status"), &self.enum_status);
-        violations.check(&at.field("i18n_content"), &self.i18n_content);
-    }
 }

@@ -111,11 +111,6 @@ pub struct UserCreatedV3ObjectCustomAttrsItemValueGenericUser {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<UserCreatedV3ObjectCustomAttrsItemValueGenericUserType>,
 }
-impl Validate for UserCreatedV3ObjectCustomAttrsItemValueGenericUser {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-    }
-}
 /// The custom field's value.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserCreatedV3ObjectCustomAttrsItemValue {
@@ -144,11 +139,6 @@ pub struct UserCreatedV3ObjectCustomAttrsItemValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generic_user: Option<UserCreatedV3ObjectCustomAttrsItemValueGenericUser>,
 }
-impl Validate for UserCreatedV3ObjectCustomAttrsItemValue {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("generic_user"), &self.generic_user);
-    }
-}
 /// One custom field value.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserCreatedV3ObjectCustomAttrsItem {
@@ -161,12 +151,6 @@ pub struct UserCreatedV3ObjectCustomAttrsItem {
     /// The custom field's value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<UserCreatedV3ObjectCustomAttrsItemValue>,
-}
-impl Validate for UserCreatedV3ObjectCustomAttrsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-        violations.check(&at.field("value"), &self.value);
-    }
 }
 /// The new employee.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -249,17 +233,4 @@ pub struct UserCreatedV3Object {
     /// Ids of the user's dotted-line managers; needs the `contact:user.dotted_line_leader_info.read` field permission.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dotted_line_leader_user_ids: Option<Vec<String>>,
-}
-impl Validate for UserCreatedV3Object {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.length(&at.field("name"), &self.name, Some(1), None);
-        violations.check(&at.field("gender"), &self.gender);
-        violations.check(&at.field("avatar"), &self.avatar);
-        violations.check(&at.field("status"), &self.status);
-        violations
-            .range(&at.field("join_time"), &self.join_time, Some(1), Some(2147483647));
-        violations.check(&at.field("employee_type"), &self.employee_type);
-        violations.check(&at.field("orders"), &self.orders);
-        violations.check(&at.field("custom_attrs"), &self.custom_attrs);
-    }
 }

@@ -114,11 +114,6 @@ pub struct UserDeletedV3ObjectCustomAttrsItemValueGenericUser {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<UserDeletedV3ObjectCustomAttrsItemValueGenericUserType>,
 }
-impl Validate for UserDeletedV3ObjectCustomAttrsItemValueGenericUser {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-    }
-}
 /// The custom field's value.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserDeletedV3ObjectCustomAttrsItemValue {
@@ -147,11 +142,6 @@ pub struct UserDeletedV3ObjectCustomAttrsItemValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generic_user: Option<UserDeletedV3ObjectCustomAttrsItemValueGenericUser>,
 }
-impl Validate for UserDeletedV3ObjectCustomAttrsItemValue {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("generic_user"), &self.generic_user);
-    }
-}
 /// One custom field value.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserDeletedV3ObjectCustomAttrsItem {
@@ -164,12 +154,6 @@ pub struct UserDeletedV3ObjectCustomAttrsItem {
     /// The custom field's value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<UserDeletedV3ObjectCustomAttrsItemValue>,
-}
-impl Validate for UserDeletedV3ObjectCustomAttrsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-        violations.check(&at.field("value"), &self.value);
-    }
 }
 /// The employee who left.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -253,19 +237,6 @@ pub struct UserDeletedV3Object {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dotted_line_leader_user_ids: Option<Vec<String>>,
 }
-impl Validate for UserDeletedV3Object {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.length(&at.field("name"), &self.name, Some(1), None);
-        violations.check(&at.field("gender"), &self.gender);
-        violations.check(&at.field("avatar"), &self.avatar);
-        violations.check(&at.field("status"), &self.status);
-        violations
-            .range(&at.field("join_time"), &self.join_time, Some(1), Some(2147483647));
-        violations.check(&at.field("employee_type"), &self.employee_type);
-        violations.check(&at.field("orders"), &self.orders);
-        violations.check(&at.field("custom_attrs"), &self.custom_attrs);
-    }
-}
 /// The user's information before the deletion.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserDeletedV3OldObject {
@@ -276,4 +247,3 @@ pub struct UserDeletedV3OldObject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_id: Option<String>,
 }
-impl Validate for UserDeletedV3OldObject {}

@@ -114,11 +114,6 @@ pub struct UserUpdatedV3ObjectCustomAttrsItemValueGenericUser {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<UserUpdatedV3ObjectCustomAttrsItemValueGenericUserType>,
 }
-impl Validate for UserUpdatedV3ObjectCustomAttrsItemValueGenericUser {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-    }
-}
 /// The custom field's value.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserUpdatedV3ObjectCustomAttrsItemValue {
@@ -147,11 +142,6 @@ pub struct UserUpdatedV3ObjectCustomAttrsItemValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generic_user: Option<UserUpdatedV3ObjectCustomAttrsItemValueGenericUser>,
 }
-impl Validate for UserUpdatedV3ObjectCustomAttrsItemValue {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("generic_user"), &self.generic_user);
-    }
-}
 /// One custom field value.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserUpdatedV3ObjectCustomAttrsItem {
@@ -164,12 +154,6 @@ pub struct UserUpdatedV3ObjectCustomAttrsItem {
     /// The custom field's value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<UserUpdatedV3ObjectCustomAttrsItemValue>,
-}
-impl Validate for UserUpdatedV3ObjectCustomAttrsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-        violations.check(&at.field("value"), &self.value);
-    }
 }
 /// The user's information after the change.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -253,19 +237,6 @@ pub struct UserUpdatedV3Object {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dotted_line_leader_user_ids: Option<Vec<String>>,
 }
-impl Validate for UserUpdatedV3Object {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.length(&at.field("name"), &self.name, Some(1), None);
-        violations.check(&at.field("gender"), &self.gender);
-        violations.check(&at.field("avatar"), &self.avatar);
-        violations.check(&at.field("status"), &self.status);
-        violations
-            .range(&at.field("join_time"), &self.join_time, Some(1), Some(2147483647));
-        violations.check(&at.field("employee_type"), &self.employee_type);
-        violations.check(&at.field("orders"), &self.orders);
-        violations.check(&at.field("custom_attrs"), &self.custom_attrs);
-    }
-}
 /// The user's gender.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -348,11 +319,6 @@ pub struct UserUpdatedV3OldObjectCustomAttrsItemValueGenericUser {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<UserUpdatedV3OldObjectCustomAttrsItemValueGenericUserType>,
 }
-impl Validate for UserUpdatedV3OldObjectCustomAttrsItemValueGenericUser {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-    }
-}
 /// The custom field's value.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserUpdatedV3OldObjectCustomAttrsItemValue {
@@ -381,11 +347,6 @@ pub struct UserUpdatedV3OldObjectCustomAttrsItemValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generic_user: Option<UserUpdatedV3OldObjectCustomAttrsItemValueGenericUser>,
 }
-impl Validate for UserUpdatedV3OldObjectCustomAttrsItemValue {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("generic_user"), &self.generic_user);
-    }
-}
 /// One custom field value.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserUpdatedV3OldObjectCustomAttrsItem {
@@ -398,12 +359,6 @@ pub struct UserUpdatedV3OldObjectCustomAttrsItem {
     /// The custom field's value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<UserUpdatedV3OldObjectCustomAttrsItemValue>,
-}
-impl Validate for UserUpdatedV3OldObjectCustomAttrsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-        violations.check(&at.field("value"), &self.value);
-    }
 }
 /// The user's information before the change; only the fields that changed are present.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -483,17 +438,4 @@ pub struct UserUpdatedV3OldObject {
     /// Ids of the user's dotted-line managers; needs the `contact:user.dotted_line_leader_info.read` field permission.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dotted_line_leader_user_ids: Option<Vec<String>>,
-}
-impl Validate for UserUpdatedV3OldObject {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.length(&at.field("name"), &self.name, Some(1), None);
-        violations.check(&at.field("gender"), &self.gender);
-        violations.check(&at.field("avatar"), &self.avatar);
-        violations.check(&at.field("status"), &self.status);
-        violations
-            .range(&at.field("join_time"), &self.join_time, Some(1), Some(2147483647));
-        violations.check(&at.field("employee_type"), &self.employee_type);
-        violations.check(&at.field("orders"), &self.orders);
-        violations.check(&at.field("custom_attrs"), &self.custom_attrs);
-    }
 }

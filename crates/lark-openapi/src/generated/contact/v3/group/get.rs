@@ -191,8 +191,3 @@ pub struct GetResponseGroup {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<GetResponseGroupType>,
 }
-impl Validate for GetResponseGroup {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-    }
-}

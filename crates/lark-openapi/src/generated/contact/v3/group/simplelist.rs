@@ -211,8 +211,3 @@ pub struct SimplelistResponseGrouplistItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
 }
-impl Validate for SimplelistResponseGrouplistItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-    }
-}

@@ -206,7 +206,8 @@ pub enum BatchAddRequestMembersItemMemberIdType {
     UserId = "user_id" }
 );
 /// One member to add.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchAddRequestMembersItem {
     /// The id of the user to add, of the kind member_id_type names.
     ///
@@ -238,4 +239,3 @@ pub struct BatchAddResponseResultsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<i32>,
 }
-impl Validate for BatchAddResponseResultsItem {}

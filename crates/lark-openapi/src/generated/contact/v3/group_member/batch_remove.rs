@@ -189,7 +189,8 @@ pub enum BatchRemoveRequestMembersItemMemberIdType {
     UserId = "user_id" }
 );
 /// One member to remove.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchRemoveRequestMembersItem {
     /// The id of the user to remove, of the kind member_id_type names; the group_member simplelist endpoint lists them.
     ///

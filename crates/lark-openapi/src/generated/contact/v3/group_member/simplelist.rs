@@ -273,8 +273,3 @@ pub struct SimplelistResponseMemberlistItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_id_type: Option<String>,
 }
-impl Validate for SimplelistResponseMemberlistItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("member_type"), &self.member_type);
-    }
-}

@@ -254,7 +254,8 @@ pub enum CreateRequestI18nNameItemLocale {
     CreateRequestI18nNameItemLocale { ZhCn = "zh_cn", EnUs = "en_us", JaJp = "ja_jp" }
 );
 /// The name in one language.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestI18nNameItem {
     /// The language of the text.
     ///
@@ -290,7 +291,8 @@ pub enum CreateRequestI18nDescriptionItemLocale {
     "ja_jp" }
 );
 /// The description in one language.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestI18nDescriptionItem {
     /// The language of the text.
     ///
@@ -318,7 +320,6 @@ pub struct CreateResponseJobFamilyI18nNameItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-impl Validate for CreateResponseJobFamilyI18nNameItem {}
 /// The description in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseJobFamilyI18nDescriptionItem {
@@ -329,7 +330,6 @@ pub struct CreateResponseJobFamilyI18nDescriptionItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-impl Validate for CreateResponseJobFamilyI18nDescriptionItem {}
 /// The created job family.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseJobFamily {
@@ -354,10 +354,4 @@ pub struct CreateResponseJobFamily {
     /// The job family's id, used to update, get or delete it later.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_family_id: Option<String>,
-}
-impl Validate for CreateResponseJobFamily {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("i18n_name"), &self.i18n_name);
-        violations.check(&at.field("i18n_description"), &self.i18n_description);
-    }
 }

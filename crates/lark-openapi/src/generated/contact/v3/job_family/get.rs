@@ -136,11 +136,6 @@ pub struct GetResponseJobFamilyI18nNameItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-impl Validate for GetResponseJobFamilyI18nNameItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("locale"), &self.locale);
-    }
-}
 /// The language.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -168,11 +163,6 @@ pub struct GetResponseJobFamilyI18nDescriptionItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-impl Validate for GetResponseJobFamilyI18nDescriptionItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("locale"), &self.locale);
-    }
-}
 /// The job family.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseJobFamily {
@@ -197,10 +187,4 @@ pub struct GetResponseJobFamily {
     /// The job family's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_family_id: Option<String>,
-}
-impl Validate for GetResponseJobFamily {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("i18n_name"), &self.i18n_name);
-        violations.check(&at.field("i18n_description"), &self.i18n_description);
-    }
 }

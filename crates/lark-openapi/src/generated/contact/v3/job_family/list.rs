@@ -159,11 +159,6 @@ pub struct ListResponseItemsItemI18nNameItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-impl Validate for ListResponseItemsItemI18nNameItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("locale"), &self.locale);
-    }
-}
 /// The language.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -191,11 +186,6 @@ pub struct ListResponseItemsItemI18nDescriptionItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-impl Validate for ListResponseItemsItemI18nDescriptionItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("locale"), &self.locale);
-    }
-}
 /// One job family.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItem {
@@ -220,10 +210,4 @@ pub struct ListResponseItemsItem {
     /// The job family's id, used to update, get or delete it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_family_id: Option<String>,
-}
-impl Validate for ListResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("i18n_name"), &self.i18n_name);
-        violations.check(&at.field("i18n_description"), &self.i18n_description);
-    }
 }

@@ -264,7 +264,8 @@ pub enum UpdateRequestI18nNameItemLocale {
     UpdateRequestI18nNameItemLocale { ZhCn = "zh_cn", EnUs = "en_us", JaJp = "ja_jp" }
 );
 /// The name in one language.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestI18nNameItem {
     /// The language of the text.
     ///
@@ -300,7 +301,8 @@ pub enum UpdateRequestI18nDescriptionItemLocale {
     "ja_jp" }
 );
 /// The description in one language.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestI18nDescriptionItem {
     /// The language of the text.
     ///
@@ -328,7 +330,6 @@ pub struct UpdateResponseJobFamilyI18nNameItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-impl Validate for UpdateResponseJobFamilyI18nNameItem {}
 /// The description in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UpdateResponseJobFamilyI18nDescriptionItem {
@@ -339,7 +340,6 @@ pub struct UpdateResponseJobFamilyI18nDescriptionItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-impl Validate for UpdateResponseJobFamilyI18nDescriptionItem {}
 /// The job family after the update.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UpdateResponseJobFamily {
@@ -364,10 +364,4 @@ pub struct UpdateResponseJobFamily {
     /// The job family's id, used to update, get or delete it later.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_family_id: Option<String>,
-}
-impl Validate for UpdateResponseJobFamily {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("i18n_name"), &self.i18n_name);
-        violations.check(&at.field("i18n_description"), &self.i18n_description);
-    }
 }

@@ -192,4 +192,3 @@ pub struct ListDepartmentResponseDepartmentlistItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub department_id: Option<String>,
 }
-impl Validate for ListDepartmentResponseDepartmentlistItem {}

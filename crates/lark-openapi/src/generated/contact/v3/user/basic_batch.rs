@@ -156,7 +156,6 @@ pub struct BasicBatchResponseUsersItemI18nName {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub en_us: Option<String>,
 }
-impl Validate for BasicBatchResponseUsersItemI18nName {}
 /// One user's names.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct BasicBatchResponseUsersItem {
@@ -169,9 +168,4 @@ pub struct BasicBatchResponseUsersItem {
     /// The user's name in other languages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_name: Option<BasicBatchResponseUsersItemI18nName>,
-}
-impl Validate for BasicBatchResponseUsersItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("i18n_name"), &self.i18n_name);
-    }
 }

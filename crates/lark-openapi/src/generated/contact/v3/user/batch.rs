@@ -232,7 +232,6 @@ pub struct BatchResponseItemsItemCustomAttrsItemValueGenericUser {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<i32>,
 }
-impl Validate for BatchResponseItemsItemCustomAttrsItemValueGenericUser {}
 /// The custom field's value.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchResponseItemsItemCustomAttrsItemValue {
@@ -261,11 +260,6 @@ pub struct BatchResponseItemsItemCustomAttrsItemValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generic_user: Option<BatchResponseItemsItemCustomAttrsItemValueGenericUser>,
 }
-impl Validate for BatchResponseItemsItemCustomAttrsItemValue {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("generic_user"), &self.generic_user);
-    }
-}
 /// One custom field of the user.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchResponseItemsItemCustomAttrsItem {
@@ -278,12 +272,6 @@ pub struct BatchResponseItemsItemCustomAttrsItem {
     /// The custom field's value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<BatchResponseItemsItemCustomAttrsItemValue>,
-}
-impl Validate for BatchResponseItemsItemCustomAttrsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-        violations.check(&at.field("value"), &self.value);
-    }
 }
 /// One user.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -390,16 +378,4 @@ pub struct BatchResponseItemsItem {
     /// User ids of the user's dotted-line leaders, in the kind `user_id_type` names; needs the contact:user.dotted_line_leader_info.read scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dotted_line_leader_user_ids: Option<Vec<String>>,
-}
-impl Validate for BatchResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("gender"), &self.gender);
-        violations.check(&at.field("avatar"), &self.avatar);
-        violations.check(&at.field("status"), &self.status);
-        violations.check(&at.field("employee_type"), &self.employee_type);
-        violations.check(&at.field("orders"), &self.orders);
-        violations.check(&at.field("custom_attrs"), &self.custom_attrs);
-        violations.check(&at.field("assign_info"), &self.assign_info);
-        violations.check(&at.field("department_path"), &self.department_path);
-    }
 }

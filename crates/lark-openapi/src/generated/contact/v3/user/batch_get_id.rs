@@ -175,8 +175,3 @@ pub struct BatchGetIdResponseUserListItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<crate::contact::v3::types::UserStatus>,
 }
-impl Validate for BatchGetIdResponseUserListItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("status"), &self.status);
-    }
-}

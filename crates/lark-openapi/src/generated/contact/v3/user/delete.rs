@@ -322,7 +322,8 @@ pub enum DeleteRequestEmailAcceptorProcessingType {
     DeleteRequestEmailAcceptorProcessingType { Transfer = "1", Keep = "2", Delete = "3" }
 );
 /// What happens to the user's mail; by default it goes to the direct leader, or stays with the user when there is none.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct DeleteRequestEmailAcceptor {
     /// How the mail is handled.
     ///

@@ -282,7 +282,6 @@ pub struct FindByDepartmentResponseItemsItemCustomAttrsItemValueGenericUser {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<i32>,
 }
-impl Validate for FindByDepartmentResponseItemsItemCustomAttrsItemValueGenericUser {}
 /// The custom field's value.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct FindByDepartmentResponseItemsItemCustomAttrsItemValue {
@@ -313,11 +312,6 @@ pub struct FindByDepartmentResponseItemsItemCustomAttrsItemValue {
         FindByDepartmentResponseItemsItemCustomAttrsItemValueGenericUser,
     >,
 }
-impl Validate for FindByDepartmentResponseItemsItemCustomAttrsItemValue {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("generic_user"), &self.generic_user);
-    }
-}
 /// One custom field of the user.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct FindByDepartmentResponseItemsItemCustomAttrsItem {
@@ -330,12 +324,6 @@ pub struct FindByDepartmentResponseItemsItemCustomAttrsItem {
     /// The custom field's value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<FindByDepartmentResponseItemsItemCustomAttrsItemValue>,
-}
-impl Validate for FindByDepartmentResponseItemsItemCustomAttrsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-        violations.check(&at.field("value"), &self.value);
-    }
 }
 /// One user.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -436,15 +424,4 @@ pub struct FindByDepartmentResponseItemsItem {
     /// User ids of the user's dotted-line leaders, in the kind `user_id_type` names; needs the contact:user.dotted_line_leader_info.read scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dotted_line_leader_user_ids: Option<Vec<String>>,
-}
-impl Validate for FindByDepartmentResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("gender"), &self.gender);
-        violations.check(&at.field("avatar"), &self.avatar);
-        violations.check(&at.field("status"), &self.status);
-        violations.check(&at.field("employee_type"), &self.employee_type);
-        violations.check(&at.field("orders"), &self.orders);
-        violations.check(&at.field("custom_attrs"), &self.custom_attrs);
-        violations.check(&at.field("department_path"), &self.department_path);
-    }
 }

@@ -232,7 +232,6 @@ pub struct ListResponseItemsItemAvatar {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar_origin: Option<String>,
 }
-impl Validate for ListResponseItemsItemAvatar {}
 /// The user's status; see the user resource overview for how it changes.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItemStatus {
@@ -246,7 +245,6 @@ pub struct ListResponseItemsItemStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_activated: Option<bool>,
 }
-impl Validate for ListResponseItemsItemStatus {}
 /// The employee type; custom types set in the tenant appear as their own numbers (the employee type list names them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -281,7 +279,6 @@ pub struct ListResponseItemsItemOrdersItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub department_order: Option<i32>,
 }
-impl Validate for ListResponseItemsItemOrdersItem {}
 /// The custom field's type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -313,7 +310,6 @@ pub struct ListResponseItemsItemCustomAttrsItemValueGenericUser {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<i32>,
 }
-impl Validate for ListResponseItemsItemCustomAttrsItemValueGenericUser {}
 /// The custom field's value.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItemCustomAttrsItemValue {
@@ -339,11 +335,6 @@ pub struct ListResponseItemsItemCustomAttrsItemValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generic_user: Option<ListResponseItemsItemCustomAttrsItemValueGenericUser>,
 }
-impl Validate for ListResponseItemsItemCustomAttrsItemValue {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("generic_user"), &self.generic_user);
-    }
-}
 /// One custom field of the user.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItemCustomAttrsItem {
@@ -356,12 +347,6 @@ pub struct ListResponseItemsItemCustomAttrsItem {
     /// The custom field's value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<ListResponseItemsItemCustomAttrsItemValue>,
-}
-impl Validate for ListResponseItemsItemCustomAttrsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-        violations.check(&at.field("value"), &self.value);
-    }
 }
 /// One user.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -438,14 +423,4 @@ pub struct ListResponseItemsItem {
     /// The user's job title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_title: Option<String>,
-}
-impl Validate for ListResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("gender"), &self.gender);
-        violations.check(&at.field("avatar"), &self.avatar);
-        violations.check(&at.field("status"), &self.status);
-        violations.check(&at.field("employee_type"), &self.employee_type);
-        violations.check(&at.field("orders"), &self.orders);
-        violations.check(&at.field("custom_attrs"), &self.custom_attrs);
-    }
 }

@@ -942,7 +942,8 @@ pub enum PatchRequestCustomAttrsItemValueGenericUserType {
     PatchRequestCustomAttrsItemValueGenericUserType { User = 1 }
 );
 /// For a GENERIC_USER field, the person referenced.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestCustomAttrsItemValueGenericUser {
     /// The person's user_id; always a user_id, whatever `user_id_type` says.
     ///
@@ -959,7 +960,8 @@ impl Validate for PatchRequestCustomAttrsItemValueGenericUser {
     }
 }
 /// The value to set.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestCustomAttrsItemValue {
     /// Required for a TEXT field (its value) and an HREF field (the page title); at most 100 characters.
     ///
@@ -992,7 +994,8 @@ impl Validate for PatchRequestCustomAttrsItemValue {
     }
 }
 /// One custom field value.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestCustomAttrsItem {
     /// The custom field's type.
     ///
@@ -1084,7 +1087,6 @@ pub struct PatchResponseUserCustomAttrsItemValueGenericUser {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<i32>,
 }
-impl Validate for PatchResponseUserCustomAttrsItemValueGenericUser {}
 /// The custom field's value.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchResponseUserCustomAttrsItemValue {
@@ -1113,11 +1115,6 @@ pub struct PatchResponseUserCustomAttrsItemValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generic_user: Option<PatchResponseUserCustomAttrsItemValueGenericUser>,
 }
-impl Validate for PatchResponseUserCustomAttrsItemValue {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("generic_user"), &self.generic_user);
-    }
-}
 /// One custom field of the user.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchResponseUserCustomAttrsItem {
@@ -1130,12 +1127,6 @@ pub struct PatchResponseUserCustomAttrsItem {
     /// The custom field's value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<PatchResponseUserCustomAttrsItemValue>,
-}
-impl Validate for PatchResponseUserCustomAttrsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-        violations.check(&at.field("value"), &self.value);
-    }
 }
 /// The user after the change.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -1227,14 +1218,4 @@ pub struct PatchResponseUser {
     /// User ids of the user's dotted-line leaders, in the kind `user_id_type` names; needs the contact:user.dotted_line_leader_info.read scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dotted_line_leader_user_ids: Option<Vec<String>>,
-}
-impl Validate for PatchResponseUser {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("gender"), &self.gender);
-        violations.check(&at.field("avatar"), &self.avatar);
-        violations.check(&at.field("status"), &self.status);
-        violations.check(&at.field("employee_type"), &self.employee_type);
-        violations.check(&at.field("orders"), &self.orders);
-        violations.check(&at.field("custom_attrs"), &self.custom_attrs);
-    }
 }

@@ -244,7 +244,8 @@ impl DocumentedError for ResurrectError {
 }
 ::lark_runtime::documented_error_traits!(ResurrectError);
 /// One department of the user and its ordering.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct ResurrectRequestDepartmentsItem {
     /// The department, in the kind `department_id_type` names.
     ///

@@ -821,7 +821,8 @@ pub enum UpdateRequestCustomAttrsItemValueGenericUserType {
     UpdateRequestCustomAttrsItemValueGenericUserType { User = 1 }
 );
 /// For a GENERIC_USER field, the person referenced.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestCustomAttrsItemValueGenericUser {
     /// The person's user_id.
     ///
@@ -838,7 +839,8 @@ impl Validate for UpdateRequestCustomAttrsItemValueGenericUser {
     }
 }
 /// The value to set.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestCustomAttrsItemValue {
     /// Required for a TEXT field (its value) and an HREF field (the page title).
     ///
@@ -870,7 +872,8 @@ impl Validate for UpdateRequestCustomAttrsItemValue {
     }
 }
 /// One custom field value.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestCustomAttrsItem {
     /// The custom field's type.
     ///
@@ -972,11 +975,6 @@ pub struct UpdateResponseUserCustomAttrsItemValueGenericUser {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<UpdateResponseUserCustomAttrsItemValueGenericUserType>,
 }
-impl Validate for UpdateResponseUserCustomAttrsItemValueGenericUser {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-    }
-}
 /// The custom field's value.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UpdateResponseUserCustomAttrsItemValue {
@@ -1005,11 +1003,6 @@ pub struct UpdateResponseUserCustomAttrsItemValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generic_user: Option<UpdateResponseUserCustomAttrsItemValueGenericUser>,
 }
-impl Validate for UpdateResponseUserCustomAttrsItemValue {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("generic_user"), &self.generic_user);
-    }
-}
 /// One custom field of the user.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UpdateResponseUserCustomAttrsItem {
@@ -1022,12 +1015,6 @@ pub struct UpdateResponseUserCustomAttrsItem {
     /// The custom field's value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<UpdateResponseUserCustomAttrsItemValue>,
-}
-impl Validate for UpdateResponseUserCustomAttrsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-        violations.check(&at.field("value"), &self.value);
-    }
 }
 /// The user after the update.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -1113,14 +1100,4 @@ pub struct UpdateResponseUser {
     /// Whether the user is suspended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_frozen: Option<bool>,
-}
-impl Validate for UpdateResponseUser {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("gender"), &self.gender);
-        violations.check(&at.field("avatar"), &self.avatar);
-        violations.check(&at.field("status"), &self.status);
-        violations.check(&at.field("employee_type"), &self.employee_type);
-        violations.check(&at.field("orders"), &self.orders);
-        violations.check(&at.field("custom_attrs"), &self.custom_attrs);
-    }
 }

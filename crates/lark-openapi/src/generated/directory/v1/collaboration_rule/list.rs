@@ -177,9 +177,3 @@ pub struct ListResponseItemsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_is_valid: Option<bool>,
 }
-impl Validate for ListResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("subjects"), &self.subjects);
-        violations.check(&at.field("objects"), &self.objects);
-    }
-}

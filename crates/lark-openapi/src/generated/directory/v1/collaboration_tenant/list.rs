@@ -155,10 +155,3 @@ pub struct ListResponseItemsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub short_name: Option<crate::directory::v1::types::I18nText>,
 }
-impl Validate for ListResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("avatar"), &self.avatar);
-        violations.check(&at.field("name"), &self.name);
-        violations.check(&at.field("short_name"), &self.short_name);
-    }
-}

@@ -221,11 +221,6 @@ pub struct ListResponseShareDepartmentsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<crate::directory::v1::types::I18nText>,
 }
-impl Validate for ListResponseShareDepartmentsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("name"), &self.name);
-    }
-}
 /// One shared user group.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseShareGroupsItem {
@@ -235,11 +230,6 @@ pub struct ListResponseShareGroupsItem {
     /// The user group's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<crate::directory::v1::types::I18nText>,
-}
-impl Validate for ListResponseShareGroupsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("name"), &self.name);
-    }
 }
 /// One shared user.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -253,10 +243,4 @@ pub struct ListResponseShareUsersItem {
     /// The user's avatar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<crate::directory::v1::types::ImageLink>,
-}
-impl Validate for ListResponseShareUsersItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("name"), &self.name);
-        violations.check(&at.field("avatar"), &self.avatar);
-    }
 }

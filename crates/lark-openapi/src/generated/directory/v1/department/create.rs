@@ -248,7 +248,8 @@ impl DocumentedError for CreateError {
 }
 ::lark_runtime::documented_error_traits!(CreateError);
 /// The department's name; it may not contain '/'.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateDepartmentName {
     /// The default name, 1 to 64 characters.
     ///
@@ -267,7 +268,8 @@ impl Validate for CreateDepartmentName {
     }
 }
 /// The department to create.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDepartment {
     /// A custom department id, unique in the tenant and changeable later; generated when left out. 1 to 64 letters, digits and _ - @ . starting with a letter or digit, and not starting with od-.
     ///

@@ -257,7 +257,8 @@ pub enum FilterRequestFilterConditionsItemOperator {
     FilterRequestFilterConditionsItemOperator { Eq = "eq", In = "in" }
 );
 /// One comparison.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct FilterRequestFilterConditionsItem {
     /// The field compared.
     ///
@@ -280,7 +281,8 @@ impl Validate for FilterRequestFilterConditionsItem {
     }
 }
 /// The filter conditions.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct FilterRequestFilter {
     /// Comparisons, all of which must hold; at most 10.
     pub conditions: Vec<FilterRequestFilterConditionsItem>,

@@ -268,7 +268,8 @@ impl DocumentedError for PatchError {
 }
 ::lark_runtime::documented_error_traits!(PatchError);
 /// The department's name; it may not contain '/'.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchDepartmentName {
     /// The default name, 1 to 100 characters.
     ///
@@ -287,7 +288,8 @@ impl Validate for PatchDepartmentName {
     }
 }
 /// The fields to change.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestDepartment {
     /// A new custom department id: 1 to 64 letters, digits and _ - @ . starting with a letter or digit, and not starting with od-.
     ///

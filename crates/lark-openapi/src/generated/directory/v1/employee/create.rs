@@ -399,7 +399,8 @@ pub enum CreateRequestEmployeeEmploymentType {
     Contractor = 4, Consultant = 5 }
 );
 /// The employee to create.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestEmployee {
     /// The employee's name (at most 64 characters) and alias.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -558,7 +559,8 @@ impl Validate for CreateRequestEmployee {
     }
 }
 /// Extra options.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestOptions {
     /// Where the employee's data resides, in lower case; only for tenants with Multi-Geo, one of their geos, and it needs the directory:employee.base.geo:write scope.
     ///

@@ -171,7 +171,8 @@ impl DocumentedError for DeleteError {
 }
 ::lark_runtime::documented_error_traits!(DeleteError);
 /// Who receives the resigned employee's resources; every id is of the kind employee_id_type names.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct DeleteRequestOptionsResignedEmployeeResourceReceiver {
     /// New owner of the department chats the employee owns; left out, the chat's earliest member gets them.
     ///
@@ -231,7 +232,8 @@ pub struct DeleteRequestOptionsResignedEmployeeResourceReceiver {
 }
 impl Validate for DeleteRequestOptionsResignedEmployeeResourceReceiver {}
 /// Extra options.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct DeleteRequestOptions {
     /// Who receives the resigned employee's resources; every id is of the kind employee_id_type names.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -270,7 +270,8 @@ pub enum FilterRequestFilterConditionsItemOperator {
     FilterRequestFilterConditionsItemOperator { Eq = "eq", In = "in" }
 );
 /// One comparison.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct FilterRequestFilterConditionsItem {
     /// The field compared; base_info.departments.department_id and work_info.staff_status must be given together.
     ///
@@ -292,7 +293,8 @@ impl Validate for FilterRequestFilterConditionsItem {
     }
 }
 /// The filter conditions.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct FilterRequestFilter {
     /// Comparisons, all of which must hold, such as base_info.mobile eq a number; at most 10.
     pub conditions: Vec<FilterRequestFilterConditionsItem>,

@@ -507,7 +507,8 @@ pub enum PatchRequestEmployeeResignType {
     Other = "3" }
 );
 /// The fields to change.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestEmployee {
     /// The employee's name and alias.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -274,7 +274,8 @@ impl DocumentedError for ResurrectError {
 }
 ::lark_runtime::documented_error_traits!(ResurrectError);
 /// The employee's place in one department.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct ResurrectDepartmentSortInfo {
     /// The department, of the kind department_id_type names.
     ///
@@ -316,7 +317,8 @@ impl Validate for ResurrectDepartmentSortInfo {
     }
 }
 /// Extra options.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct ResurrectRequestOptions {
     /// Ids of the seats (licences) to assign, from the tenant seat query endpoint, at most 20; required for tenants with mixed licences.
     ///

@@ -190,7 +190,8 @@ impl DocumentedError for ToBeResignedError {
 }
 ::lark_runtime::documented_error_traits!(ToBeResignedError);
 /// The resignation details.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct ToBeResignedRequestEmployee {
     /// The day the employee leaves, as YYYY-MM-DD; not before the join date.
     ///

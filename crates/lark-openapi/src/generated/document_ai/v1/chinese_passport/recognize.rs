@@ -149,20 +149,10 @@ pub struct RecognizeResponseChinesePassportEntitiesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-impl Validate for RecognizeResponseChinesePassportEntitiesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-    }
-}
 /// What was read from the passport.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct RecognizeResponseChinesePassport {
     /// The fields recognized on the passport.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entities: Option<Vec<RecognizeResponseChinesePassportEntitiesItem>>,
-}
-impl Validate for RecognizeResponseChinesePassport {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("entities"), &self.entities);
-    }
 }

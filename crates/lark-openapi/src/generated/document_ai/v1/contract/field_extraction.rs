@@ -217,7 +217,6 @@ pub struct FieldExtractionResponsePrice {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
-impl Validate for FieldExtractionResponsePrice {}
 /// How long the contract runs.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct FieldExtractionResponseTimeInitialTerm {
@@ -228,7 +227,6 @@ pub struct FieldExtractionResponseTimeInitialTerm {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub initial_unit: Option<String>,
 }
-impl Validate for FieldExtractionResponseTimeInitialTerm {}
 /// The contract's term: start date, end date and duration.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct FieldExtractionResponseTime {
@@ -257,11 +255,6 @@ pub struct FieldExtractionResponseTime {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_initial_term: Option<String>,
 }
-impl Validate for FieldExtractionResponseTime {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("initial_term"), &self.initial_term);
-    }
-}
 /// How many stamped copies the contract is made in.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct FieldExtractionResponseCopy {
@@ -278,7 +271,6 @@ pub struct FieldExtractionResponseCopy {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
-impl Validate for FieldExtractionResponseCopy {}
 /// The currency.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct FieldExtractionResponseCurrency {
@@ -289,7 +281,6 @@ pub struct FieldExtractionResponseCurrency {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency_text: Option<String>,
 }
-impl Validate for FieldExtractionResponseCurrency {}
 /// Which party this is.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -332,7 +323,6 @@ pub struct FieldExtractionResponseBodyInfoItemValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub party: Option<String>,
 }
-impl Validate for FieldExtractionResponseBodyInfoItemValue {}
 /// One party.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct FieldExtractionResponseBodyInfoItem {
@@ -342,12 +332,6 @@ pub struct FieldExtractionResponseBodyInfoItem {
     /// The party's details.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<FieldExtractionResponseBodyInfoItemValue>,
-}
-impl Validate for FieldExtractionResponseBodyInfoItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("body_type"), &self.body_type);
-        violations.check(&at.field("value"), &self.value);
-    }
 }
 /// Whose bank details these are.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -399,7 +383,6 @@ pub struct FieldExtractionResponseBankInfoItemValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
 }
-impl Validate for FieldExtractionResponseBankInfoItemValue {}
 /// One party's bank details.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct FieldExtractionResponseBankInfoItem {
@@ -409,10 +392,4 @@ pub struct FieldExtractionResponseBankInfoItem {
     /// The bank details.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<FieldExtractionResponseBankInfoItemValue>,
-}
-impl Validate for FieldExtractionResponseBankInfoItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("bank_type"), &self.bank_type);
-        violations.check(&at.field("value"), &self.value);
-    }
 }

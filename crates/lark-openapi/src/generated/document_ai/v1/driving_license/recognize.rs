@@ -167,20 +167,10 @@ pub struct RecognizeResponseDrivingLicenseEntitiesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-impl Validate for RecognizeResponseDrivingLicenseEntitiesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-    }
-}
 /// What was read from the driving license.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct RecognizeResponseDrivingLicense {
     /// The fields recognized on the license.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entities: Option<Vec<RecognizeResponseDrivingLicenseEntitiesItem>>,
-}
-impl Validate for RecognizeResponseDrivingLicense {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("entities"), &self.entities);
-    }
 }

@@ -146,20 +146,10 @@ pub struct RecognizeResponseHkmMainlandTravelPermitEntitiesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-impl Validate for RecognizeResponseHkmMainlandTravelPermitEntitiesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-    }
-}
 /// What was read from the travel permit.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct RecognizeResponseHkmMainlandTravelPermit {
     /// The fields recognized on the permit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entities: Option<Vec<RecognizeResponseHkmMainlandTravelPermitEntitiesItem>>,
-}
-impl Validate for RecognizeResponseHkmMainlandTravelPermit {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("entities"), &self.entities);
-    }
 }

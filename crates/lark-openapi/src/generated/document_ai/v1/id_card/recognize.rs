@@ -155,11 +155,6 @@ pub struct RecognizeResponseIdCardEntitiesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-impl Validate for RecognizeResponseIdCardEntitiesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-    }
-}
 /// Which side of the card the image shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -186,10 +181,4 @@ pub struct RecognizeResponseIdCard {
     /// The coordinates of the card's four corners, as \[x0, y0, x1, y1, x2, y2, x3, y3\] (the wire name is spelled conners).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conners: Option<Vec<i32>>,
-}
-impl Validate for RecognizeResponseIdCard {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("entities"), &self.entities);
-        violations.check(&at.field("side"), &self.side);
-    }
 }

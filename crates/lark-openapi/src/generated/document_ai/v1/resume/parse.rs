@@ -203,12 +203,6 @@ pub struct ParseResponseResumesItemEducationsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qualification: Option<ParseResponseResumesItemEducationsItemQualification>,
 }
-impl Validate for ParseResponseResumesItemEducationsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("degree"), &self.degree);
-        violations.check(&at.field("qualification"), &self.qualification);
-    }
-}
 /// The kind of job, as a number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -269,12 +263,6 @@ pub struct ParseResponseResumesItemCareersItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_description: Option<String>,
 }
-impl Validate for ParseResponseResumesItemCareersItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-        violations.check(&at.field("type_str"), &self.type_str);
-    }
-}
 /// One project.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ParseResponseResumesItemProjectsItem {
@@ -300,7 +288,6 @@ pub struct ParseResponseResumesItemProjectsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
-impl Validate for ParseResponseResumesItemProjectsItem {}
 /// The candidate's gender.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -327,7 +314,6 @@ pub struct ParseResponseResumesItemLanguagesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
-impl Validate for ParseResponseResumesItemLanguagesItem {}
 /// One award.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ParseResponseResumesItemAwardsItem {
@@ -341,7 +327,6 @@ pub struct ParseResponseResumesItemAwardsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
-impl Validate for ParseResponseResumesItemAwardsItem {}
 /// One certificate.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ParseResponseResumesItemCertificatesItem {
@@ -352,7 +337,6 @@ pub struct ParseResponseResumesItemCertificatesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub desc: Option<String>,
 }
-impl Validate for ParseResponseResumesItemCertificatesItem {}
 /// One competition.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ParseResponseResumesItemCompetitionsItem {
@@ -363,7 +347,6 @@ pub struct ParseResponseResumesItemCompetitionsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub desc: Option<String>,
 }
-impl Validate for ParseResponseResumesItemCompetitionsItem {}
 /// One parsed résumé.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ParseResponseResumesItem {
@@ -442,16 +425,4 @@ pub struct ParseResponseResumesItem {
     /// Social media links.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub social_links: Option<Vec<String>>,
-}
-impl Validate for ParseResponseResumesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("educations"), &self.educations);
-        violations.check(&at.field("careers"), &self.careers);
-        violations.check(&at.field("projects"), &self.projects);
-        violations.check(&at.field("gender"), &self.gender);
-        violations.check(&at.field("languages"), &self.languages);
-        violations.check(&at.field("awards"), &self.awards);
-        violations.check(&at.field("certificates"), &self.certificates);
-        violations.check(&at.field("competitions"), &self.competitions);
-    }
 }

@@ -172,20 +172,10 @@ pub struct RecognizeResponseTaxiInvoicesItemEntitiesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-impl Validate for RecognizeResponseTaxiInvoicesItemEntitiesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-    }
-}
 /// The fields read from one taxi invoice.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct RecognizeResponseTaxiInvoicesItem {
     /// The fields recognized on the invoice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entities: Option<Vec<RecognizeResponseTaxiInvoicesItemEntitiesItem>>,
-}
-impl Validate for RecognizeResponseTaxiInvoicesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("entities"), &self.entities);
-    }
 }

@@ -142,20 +142,10 @@ pub struct RecognizeResponseTwMainlandTravelPermitEntitiesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-impl Validate for RecognizeResponseTwMainlandTravelPermitEntitiesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-    }
-}
 /// What was read from the travel permit.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct RecognizeResponseTwMainlandTravelPermit {
     /// The fields recognized on the permit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entities: Option<Vec<RecognizeResponseTwMainlandTravelPermitEntitiesItem>>,
-}
-impl Validate for RecognizeResponseTwMainlandTravelPermit {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("entities"), &self.entities);
-    }
 }

@@ -199,7 +199,6 @@ pub struct RecognizeResponseVatInvoicesItemEntitiesItemItemsItemItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-impl Validate for RecognizeResponseVatInvoicesItemEntitiesItemItemsItemItem {}
 /// One recognized field.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct RecognizeResponseVatInvoicesItemEntitiesItem {
@@ -215,21 +214,10 @@ pub struct RecognizeResponseVatInvoicesItemEntitiesItem {
         Vec<Vec<RecognizeResponseVatInvoicesItemEntitiesItemItemsItemItem>>,
     >,
 }
-impl Validate for RecognizeResponseVatInvoicesItemEntitiesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-        violations.check(&at.field("items"), &self.items);
-    }
-}
 /// The fields read from one VAT invoice.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct RecognizeResponseVatInvoicesItem {
     /// The fields recognized on the invoice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entities: Option<Vec<RecognizeResponseVatInvoicesItemEntitiesItem>>,
-}
-impl Validate for RecognizeResponseVatInvoicesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("entities"), &self.entities);
-    }
 }

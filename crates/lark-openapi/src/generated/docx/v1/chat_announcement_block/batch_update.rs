@@ -363,7 +363,8 @@ pub enum BatchUpdateRequestRequestsItemUpdateTextElementsElementsItemMentionDocO
     }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchUpdateRequestRequestsItemUpdateTextElementsElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -395,7 +396,8 @@ for BatchUpdateRequestRequestsItemUpdateTextElementsElementsItemMentionDoc {
     }
 }
 /// A date reminder; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchUpdateRequestRequestsItemUpdateTextElementsElementsItemReminder {
     /// Id of the user who creates the reminder, of the kind user_id_type names.
     ///
@@ -433,11 +435,13 @@ impl Validate for BatchUpdateRequestRequestsItemUpdateTextElementsElementsItemRe
     }
 }
 /// An element kind the API does not support, as read back; an edit may not set it.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchUpdateRequestRequestsItemUpdateTextElementsElementsItemUndefined {}
 impl Validate for BatchUpdateRequestRequestsItemUpdateTextElementsElementsItemUndefined {}
 /// An inline equation in KaTeX syntax.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchUpdateRequestRequestsItemUpdateTextElementsElementsItemEquation {
     /// The equation in KaTeX syntax, 1 to 10,000 characters.
     ///
@@ -454,7 +458,8 @@ impl Validate for BatchUpdateRequestRequestsItemUpdateTextElementsElementsItemEq
     }
 }
 /// BatchUpdateRequestRequestsItemUpdateTextElementsElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchUpdateRequestRequestsItemUpdateTextElementsElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks. The content of one text block holds at most 100,000 UTF-16 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -502,7 +507,8 @@ impl Validate for BatchUpdateRequestRequestsItemUpdateTextElementsElementsItem {
     }
 }
 /// Replace the text elements of a block.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchUpdateRequestRequestsItemUpdateTextElements {
     /// The new text elements, at least one; per update at most 30 reminders, 50 document mentions and 100 user mentions.
     pub elements: Vec<BatchUpdateRequestRequestsItemUpdateTextElementsElementsItem>,
@@ -534,7 +540,8 @@ pub enum BatchUpdateRequestRequestsItemReplaceImageAlign {
     BatchUpdateRequestRequestsItemReplaceImageAlign { Left = 1, Center = 2, Right = 3 }
 );
 /// Replace the image of an image block; upload the image material first.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchUpdateRequestRequestsItemReplaceImage {
     /// Token of the uploaded image material.
     ///
@@ -589,7 +596,8 @@ pub enum BatchUpdateRequestRequestsItemUpdateTextElementsItemMentionDocObjType {
     Sheet = 3, Bitable = 8, MindNote = 11, File = 12, Slide = 15, Wiki = 16, Docx = 22 }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchUpdateRequestRequestsItemUpdateTextElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -620,7 +628,8 @@ impl Validate for BatchUpdateRequestRequestsItemUpdateTextElementsItemMentionDoc
     }
 }
 /// A date reminder; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchUpdateRequestRequestsItemUpdateTextElementsItemReminder {
     /// Id of the user who creates the reminder, of the kind user_id_type names.
     ///
@@ -658,11 +667,13 @@ impl Validate for BatchUpdateRequestRequestsItemUpdateTextElementsItemReminder {
     }
 }
 /// An element kind the API does not support, as read back; an edit may not set it.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchUpdateRequestRequestsItemUpdateTextElementsItemUndefined {}
 impl Validate for BatchUpdateRequestRequestsItemUpdateTextElementsItemUndefined {}
 /// An inline equation in KaTeX syntax.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchUpdateRequestRequestsItemUpdateTextElementsItemEquation {
     /// The equation in KaTeX syntax, 1 to 10,000 characters.
     ///
@@ -679,7 +690,8 @@ impl Validate for BatchUpdateRequestRequestsItemUpdateTextElementsItemEquation {
     }
 }
 /// BatchUpdateRequestRequestsItemUpdateTextElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchUpdateRequestRequestsItemUpdateTextElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks. The content of one text block holds at most 100,000 UTF-16 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -975,7 +987,8 @@ pub enum BatchUpdateRequestRequestsItemUpdateTextStyleIndentationLevel {
     "NoIndent", OneLevelIndent = "OneLevelIndent" }
 );
 /// The new text style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchUpdateRequestRequestsItemUpdateTextStyle {
     /// How the block is aligned.
     ///
@@ -1064,7 +1077,8 @@ pub enum BatchUpdateRequestRequestsItemUpdateTextFieldsItem {
     Language = 4, Wrap = 5, BackgroundColor = 6, IndentationLevel = 7 }
 );
 /// Replace both the text elements and the text style of a block.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchUpdateRequestRequestsItemUpdateText {
     /// The new text elements, at least one; per update at most 30 reminders, 50 document mentions and 100 user mentions.
     pub elements: Vec<BatchUpdateRequestRequestsItemUpdateTextElementsItem>,
@@ -1088,7 +1102,8 @@ impl Validate for BatchUpdateRequestRequestsItemUpdateText {
     }
 }
 /// BatchUpdateRequestRequestsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchUpdateRequestRequestsItem {
     /// Replace the text elements of a block.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1290,35 +1305,27 @@ pub enum BatchUpdateResponseBlocksItemBlockType {
 /// A divider (block_type 22); always an empty object.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchUpdateResponseBlocksItemDivider {}
-impl Validate for BatchUpdateResponseBlocksItemDivider {}
 /// One table cell (block_type 32); an empty object.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchUpdateResponseBlocksItemTableCell {}
-impl Validate for BatchUpdateResponseBlocksItemTableCell {}
 /// A block kind the API does not support (block_type 999); an empty object.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchUpdateResponseBlocksItemUndefined {}
-impl Validate for BatchUpdateResponseBlocksItemUndefined {}
 /// A quote container (block_type 34); always an empty object.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchUpdateResponseBlocksItemQuoteContainer {}
-impl Validate for BatchUpdateResponseBlocksItemQuoteContainer {}
 /// OKR progress (block_type 39); an empty object.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchUpdateResponseBlocksItemOkrProgress {}
-impl Validate for BatchUpdateResponseBlocksItemOkrProgress {}
 /// An agenda (block_type 44); an empty object.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchUpdateResponseBlocksItemAgenda {}
-impl Validate for BatchUpdateResponseBlocksItemAgenda {}
 /// One agenda item (block_type 45); an empty object.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchUpdateResponseBlocksItemAgendaItem {}
-impl Validate for BatchUpdateResponseBlocksItemAgendaItem {}
 /// The content of an agenda item (block_type 47); an empty object.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchUpdateResponseBlocksItemAgendaItemContent {}
-impl Validate for BatchUpdateResponseBlocksItemAgendaItemContent {}
 /// BatchUpdateResponseBlocksItem
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchUpdateResponseBlocksItem {
@@ -1484,58 +1491,4 @@ pub struct BatchUpdateResponseBlocksItem {
     /// A link preview (block_type 48).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link_preview: Option<crate::docx::v1::types::LinkPreview>,
-}
-impl Validate for BatchUpdateResponseBlocksItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("block_type"), &self.block_type);
-        violations.check(&at.field("page"), &self.page);
-        violations.check(&at.field("text"), &self.text);
-        violations.check(&at.field("heading1"), &self.heading1);
-        violations.check(&at.field("heading2"), &self.heading2);
-        violations.check(&at.field("heading3"), &self.heading3);
-        violations.check(&at.field("heading4"), &self.heading4);
-        violations.check(&at.field("heading5"), &self.heading5);
-        violations.check(&at.field("heading6"), &self.heading6);
-        violations.check(&at.field("heading7"), &self.heading7);
-        violations.check(&at.field("heading8"), &self.heading8);
-        violations.check(&at.field("heading9"), &self.heading9);
-        violations.check(&at.field("bullet"), &self.bullet);
-        violations.check(&at.field("ordered"), &self.ordered);
-        violations.check(&at.field("code"), &self.code);
-        violations.check(&at.field("quote"), &self.quote);
-        violations.check(&at.field("equation"), &self.equation);
-        violations.check(&at.field("todo"), &self.todo);
-        violations.check(&at.field("bitable"), &self.bitable);
-        violations.check(&at.field("callout"), &self.callout);
-        violations.check(&at.field("chat_card"), &self.chat_card);
-        violations.check(&at.field("diagram"), &self.diagram);
-        violations.check(&at.field("divider"), &self.divider);
-        violations.check(&at.field("file"), &self.file);
-        violations.check(&at.field("grid"), &self.grid);
-        violations.check(&at.field("grid_column"), &self.grid_column);
-        violations.check(&at.field("iframe"), &self.iframe);
-        violations.check(&at.field("image"), &self.image);
-        violations.check(&at.field("isv"), &self.isv);
-        violations.check(&at.field("add_ons"), &self.add_ons);
-        violations.check(&at.field("mindnote"), &self.mindnote);
-        violations.check(&at.field("sheet"), &self.sheet);
-        violations.check(&at.field("table"), &self.table);
-        violations.check(&at.field("table_cell"), &self.table_cell);
-        violations.check(&at.field("view"), &self.view);
-        violations.check(&at.field("undefined"), &self.undefined);
-        violations.check(&at.field("quote_container"), &self.quote_container);
-        violations.check(&at.field("task"), &self.task);
-        violations.check(&at.field("okr"), &self.okr);
-        violations.check(&at.field("okr_objective"), &self.okr_objective);
-        violations.check(&at.field("okr_key_result"), &self.okr_key_result);
-        violations.check(&at.field("okr_progress"), &self.okr_progress);
-        violations.check(&at.field("jira_issue"), &self.jira_issue);
-        violations.check(&at.field("wiki_catalog"), &self.wiki_catalog);
-        violations.check(&at.field("board"), &self.board);
-        violations.check(&at.field("agenda"), &self.agenda);
-        violations.check(&at.field("agenda_item"), &self.agenda_item);
-        violations.check(&at.field("agenda_item_title"), &self.agenda_item_title);
-        violations.check(&at.field("agenda_item_content"), &self.agenda_item_content);
-        violations.check(&at.field("link_preview"), &self.link_preview);
-    }
 }

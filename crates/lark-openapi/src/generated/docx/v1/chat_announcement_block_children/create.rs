@@ -512,7 +512,8 @@ pub enum CreateRequestChildrenItemTextElementsItemMentionDocObjType {
     Bitable = 8, MindNote = 11, File = 12, Slide = 15, Wiki = 16, Docx = 22 }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemTextElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -537,7 +538,8 @@ impl Validate for CreateRequestChildrenItemTextElementsItemMentionDoc {
     }
 }
 /// CreateRequestChildrenItemTextElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemTextElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -573,7 +575,8 @@ impl Validate for CreateRequestChildrenItemTextElementsItem {
     }
 }
 /// Content of a text block (block_type 2): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemText {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -615,7 +618,8 @@ pub enum CreateRequestChildrenItemHeading1ElementsItemMentionDocObjType {
     Bitable = 8, MindNote = 11, File = 12, Slide = 15, Wiki = 16, Docx = 22 }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading1ElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -640,7 +644,8 @@ impl Validate for CreateRequestChildrenItemHeading1ElementsItemMentionDoc {
     }
 }
 /// CreateRequestChildrenItemHeading1ElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading1ElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -676,7 +681,8 @@ impl Validate for CreateRequestChildrenItemHeading1ElementsItem {
     }
 }
 /// Content of a level-1 heading (block_type 3): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading1 {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -718,7 +724,8 @@ pub enum CreateRequestChildrenItemHeading2ElementsItemMentionDocObjType {
     Bitable = 8, MindNote = 11, File = 12, Slide = 15, Wiki = 16, Docx = 22 }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading2ElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -743,7 +750,8 @@ impl Validate for CreateRequestChildrenItemHeading2ElementsItemMentionDoc {
     }
 }
 /// CreateRequestChildrenItemHeading2ElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading2ElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -779,7 +787,8 @@ impl Validate for CreateRequestChildrenItemHeading2ElementsItem {
     }
 }
 /// Content of a level-2 heading (block_type 4): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading2 {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -821,7 +830,8 @@ pub enum CreateRequestChildrenItemHeading3ElementsItemMentionDocObjType {
     Bitable = 8, MindNote = 11, File = 12, Slide = 15, Wiki = 16, Docx = 22 }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading3ElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -846,7 +856,8 @@ impl Validate for CreateRequestChildrenItemHeading3ElementsItemMentionDoc {
     }
 }
 /// CreateRequestChildrenItemHeading3ElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading3ElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -882,7 +893,8 @@ impl Validate for CreateRequestChildrenItemHeading3ElementsItem {
     }
 }
 /// Content of a level-3 heading (block_type 5): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading3 {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -924,7 +936,8 @@ pub enum CreateRequestChildrenItemHeading4ElementsItemMentionDocObjType {
     Bitable = 8, MindNote = 11, File = 12, Slide = 15, Wiki = 16, Docx = 22 }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading4ElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -949,7 +962,8 @@ impl Validate for CreateRequestChildrenItemHeading4ElementsItemMentionDoc {
     }
 }
 /// CreateRequestChildrenItemHeading4ElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading4ElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -985,7 +999,8 @@ impl Validate for CreateRequestChildrenItemHeading4ElementsItem {
     }
 }
 /// Content of a level-4 heading (block_type 6): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading4 {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1027,7 +1042,8 @@ pub enum CreateRequestChildrenItemHeading5ElementsItemMentionDocObjType {
     Bitable = 8, MindNote = 11, File = 12, Slide = 15, Wiki = 16, Docx = 22 }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading5ElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -1052,7 +1068,8 @@ impl Validate for CreateRequestChildrenItemHeading5ElementsItemMentionDoc {
     }
 }
 /// CreateRequestChildrenItemHeading5ElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading5ElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1088,7 +1105,8 @@ impl Validate for CreateRequestChildrenItemHeading5ElementsItem {
     }
 }
 /// Content of a level-5 heading (block_type 7): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading5 {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1130,7 +1148,8 @@ pub enum CreateRequestChildrenItemHeading6ElementsItemMentionDocObjType {
     Bitable = 8, MindNote = 11, File = 12, Slide = 15, Wiki = 16, Docx = 22 }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading6ElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -1155,7 +1174,8 @@ impl Validate for CreateRequestChildrenItemHeading6ElementsItemMentionDoc {
     }
 }
 /// CreateRequestChildrenItemHeading6ElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading6ElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1191,7 +1211,8 @@ impl Validate for CreateRequestChildrenItemHeading6ElementsItem {
     }
 }
 /// Content of a level-6 heading (block_type 8): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading6 {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1233,7 +1254,8 @@ pub enum CreateRequestChildrenItemHeading7ElementsItemMentionDocObjType {
     Bitable = 8, MindNote = 11, File = 12, Slide = 15, Wiki = 16, Docx = 22 }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading7ElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -1258,7 +1280,8 @@ impl Validate for CreateRequestChildrenItemHeading7ElementsItemMentionDoc {
     }
 }
 /// CreateRequestChildrenItemHeading7ElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading7ElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1294,7 +1317,8 @@ impl Validate for CreateRequestChildrenItemHeading7ElementsItem {
     }
 }
 /// Content of a level-7 heading (block_type 9): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading7 {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1336,7 +1360,8 @@ pub enum CreateRequestChildrenItemHeading8ElementsItemMentionDocObjType {
     Bitable = 8, MindNote = 11, File = 12, Slide = 15, Wiki = 16, Docx = 22 }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading8ElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -1361,7 +1386,8 @@ impl Validate for CreateRequestChildrenItemHeading8ElementsItemMentionDoc {
     }
 }
 /// CreateRequestChildrenItemHeading8ElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading8ElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1397,7 +1423,8 @@ impl Validate for CreateRequestChildrenItemHeading8ElementsItem {
     }
 }
 /// Content of a level-8 heading (block_type 10): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading8 {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1439,7 +1466,8 @@ pub enum CreateRequestChildrenItemHeading9ElementsItemMentionDocObjType {
     Bitable = 8, MindNote = 11, File = 12, Slide = 15, Wiki = 16, Docx = 22 }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading9ElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -1464,7 +1492,8 @@ impl Validate for CreateRequestChildrenItemHeading9ElementsItemMentionDoc {
     }
 }
 /// CreateRequestChildrenItemHeading9ElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading9ElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1500,7 +1529,8 @@ impl Validate for CreateRequestChildrenItemHeading9ElementsItem {
     }
 }
 /// Content of a level-9 heading (block_type 11): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading9 {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1542,7 +1572,8 @@ pub enum CreateRequestChildrenItemBulletElementsItemMentionDocObjType {
     Bitable = 8, MindNote = 11, File = 12, Slide = 15, Wiki = 16, Docx = 22 }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemBulletElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -1567,7 +1598,8 @@ impl Validate for CreateRequestChildrenItemBulletElementsItemMentionDoc {
     }
 }
 /// CreateRequestChildrenItemBulletElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemBulletElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1603,7 +1635,8 @@ impl Validate for CreateRequestChildrenItemBulletElementsItem {
     }
 }
 /// Content of a bulleted list item (block_type 12): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemBullet {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1645,7 +1678,8 @@ pub enum CreateRequestChildrenItemOrderedElementsItemMentionDocObjType {
     Bitable = 8, MindNote = 11, File = 12, Slide = 15, Wiki = 16, Docx = 22 }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemOrderedElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -1670,7 +1704,8 @@ impl Validate for CreateRequestChildrenItemOrderedElementsItemMentionDoc {
     }
 }
 /// CreateRequestChildrenItemOrderedElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemOrderedElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1706,7 +1741,8 @@ impl Validate for CreateRequestChildrenItemOrderedElementsItem {
     }
 }
 /// Content of a numbered list item (block_type 13): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemOrdered {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1748,7 +1784,8 @@ pub enum CreateRequestChildrenItemCodeElementsItemMentionDocObjType {
     Bitable = 8, MindNote = 11, File = 12, Slide = 15, Wiki = 16, Docx = 22 }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemCodeElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -1773,7 +1810,8 @@ impl Validate for CreateRequestChildrenItemCodeElementsItemMentionDoc {
     }
 }
 /// CreateRequestChildrenItemCodeElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemCodeElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1809,7 +1847,8 @@ impl Validate for CreateRequestChildrenItemCodeElementsItem {
     }
 }
 /// Content of a code block (block_type 14): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemCode {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1851,7 +1890,8 @@ pub enum CreateRequestChildrenItemQuoteElementsItemMentionDocObjType {
     Bitable = 8, MindNote = 11, File = 12, Slide = 15, Wiki = 16, Docx = 22 }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemQuoteElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -1876,7 +1916,8 @@ impl Validate for CreateRequestChildrenItemQuoteElementsItemMentionDoc {
     }
 }
 /// CreateRequestChildrenItemQuoteElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemQuoteElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1912,7 +1953,8 @@ impl Validate for CreateRequestChildrenItemQuoteElementsItem {
     }
 }
 /// Content of a quote block (block_type 15): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemQuote {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1954,7 +1996,8 @@ pub enum CreateRequestChildrenItemEquationElementsItemMentionDocObjType {
     Bitable = 8, MindNote = 11, File = 12, Slide = 15, Wiki = 16, Docx = 22 }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemEquationElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -1979,7 +2022,8 @@ impl Validate for CreateRequestChildrenItemEquationElementsItemMentionDoc {
     }
 }
 /// CreateRequestChildrenItemEquationElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemEquationElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2015,7 +2059,8 @@ impl Validate for CreateRequestChildrenItemEquationElementsItem {
     }
 }
 /// Content of an equation block: its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemEquation {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2057,7 +2102,8 @@ pub enum CreateRequestChildrenItemTodoElementsItemMentionDocObjType {
     Bitable = 8, MindNote = 11, File = 12, Slide = 15, Wiki = 16, Docx = 22 }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemTodoElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -2082,7 +2128,8 @@ impl Validate for CreateRequestChildrenItemTodoElementsItemMentionDoc {
     }
 }
 /// CreateRequestChildrenItemTodoElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemTodoElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2118,7 +2165,8 @@ impl Validate for CreateRequestChildrenItemTodoElementsItem {
     }
 }
 /// Content of a to-do item (block_type 17): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemTodo {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2147,7 +2195,8 @@ pub enum CreateRequestChildrenItemBitableViewType {
     CreateRequestChildrenItemBitableViewType { DataTable = 1, Kanban = 2 }
 );
 /// A Base (bitable) block (block_type 18); view_type picks its view.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemBitable {
     /// The view the Base block shows.
     ///
@@ -2161,7 +2210,8 @@ impl Validate for CreateRequestChildrenItemBitable {
     }
 }
 /// A divider (block_type 22); an empty object.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemDivider {}
 impl Validate for CreateRequestChildrenItemDivider {}
 /// How the image is aligned.
@@ -2181,7 +2231,8 @@ pub enum CreateRequestChildrenItemImageAlign {
     CreateRequestChildrenItemImageAlign { Left = 1, Center = 2, Right = 3 }
 );
 /// An image block (block_type 27); the image itself is uploaded afterwards to the new block.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemImage {
     /// How the image is aligned.
     ///
@@ -2197,11 +2248,13 @@ impl Validate for CreateRequestChildrenItemImage {
     }
 }
 /// An open platform widget (block_type 28); it has no fields here.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemIsv {}
 impl Validate for CreateRequestChildrenItemIsv {}
 /// A spreadsheet block (block_type 30); at most 5 of them per request.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemSheet {
     /// Number of rows of the new spreadsheet, 1 to 9.
     ///
@@ -2221,11 +2274,13 @@ impl Validate for CreateRequestChildrenItemSheet {
     }
 }
 /// A quote container (block_type 34); an empty object.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemQuoteContainer {}
 impl Validate for CreateRequestChildrenItemQuoteContainer {}
 /// An OKR block (block_type 36); only a user access token can create one.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemOkr {
     /// Id of the OKR to insert (from the user OKR list endpoint).
     ///
@@ -2257,7 +2312,8 @@ pub enum CreateRequestChildrenItemLinkPreviewUrlType {
     = "Undefined" }
 );
 /// A link preview (block_type 48).
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemLinkPreview {
     /// The link to preview; at least 1 character.
     ///
@@ -2275,7 +2331,8 @@ impl Validate for CreateRequestChildrenItemLinkPreview {
     }
 }
 /// CreateRequestChildrenItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItem {
     /// The kind of block; fill in the block field that matches it.
     ///
@@ -2543,35 +2600,27 @@ pub enum CreateResponseChildrenItemBlockType {
 /// A divider (block_type 22); always an empty object.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseChildrenItemDivider {}
-impl Validate for CreateResponseChildrenItemDivider {}
 /// One table cell (block_type 32); an empty object.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseChildrenItemTableCell {}
-impl Validate for CreateResponseChildrenItemTableCell {}
 /// A block kind the API does not support (block_type 999); an empty object.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseChildrenItemUndefined {}
-impl Validate for CreateResponseChildrenItemUndefined {}
 /// A quote container (block_type 34); always an empty object.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseChildrenItemQuoteContainer {}
-impl Validate for CreateResponseChildrenItemQuoteContainer {}
 /// OKR progress (block_type 39); an empty object.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseChildrenItemOkrProgress {}
-impl Validate for CreateResponseChildrenItemOkrProgress {}
 /// An agenda (block_type 44); an empty object.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseChildrenItemAgenda {}
-impl Validate for CreateResponseChildrenItemAgenda {}
 /// One agenda item (block_type 45); an empty object.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseChildrenItemAgendaItem {}
-impl Validate for CreateResponseChildrenItemAgendaItem {}
 /// The content of an agenda item (block_type 47); an empty object.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseChildrenItemAgendaItemContent {}
-impl Validate for CreateResponseChildrenItemAgendaItemContent {}
 /// CreateResponseChildrenItem
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseChildrenItem {
@@ -2737,58 +2786,4 @@ pub struct CreateResponseChildrenItem {
     /// A link preview (block_type 48).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link_preview: Option<crate::docx::v1::types::LinkPreview>,
-}
-impl Validate for CreateResponseChildrenItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("block_type"), &self.block_type);
-        violations.check(&at.field("page"), &self.page);
-        violations.check(&at.field("text"), &self.text);
-        violations.check(&at.field("heading1"), &self.heading1);
-        violations.check(&at.field("heading2"), &self.heading2);
-        violations.check(&at.field("heading3"), &self.heading3);
-        violations.check(&at.field("heading4"), &self.heading4);
-        violations.check(&at.field("heading5"), &self.heading5);
-        violations.check(&at.field("heading6"), &self.heading6);
-        violations.check(&at.field("heading7"), &self.heading7);
-        violations.check(&at.field("heading8"), &self.heading8);
-        violations.check(&at.field("heading9"), &self.heading9);
-        violations.check(&at.field("bullet"), &self.bullet);
-        violations.check(&at.field("ordered"), &self.ordered);
-        violations.check(&at.field("code"), &self.code);
-        violations.check(&at.field("quote"), &self.quote);
-        violations.check(&at.field("equation"), &self.equation);
-        violations.check(&at.field("todo"), &self.todo);
-        violations.check(&at.field("bitable"), &self.bitable);
-        violations.check(&at.field("callout"), &self.callout);
-        violations.check(&at.field("chat_card"), &self.chat_card);
-        violations.check(&at.field("diagram"), &self.diagram);
-        violations.check(&at.field("divider"), &self.divider);
-        violations.check(&at.field("file"), &self.file);
-        violations.check(&at.field("grid"), &self.grid);
-        violations.check(&at.field("grid_column"), &self.grid_column);
-        violations.check(&at.field("iframe"), &self.iframe);
-        violations.check(&at.field("image"), &self.image);
-        violations.check(&at.field("isv"), &self.isv);
-        violations.check(&at.field("add_ons"), &self.add_ons);
-        violations.check(&at.field("mindnote"), &self.mindnote);
-        violations.check(&at.field("sheet"), &self.sheet);
-        violations.check(&at.field("table"), &self.table);
-        violations.check(&at.field("table_cell"), &self.table_cell);
-        violations.check(&at.field("view"), &self.view);
-        violations.check(&at.field("undefined"), &self.undefined);
-        violations.check(&at.field("quote_container"), &self.quote_container);
-        violations.check(&at.field("task"), &self.task);
-        violations.check(&at.field("okr"), &self.okr);
-        violations.check(&at.field("okr_objective"), &self.okr_objective);
-        violations.check(&at.field("okr_key_result"), &self.okr_key_result);
-        violations.check(&at.field("okr_progress"), &self.okr_progress);
-        violations.check(&at.field("jira_issue"), &self.jira_issue);
-        violations.check(&at.field("wiki_catalog"), &self.wiki_catalog);
-        violations.check(&at.field("board"), &self.board);
-        violations.check(&at.field("agenda"), &self.agenda);
-        violations.check(&at.field("agenda_item"), &self.agenda_item);
-        violations.check(&at.field("agenda_item_title"), &self.agenda_item_title);
-        violations.check(&at.field("agenda_item_content"), &self.agenda_item_content);
-        violations.check(&at.field("link_preview"), &self.link_preview);
-    }
 }

@@ -188,4 +188,3 @@ pub struct ConvertResponseBlockIdToImageUrlsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
 }
-impl Validate for ConvertResponseBlockIdToImageUrlsItem {}

@@ -361,7 +361,8 @@ pub enum BatchUpdateRequestRequestsItemUpdateTextElementsElementsItemMentionDocF
     FallbackToLink = "FallbackToLink", FallbackToText = "FallbackToText" }
 );
 /// A mention of a cloud document; may be changed on Text, Heading1~9, Bullet, Ordered, Quote and Todo blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchUpdateRequestRequestsItemUpdateTextElementsElementsItemMentionDoc {
     /// The cloud document's token.
     ///
@@ -402,7 +403,8 @@ for BatchUpdateRequestRequestsItemUpdateTextElementsElementsItemMentionDoc {
     }
 }
 /// A date reminder; may be changed on Text, Heading1~9, Bullet, Ordered, Quote and Todo blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchUpdateRequestRequestsItemUpdateTextElementsElementsItemReminder {
     /// Id of the user who created the reminder, of the kind user_id_type names.
     ///
@@ -440,11 +442,13 @@ impl Validate for BatchUpdateRequestRequestsItemUpdateTextElementsElementsItemRe
     }
 }
 /// A text element the API does not support.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchUpdateRequestRequestsItemUpdateTextElementsElementsItemUndefined {}
 impl Validate for BatchUpdateRequestRequestsItemUpdateTextElementsElementsItemUndefined {}
 /// BatchUpdateRequestRequestsItemUpdateTextElementsElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchUpdateRequestRequestsItemUpdateTextElementsElementsItem {
     /// A run of text; may be changed on Page, Text, Heading1~9, Bullet, Ordered, Code, Quote and Todo blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -490,7 +494,8 @@ impl Validate for BatchUpdateRequestRequestsItemUpdateTextElementsElementsItem {
     }
 }
 /// Replace the text elements.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchUpdateRequestRequestsItemUpdateTextElements {
     /// The new text elements; in one update at most 30 reminder, 50 mention_doc and 100 mention_user elements.
     pub elements: Vec<BatchUpdateRequestRequestsItemUpdateTextElementsElementsItem>,
@@ -548,7 +553,8 @@ pub enum BatchUpdateRequestRequestsItemUpdateTextElementsItemMentionDocFallbackT
     FallbackToLink = "FallbackToLink", FallbackToText = "FallbackToText" }
 );
 /// A mention of a cloud document; may be changed on Text, Heading1~9, Bullet, Ordered, Quote and Todo blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchUpdateRequestRequestsItemUpdateTextElementsItemMentionDoc {
     /// The cloud document's token.
     ///
@@ -588,7 +594,8 @@ impl Validate for BatchUpdateRequestRequestsItemUpdateTextElementsItemMentionDoc
     }
 }
 /// A date reminder; may be changed on Text, Heading1~9, Bullet, Ordered, Quote and Todo blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchUpdateRequestRequestsItemUpdateTextElementsItemReminder {
     /// Id of the user who created the reminder, of the kind user_id_type names.
     ///
@@ -626,11 +633,13 @@ impl Validate for BatchUpdateRequestRequestsItemUpdateTextElementsItemReminder {
     }
 }
 /// A text element the API does not support.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchUpdateRequestRequestsItemUpdateTextElementsItemUndefined {}
 impl Validate for BatchUpdateRequestRequestsItemUpdateTextElementsItemUndefined {}
 /// BatchUpdateRequestRequestsItemUpdateTextElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchUpdateRequestRequestsItemUpdateTextElementsItem {
     /// A run of text; may be changed on Page, Text, Heading1~9, Bullet, Ordered, Code, Quote and Todo blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -926,7 +935,8 @@ pub enum BatchUpdateRequestRequestsItemUpdateTextStyleIndentationLevel {
     "NoIndent", OneLevelIndent = "OneLevelIndent" }
 );
 /// The new text style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchUpdateRequestRequestsItemUpdateTextStyle {
     /// The alignment.
     ///
@@ -1015,7 +1025,8 @@ pub enum BatchUpdateRequestRequestsItemUpdateTextFieldsItem {
     Language = 4, Wrap = 5, BackgroundColor = 6, IndentationLevel = 7 }
 );
 /// Update text elements and style together.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchUpdateRequestRequestsItemUpdateText {
     /// The new text elements; in one update at most 30 reminder, 50 mention_doc and 100 mention_user elements.
     pub elements: Vec<BatchUpdateRequestRequestsItemUpdateTextElementsItem>,
@@ -1044,7 +1055,8 @@ impl Validate for BatchUpdateRequestRequestsItemUpdateText {
     }
 }
 /// BatchUpdateRequestRequestsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchUpdateRequestRequestsItem {
     /// Replace the text elements.
     #[serde(default, skip_serializing_if = "Option::is_none")]

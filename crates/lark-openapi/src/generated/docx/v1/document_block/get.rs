@@ -399,39 +399,30 @@ pub enum GetResponseBlockBlockType {
 /// Content of a divider block: an empty object; send {} to create one.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseBlockDivider {}
-impl Validate for GetResponseBlockDivider {}
 /// Content of a table cell block.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseBlockTableCell {}
-impl Validate for GetResponseBlockTableCell {}
 /// Content of a block kind the API does not support.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseBlockUndefined {}
-impl Validate for GetResponseBlockUndefined {}
 /// Content of a quote container block: an empty object; send {} to create one.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseBlockQuoteContainer {}
-impl Validate for GetResponseBlockQuoteContainer {}
 /// Content of an OKR progress block.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseBlockOkrProgress {}
-impl Validate for GetResponseBlockOkrProgress {}
 /// Content of an agenda block.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseBlockAgenda {}
-impl Validate for GetResponseBlockAgenda {}
 /// Content of an agenda item block.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseBlockAgendaItem {}
-impl Validate for GetResponseBlockAgendaItem {}
 /// Content of an agenda item content block.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseBlockAgendaItemContent {}
-impl Validate for GetResponseBlockAgendaItemContent {}
 /// Content of an AI template block; read-only.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseBlockAiTemplate {}
-impl Validate for GetResponseBlockAiTemplate {}
 /// The requested block.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseBlock {
@@ -609,62 +600,4 @@ pub struct GetResponseBlock {
     /// Content of an AI template block; read-only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ai_template: Option<GetResponseBlockAiTemplate>,
-}
-impl Validate for GetResponseBlock {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("block_type"), &self.block_type);
-        violations.check(&at.field("page"), &self.page);
-        violations.check(&at.field("text"), &self.text);
-        violations.check(&at.field("heading1"), &self.heading1);
-        violations.check(&at.field("heading2"), &self.heading2);
-        violations.check(&at.field("heading3"), &self.heading3);
-        violations.check(&at.field("heading4"), &self.heading4);
-        violations.check(&at.field("heading5"), &self.heading5);
-        violations.check(&at.field("heading6"), &self.heading6);
-        violations.check(&at.field("heading7"), &self.heading7);
-        violations.check(&at.field("heading8"), &self.heading8);
-        violations.check(&at.field("heading9"), &self.heading9);
-        violations.check(&at.field("bullet"), &self.bullet);
-        violations.check(&at.field("ordered"), &self.ordered);
-        violations.check(&at.field("code"), &self.code);
-        violations.check(&at.field("quote"), &self.quote);
-        violations.check(&at.field("equation"), &self.equation);
-        violations.check(&at.field("todo"), &self.todo);
-        violations.check(&at.field("bitable"), &self.bitable);
-        violations.check(&at.field("callout"), &self.callout);
-        violations.check(&at.field("chat_card"), &self.chat_card);
-        violations.check(&at.field("diagram"), &self.diagram);
-        violations.check(&at.field("divider"), &self.divider);
-        violations.check(&at.field("file"), &self.file);
-        violations.check(&at.field("grid"), &self.grid);
-        violations.check(&at.field("grid_column"), &self.grid_column);
-        violations.check(&at.field("iframe"), &self.iframe);
-        violations.check(&at.field("image"), &self.image);
-        violations.check(&at.field("isv"), &self.isv);
-        violations.check(&at.field("add_ons"), &self.add_ons);
-        violations.check(&at.field("mindnote"), &self.mindnote);
-        violations.check(&at.field("sheet"), &self.sheet);
-        violations.check(&at.field("table"), &self.table);
-        violations.check(&at.field("table_cell"), &self.table_cell);
-        violations.check(&at.field("view"), &self.view);
-        violations.check(&at.field("undefined"), &self.undefined);
-        violations.check(&at.field("quote_container"), &self.quote_container);
-        violations.check(&at.field("task"), &self.task);
-        violations.check(&at.field("okr"), &self.okr);
-        violations.check(&at.field("okr_objective"), &self.okr_objective);
-        violations.check(&at.field("okr_key_result"), &self.okr_key_result);
-        violations.check(&at.field("okr_progress"), &self.okr_progress);
-        violations.check(&at.field("jira_issue"), &self.jira_issue);
-        violations.check(&at.field("wiki_catalog"), &self.wiki_catalog);
-        violations.check(&at.field("board"), &self.board);
-        violations.check(&at.field("agenda"), &self.agenda);
-        violations.check(&at.field("agenda_item"), &self.agenda_item);
-        violations.check(&at.field("agenda_item_title"), &self.agenda_item_title);
-        violations.check(&at.field("agenda_item_content"), &self.agenda_item_content);
-        violations.check(&at.field("link_preview"), &self.link_preview);
-        violations.check(&at.field("source_synced"), &self.source_synced);
-        violations.check(&at.field("reference_synced"), &self.reference_synced);
-        violations.check(&at.field("sub_page_list"), &self.sub_page_list);
-        violations.check(&at.field("ai_template"), &self.ai_template);
-    }
 }

@@ -625,7 +625,8 @@ pub enum PatchRequestUpdateTextElementsElementsItemMentionDocFallbackType {
     "FallbackToLink", FallbackToText = "FallbackToText" }
 );
 /// A mention of a cloud document; may be changed on Text, Heading1~9, Bullet, Ordered, Quote and Todo blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestUpdateTextElementsElementsItemMentionDoc {
     /// The cloud document's token.
     ///
@@ -665,7 +666,8 @@ impl Validate for PatchRequestUpdateTextElementsElementsItemMentionDoc {
     }
 }
 /// PatchRequestUpdateTextElementsElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestUpdateTextElementsElementsItem {
     /// A run of text; may be changed on Page, Text, Heading1~9, Bullet, Ordered, Code, Quote and Todo blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -701,7 +703,8 @@ impl Validate for PatchRequestUpdateTextElementsElementsItem {
     }
 }
 /// Replace the text elements.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestUpdateTextElements {
     /// The new text elements; in one update at most 30 reminder, 50 mention_doc and 100 mention_user elements.
     pub elements: Vec<PatchRequestUpdateTextElementsElementsItem>,
@@ -742,7 +745,8 @@ pub enum PatchRequestUpdateTextStyleFieldsItem {
     4, Wrap = 5, BackgroundColor = 6, IndentationLevel = 7 }
 );
 /// Update the text style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestUpdateTextStyle {
     /// The text style; may be changed on Text, Heading1~9, Bullet, Ordered, Quote, Todo and Task blocks.
     pub style: crate::docx::v1::types::TextStyleInput,
@@ -803,7 +807,8 @@ pub enum PatchRequestUpdateTextElementsItemMentionDocFallbackType {
     "FallbackToLink", FallbackToText = "FallbackToText" }
 );
 /// A mention of a cloud document; may be changed on Text, Heading1~9, Bullet, Ordered, Quote and Todo blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestUpdateTextElementsItemMentionDoc {
     /// The cloud document's token.
     ///
@@ -841,7 +846,8 @@ impl Validate for PatchRequestUpdateTextElementsItemMentionDoc {
     }
 }
 /// PatchRequestUpdateTextElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestUpdateTextElementsItem {
     /// A run of text; may be changed on Page, Text, Heading1~9, Bullet, Ordered, Code, Quote and Todo blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -902,7 +908,8 @@ pub enum PatchRequestUpdateTextFieldsItem {
     Wrap = 5, BackgroundColor = 6, IndentationLevel = 7 }
 );
 /// Update text elements and style together.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestUpdateText {
     /// The new text elements; in one update at most 30 reminder, 50 mention_doc and 100 mention_user elements.
     pub elements: Vec<PatchRequestUpdateTextElementsItem>,

@@ -520,7 +520,8 @@ pub enum CreateRequestChildrenItemTextElementsItemMentionDocFallbackType {
     "FallbackToLink", FallbackToText = "FallbackToText" }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemTextElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -560,7 +561,8 @@ impl Validate for CreateRequestChildrenItemTextElementsItemMentionDoc {
     }
 }
 /// CreateRequestChildrenItemTextElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemTextElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -596,7 +598,8 @@ impl Validate for CreateRequestChildrenItemTextElementsItem {
     }
 }
 /// Content of a text block (block_type 2): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemText {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -653,7 +656,8 @@ pub enum CreateRequestChildrenItemHeading1ElementsItemMentionDocFallbackType {
     = "FallbackToLink", FallbackToText = "FallbackToText" }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading1ElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -693,7 +697,8 @@ impl Validate for CreateRequestChildrenItemHeading1ElementsItemMentionDoc {
     }
 }
 /// CreateRequestChildrenItemHeading1ElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading1ElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -729,7 +734,8 @@ impl Validate for CreateRequestChildrenItemHeading1ElementsItem {
     }
 }
 /// Content of a level-1 heading (block_type 3): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading1 {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -786,7 +792,8 @@ pub enum CreateRequestChildrenItemHeading2ElementsItemMentionDocFallbackType {
     = "FallbackToLink", FallbackToText = "FallbackToText" }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading2ElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -826,7 +833,8 @@ impl Validate for CreateRequestChildrenItemHeading2ElementsItemMentionDoc {
     }
 }
 /// CreateRequestChildrenItemHeading2ElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading2ElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -862,7 +870,8 @@ impl Validate for CreateRequestChildrenItemHeading2ElementsItem {
     }
 }
 /// Content of a level-2 heading (block_type 4): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading2 {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -919,7 +928,8 @@ pub enum CreateRequestChildrenItemHeading3ElementsItemMentionDocFallbackType {
     = "FallbackToLink", FallbackToText = "FallbackToText" }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading3ElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -959,7 +969,8 @@ impl Validate for CreateRequestChildrenItemHeading3ElementsItemMentionDoc {
     }
 }
 /// CreateRequestChildrenItemHeading3ElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading3ElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -995,7 +1006,8 @@ impl Validate for CreateRequestChildrenItemHeading3ElementsItem {
     }
 }
 /// Content of a level-3 heading (block_type 5): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading3 {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1052,7 +1064,8 @@ pub enum CreateRequestChildrenItemHeading4ElementsItemMentionDocFallbackType {
     = "FallbackToLink", FallbackToText = "FallbackToText" }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading4ElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -1092,7 +1105,8 @@ impl Validate for CreateRequestChildrenItemHeading4ElementsItemMentionDoc {
     }
 }
 /// CreateRequestChildrenItemHeading4ElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading4ElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1128,7 +1142,8 @@ impl Validate for CreateRequestChildrenItemHeading4ElementsItem {
     }
 }
 /// Content of a level-4 heading (block_type 6): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading4 {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1185,7 +1200,8 @@ pub enum CreateRequestChildrenItemHeading5ElementsItemMentionDocFallbackType {
     = "FallbackToLink", FallbackToText = "FallbackToText" }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading5ElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -1225,7 +1241,8 @@ impl Validate for CreateRequestChildrenItemHeading5ElementsItemMentionDoc {
     }
 }
 /// CreateRequestChildrenItemHeading5ElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading5ElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1261,7 +1278,8 @@ impl Validate for CreateRequestChildrenItemHeading5ElementsItem {
     }
 }
 /// Content of a level-5 heading (block_type 7): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading5 {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1318,7 +1336,8 @@ pub enum CreateRequestChildrenItemHeading6ElementsItemMentionDocFallbackType {
     = "FallbackToLink", FallbackToText = "FallbackToText" }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading6ElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -1358,7 +1377,8 @@ impl Validate for CreateRequestChildrenItemHeading6ElementsItemMentionDoc {
     }
 }
 /// CreateRequestChildrenItemHeading6ElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading6ElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1394,7 +1414,8 @@ impl Validate for CreateRequestChildrenItemHeading6ElementsItem {
     }
 }
 /// Content of a level-6 heading (block_type 8): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading6 {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1451,7 +1472,8 @@ pub enum CreateRequestChildrenItemHeading7ElementsItemMentionDocFallbackType {
     = "FallbackToLink", FallbackToText = "FallbackToText" }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading7ElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -1491,7 +1513,8 @@ impl Validate for CreateRequestChildrenItemHeading7ElementsItemMentionDoc {
     }
 }
 /// CreateRequestChildrenItemHeading7ElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading7ElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1527,7 +1550,8 @@ impl Validate for CreateRequestChildrenItemHeading7ElementsItem {
     }
 }
 /// Content of a level-7 heading (block_type 9): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading7 {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1584,7 +1608,8 @@ pub enum CreateRequestChildrenItemHeading8ElementsItemMentionDocFallbackType {
     = "FallbackToLink", FallbackToText = "FallbackToText" }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading8ElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -1624,7 +1649,8 @@ impl Validate for CreateRequestChildrenItemHeading8ElementsItemMentionDoc {
     }
 }
 /// CreateRequestChildrenItemHeading8ElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading8ElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1660,7 +1686,8 @@ impl Validate for CreateRequestChildrenItemHeading8ElementsItem {
     }
 }
 /// Content of a level-8 heading (block_type 10): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading8 {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1717,7 +1744,8 @@ pub enum CreateRequestChildrenItemHeading9ElementsItemMentionDocFallbackType {
     = "FallbackToLink", FallbackToText = "FallbackToText" }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading9ElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -1757,7 +1785,8 @@ impl Validate for CreateRequestChildrenItemHeading9ElementsItemMentionDoc {
     }
 }
 /// CreateRequestChildrenItemHeading9ElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading9ElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1793,7 +1822,8 @@ impl Validate for CreateRequestChildrenItemHeading9ElementsItem {
     }
 }
 /// Content of a level-9 heading (block_type 11): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemHeading9 {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1850,7 +1880,8 @@ pub enum CreateRequestChildrenItemBulletElementsItemMentionDocFallbackType {
     "FallbackToLink", FallbackToText = "FallbackToText" }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemBulletElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -1890,7 +1921,8 @@ impl Validate for CreateRequestChildrenItemBulletElementsItemMentionDoc {
     }
 }
 /// CreateRequestChildrenItemBulletElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemBulletElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1926,7 +1958,8 @@ impl Validate for CreateRequestChildrenItemBulletElementsItem {
     }
 }
 /// Content of a bulleted list item (block_type 12): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemBullet {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1983,7 +2016,8 @@ pub enum CreateRequestChildrenItemOrderedElementsItemMentionDocFallbackType {
     "FallbackToLink", FallbackToText = "FallbackToText" }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemOrderedElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -2023,7 +2057,8 @@ impl Validate for CreateRequestChildrenItemOrderedElementsItemMentionDoc {
     }
 }
 /// CreateRequestChildrenItemOrderedElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemOrderedElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2059,7 +2094,8 @@ impl Validate for CreateRequestChildrenItemOrderedElementsItem {
     }
 }
 /// Content of a numbered list item (block_type 13): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemOrdered {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2116,7 +2152,8 @@ pub enum CreateRequestChildrenItemCodeElementsItemMentionDocFallbackType {
     "FallbackToLink", FallbackToText = "FallbackToText" }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemCodeElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -2156,7 +2193,8 @@ impl Validate for CreateRequestChildrenItemCodeElementsItemMentionDoc {
     }
 }
 /// CreateRequestChildrenItemCodeElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemCodeElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2192,7 +2230,8 @@ impl Validate for CreateRequestChildrenItemCodeElementsItem {
     }
 }
 /// Content of a code block (block_type 14): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemCode {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2249,7 +2288,8 @@ pub enum CreateRequestChildrenItemQuoteElementsItemMentionDocFallbackType {
     "FallbackToLink", FallbackToText = "FallbackToText" }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemQuoteElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -2289,7 +2329,8 @@ impl Validate for CreateRequestChildrenItemQuoteElementsItemMentionDoc {
     }
 }
 /// CreateRequestChildrenItemQuoteElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemQuoteElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2325,7 +2366,8 @@ impl Validate for CreateRequestChildrenItemQuoteElementsItem {
     }
 }
 /// Content of a quote block (block_type 15): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemQuote {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2382,7 +2424,8 @@ pub enum CreateRequestChildrenItemEquationElementsItemMentionDocFallbackType {
     = "FallbackToLink", FallbackToText = "FallbackToText" }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemEquationElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -2422,7 +2465,8 @@ impl Validate for CreateRequestChildrenItemEquationElementsItemMentionDoc {
     }
 }
 /// CreateRequestChildrenItemEquationElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemEquationElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2458,7 +2502,8 @@ impl Validate for CreateRequestChildrenItemEquationElementsItem {
     }
 }
 /// Content of an equation block: its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemEquation {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2515,7 +2560,8 @@ pub enum CreateRequestChildrenItemTodoElementsItemMentionDocFallbackType {
     "FallbackToLink", FallbackToText = "FallbackToText" }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemTodoElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -2555,7 +2601,8 @@ impl Validate for CreateRequestChildrenItemTodoElementsItemMentionDoc {
     }
 }
 /// CreateRequestChildrenItemTodoElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemTodoElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2591,7 +2638,8 @@ impl Validate for CreateRequestChildrenItemTodoElementsItem {
     }
 }
 /// Content of a to-do item (block_type 17): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemTodo {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2620,7 +2668,8 @@ pub enum CreateRequestChildrenItemBitableViewType {
     CreateRequestChildrenItemBitableViewType { DataTable = 1, Kanban = 2 }
 );
 /// A Base (bitable) block (block_type 18); view_type picks its view.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemBitable {
     /// The view the Base block shows.
     ///
@@ -2634,7 +2683,8 @@ impl Validate for CreateRequestChildrenItemBitable {
     }
 }
 /// A divider (block_type 22); send an empty object {}.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemDivider {}
 impl Validate for CreateRequestChildrenItemDivider {}
 /// How the image is aligned.
@@ -2654,7 +2704,8 @@ pub enum CreateRequestChildrenItemImageAlign {
     CreateRequestChildrenItemImageAlign { Left = 1, Center = 2, Right = 3 }
 );
 /// An image block (block_type 27); the image itself is uploaded afterwards to the new block.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemImage {
     /// How the image is aligned.
     ///
@@ -2674,11 +2725,13 @@ impl Validate for CreateRequestChildrenItemImage {
     }
 }
 /// An open platform widget (block_type 28); it has no fields here.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemIsv {}
 impl Validate for CreateRequestChildrenItemIsv {}
 /// A spreadsheet block (block_type 30); at most 5 of them per request.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemSheet {
     /// Number of rows of the new spreadsheet, 1 to 9.
     ///
@@ -2698,7 +2751,8 @@ impl Validate for CreateRequestChildrenItemSheet {
     }
 }
 /// How one table cell is merged with its neighbours, as requests send it.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemTablePropertyMergeInfoItem {
     /// Number of consecutive rows merged from this cell on.
     ///
@@ -2718,7 +2772,8 @@ impl Validate for CreateRequestChildrenItemTablePropertyMergeInfoItem {
     }
 }
 /// Size and layout of the new table.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemTableProperty {
     /// Number of rows, 1 to 9 through this endpoint.
     ///
@@ -2759,7 +2814,8 @@ impl Validate for CreateRequestChildrenItemTableProperty {
     }
 }
 /// A table block (block_type 31).
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemTable {
     /// Size and layout of the new table.
     pub property: CreateRequestChildrenItemTableProperty,
@@ -2770,11 +2826,13 @@ impl Validate for CreateRequestChildrenItemTable {
     }
 }
 /// A quote container (block_type 34); send an empty object {}.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemQuoteContainer {}
 impl Validate for CreateRequestChildrenItemQuoteContainer {}
 /// An OKR block (block_type 36); only a user access token can create one.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemOkr {
     /// Id of the OKR to insert (from the user OKR list endpoint).
     ///
@@ -2806,7 +2864,8 @@ pub enum CreateRequestChildrenItemLinkPreviewUrlType {
     = "Undefined" }
 );
 /// A link preview (block_type 48).
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemLinkPreview {
     /// The link to preview; at least 1 character.
     ///
@@ -2866,7 +2925,8 @@ pub enum CreateRequestChildrenItemSourceSyncedElementsItemMentionDocFallbackType
     FallbackToLink = "FallbackToLink", FallbackToText = "FallbackToText" }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemSourceSyncedElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -2906,7 +2966,8 @@ impl Validate for CreateRequestChildrenItemSourceSyncedElementsItemMentionDoc {
     }
 }
 /// CreateRequestChildrenItemSourceSyncedElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemSourceSyncedElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2958,7 +3019,8 @@ pub enum CreateRequestChildrenItemSourceSyncedAlign {
     CreateRequestChildrenItemSourceSyncedAlign { Left = 1, Center = 2, Right = 3 }
 );
 /// A source synced block (block_type 49); it can only be read, not created.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemSourceSynced {
     /// Title of the synced block's own page, as text elements.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2976,11 +3038,13 @@ impl Validate for CreateRequestChildrenItemSourceSynced {
     }
 }
 /// An AI template block (block_type 52); it can only be read, not created.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItemAiTemplate {}
 impl Validate for CreateRequestChildrenItemAiTemplate {}
 /// CreateRequestChildrenItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChildrenItem {
     /// The kind of block; fill in the block field that matches it.
     ///

@@ -537,7 +537,8 @@ pub enum CreateRequestDescendantsItemTextElementsItemMentionDocFallbackType {
     "FallbackToLink", FallbackToText = "FallbackToText" }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemTextElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -577,7 +578,8 @@ impl Validate for CreateRequestDescendantsItemTextElementsItemMentionDoc {
     }
 }
 /// CreateRequestDescendantsItemTextElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemTextElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -613,7 +615,8 @@ impl Validate for CreateRequestDescendantsItemTextElementsItem {
     }
 }
 /// Content of a text block (block_type 2): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemText {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -670,7 +673,8 @@ pub enum CreateRequestDescendantsItemHeading1ElementsItemMentionDocFallbackType 
     FallbackToLink = "FallbackToLink", FallbackToText = "FallbackToText" }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemHeading1ElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -710,7 +714,8 @@ impl Validate for CreateRequestDescendantsItemHeading1ElementsItemMentionDoc {
     }
 }
 /// CreateRequestDescendantsItemHeading1ElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemHeading1ElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -746,7 +751,8 @@ impl Validate for CreateRequestDescendantsItemHeading1ElementsItem {
     }
 }
 /// Content of a level-1 heading (block_type 3): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemHeading1 {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -803,7 +809,8 @@ pub enum CreateRequestDescendantsItemHeading2ElementsItemMentionDocFallbackType 
     FallbackToLink = "FallbackToLink", FallbackToText = "FallbackToText" }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemHeading2ElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -843,7 +850,8 @@ impl Validate for CreateRequestDescendantsItemHeading2ElementsItemMentionDoc {
     }
 }
 /// CreateRequestDescendantsItemHeading2ElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemHeading2ElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -879,7 +887,8 @@ impl Validate for CreateRequestDescendantsItemHeading2ElementsItem {
     }
 }
 /// Content of a level-2 heading (block_type 4): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemHeading2 {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -936,7 +945,8 @@ pub enum CreateRequestDescendantsItemHeading3ElementsItemMentionDocFallbackType 
     FallbackToLink = "FallbackToLink", FallbackToText = "FallbackToText" }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemHeading3ElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -976,7 +986,8 @@ impl Validate for CreateRequestDescendantsItemHeading3ElementsItemMentionDoc {
     }
 }
 /// CreateRequestDescendantsItemHeading3ElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemHeading3ElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1012,7 +1023,8 @@ impl Validate for CreateRequestDescendantsItemHeading3ElementsItem {
     }
 }
 /// Content of a level-3 heading (block_type 5): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemHeading3 {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1069,7 +1081,8 @@ pub enum CreateRequestDescendantsItemHeading4ElementsItemMentionDocFallbackType 
     FallbackToLink = "FallbackToLink", FallbackToText = "FallbackToText" }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemHeading4ElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -1109,7 +1122,8 @@ impl Validate for CreateRequestDescendantsItemHeading4ElementsItemMentionDoc {
     }
 }
 /// CreateRequestDescendantsItemHeading4ElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemHeading4ElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1145,7 +1159,8 @@ impl Validate for CreateRequestDescendantsItemHeading4ElementsItem {
     }
 }
 /// Content of a level-4 heading (block_type 6): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemHeading4 {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1202,7 +1217,8 @@ pub enum CreateRequestDescendantsItemHeading5ElementsItemMentionDocFallbackType 
     FallbackToLink = "FallbackToLink", FallbackToText = "FallbackToText" }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemHeading5ElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -1242,7 +1258,8 @@ impl Validate for CreateRequestDescendantsItemHeading5ElementsItemMentionDoc {
     }
 }
 /// CreateRequestDescendantsItemHeading5ElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemHeading5ElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1278,7 +1295,8 @@ impl Validate for CreateRequestDescendantsItemHeading5ElementsItem {
     }
 }
 /// Content of a level-5 heading (block_type 7): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemHeading5 {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1335,7 +1353,8 @@ pub enum CreateRequestDescendantsItemHeading6ElementsItemMentionDocFallbackType 
     FallbackToLink = "FallbackToLink", FallbackToText = "FallbackToText" }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemHeading6ElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -1375,7 +1394,8 @@ impl Validate for CreateRequestDescendantsItemHeading6ElementsItemMentionDoc {
     }
 }
 /// CreateRequestDescendantsItemHeading6ElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemHeading6ElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1411,7 +1431,8 @@ impl Validate for CreateRequestDescendantsItemHeading6ElementsItem {
     }
 }
 /// Content of a level-6 heading (block_type 8): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemHeading6 {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1468,7 +1489,8 @@ pub enum CreateRequestDescendantsItemHeading7ElementsItemMentionDocFallbackType 
     FallbackToLink = "FallbackToLink", FallbackToText = "FallbackToText" }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemHeading7ElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -1508,7 +1530,8 @@ impl Validate for CreateRequestDescendantsItemHeading7ElementsItemMentionDoc {
     }
 }
 /// CreateRequestDescendantsItemHeading7ElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemHeading7ElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1544,7 +1567,8 @@ impl Validate for CreateRequestDescendantsItemHeading7ElementsItem {
     }
 }
 /// Content of a level-7 heading (block_type 9): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemHeading7 {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1601,7 +1625,8 @@ pub enum CreateRequestDescendantsItemHeading8ElementsItemMentionDocFallbackType 
     FallbackToLink = "FallbackToLink", FallbackToText = "FallbackToText" }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemHeading8ElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -1641,7 +1666,8 @@ impl Validate for CreateRequestDescendantsItemHeading8ElementsItemMentionDoc {
     }
 }
 /// CreateRequestDescendantsItemHeading8ElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemHeading8ElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1677,7 +1703,8 @@ impl Validate for CreateRequestDescendantsItemHeading8ElementsItem {
     }
 }
 /// Content of a level-8 heading (block_type 10): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemHeading8 {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1734,7 +1761,8 @@ pub enum CreateRequestDescendantsItemHeading9ElementsItemMentionDocFallbackType 
     FallbackToLink = "FallbackToLink", FallbackToText = "FallbackToText" }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemHeading9ElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -1774,7 +1802,8 @@ impl Validate for CreateRequestDescendantsItemHeading9ElementsItemMentionDoc {
     }
 }
 /// CreateRequestDescendantsItemHeading9ElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemHeading9ElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1810,7 +1839,8 @@ impl Validate for CreateRequestDescendantsItemHeading9ElementsItem {
     }
 }
 /// Content of a level-9 heading (block_type 11): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemHeading9 {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1867,7 +1897,8 @@ pub enum CreateRequestDescendantsItemBulletElementsItemMentionDocFallbackType {
     = "FallbackToLink", FallbackToText = "FallbackToText" }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemBulletElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -1907,7 +1938,8 @@ impl Validate for CreateRequestDescendantsItemBulletElementsItemMentionDoc {
     }
 }
 /// CreateRequestDescendantsItemBulletElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemBulletElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1943,7 +1975,8 @@ impl Validate for CreateRequestDescendantsItemBulletElementsItem {
     }
 }
 /// Content of a bulleted list item (block_type 12): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemBullet {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2000,7 +2033,8 @@ pub enum CreateRequestDescendantsItemOrderedElementsItemMentionDocFallbackType {
     FallbackToLink = "FallbackToLink", FallbackToText = "FallbackToText" }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemOrderedElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -2040,7 +2074,8 @@ impl Validate for CreateRequestDescendantsItemOrderedElementsItemMentionDoc {
     }
 }
 /// CreateRequestDescendantsItemOrderedElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemOrderedElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2076,7 +2111,8 @@ impl Validate for CreateRequestDescendantsItemOrderedElementsItem {
     }
 }
 /// Content of a numbered list item (block_type 13): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemOrdered {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2133,7 +2169,8 @@ pub enum CreateRequestDescendantsItemCodeElementsItemMentionDocFallbackType {
     "FallbackToLink", FallbackToText = "FallbackToText" }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemCodeElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -2173,7 +2210,8 @@ impl Validate for CreateRequestDescendantsItemCodeElementsItemMentionDoc {
     }
 }
 /// CreateRequestDescendantsItemCodeElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemCodeElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2209,7 +2247,8 @@ impl Validate for CreateRequestDescendantsItemCodeElementsItem {
     }
 }
 /// Content of a code block (block_type 14): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemCode {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2266,7 +2305,8 @@ pub enum CreateRequestDescendantsItemQuoteElementsItemMentionDocFallbackType {
     = "FallbackToLink", FallbackToText = "FallbackToText" }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemQuoteElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -2306,7 +2346,8 @@ impl Validate for CreateRequestDescendantsItemQuoteElementsItemMentionDoc {
     }
 }
 /// CreateRequestDescendantsItemQuoteElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemQuoteElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2342,7 +2383,8 @@ impl Validate for CreateRequestDescendantsItemQuoteElementsItem {
     }
 }
 /// Content of a quote block (block_type 15): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemQuote {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2399,7 +2441,8 @@ pub enum CreateRequestDescendantsItemEquationElementsItemMentionDocFallbackType 
     FallbackToLink = "FallbackToLink", FallbackToText = "FallbackToText" }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemEquationElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -2439,7 +2482,8 @@ impl Validate for CreateRequestDescendantsItemEquationElementsItemMentionDoc {
     }
 }
 /// CreateRequestDescendantsItemEquationElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemEquationElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2475,7 +2519,8 @@ impl Validate for CreateRequestDescendantsItemEquationElementsItem {
     }
 }
 /// Content of an equation block: its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemEquation {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2532,7 +2577,8 @@ pub enum CreateRequestDescendantsItemTodoElementsItemMentionDocFallbackType {
     "FallbackToLink", FallbackToText = "FallbackToText" }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemTodoElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -2572,7 +2618,8 @@ impl Validate for CreateRequestDescendantsItemTodoElementsItemMentionDoc {
     }
 }
 /// CreateRequestDescendantsItemTodoElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemTodoElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2608,7 +2655,8 @@ impl Validate for CreateRequestDescendantsItemTodoElementsItem {
     }
 }
 /// Content of a to-do item (block_type 17): its text elements and style.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemTodo {
     /// Style of the block as a whole: alignment, to-do state, folding, code language, background and indent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2637,7 +2685,8 @@ pub enum CreateRequestDescendantsItemBitableViewType {
     CreateRequestDescendantsItemBitableViewType { DataTable = 1, Kanban = 2 }
 );
 /// A Base (bitable) block (block_type 18); view_type picks its view.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemBitable {
     /// The view the Base block shows.
     ///
@@ -2651,11 +2700,13 @@ impl Validate for CreateRequestDescendantsItemBitable {
     }
 }
 /// A divider (block_type 22); send an empty object {}.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemDivider {}
 impl Validate for CreateRequestDescendantsItemDivider {}
 /// One column of a grid (block_type 25); an empty object. It needs at least one child block.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemGridColumn {}
 impl Validate for CreateRequestDescendantsItemGridColumn {}
 /// How the image is aligned.
@@ -2675,7 +2726,8 @@ pub enum CreateRequestDescendantsItemImageAlign {
     CreateRequestDescendantsItemImageAlign { Left = 1, Center = 2, Right = 3 }
 );
 /// An image block (block_type 27); the image itself is uploaded afterwards to the new block.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemImage {
     /// How the image is aligned.
     ///
@@ -2695,11 +2747,13 @@ impl Validate for CreateRequestDescendantsItemImage {
     }
 }
 /// An open platform widget (block_type 28); it has no fields here.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemIsv {}
 impl Validate for CreateRequestDescendantsItemIsv {}
 /// A spreadsheet block (block_type 30); at most 5 of them per request.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemSheet {
     /// Number of rows of the new spreadsheet, 1 to 9.
     ///
@@ -2719,7 +2773,8 @@ impl Validate for CreateRequestDescendantsItemSheet {
     }
 }
 /// How one table cell is merged with its neighbours, as requests send it.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemTablePropertyMergeInfoItem {
     /// Number of consecutive rows merged from this cell on.
     ///
@@ -2739,7 +2794,8 @@ impl Validate for CreateRequestDescendantsItemTablePropertyMergeInfoItem {
     }
 }
 /// Size and layout of the new table.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemTableProperty {
     /// Number of rows; no fixed maximum here as long as the table stays within 2000 cells.
     ///
@@ -2781,7 +2837,8 @@ impl Validate for CreateRequestDescendantsItemTableProperty {
     }
 }
 /// A table block (block_type 31).
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemTable {
     /// Size and layout of the new table.
     pub property: CreateRequestDescendantsItemTableProperty,
@@ -2792,19 +2849,23 @@ impl Validate for CreateRequestDescendantsItemTable {
     }
 }
 /// One table cell (block_type 32); an empty object. It needs at least one child block.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemTableCell {}
 impl Validate for CreateRequestDescendantsItemTableCell {}
 /// A view block (block_type 33); an empty object.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemView {}
 impl Validate for CreateRequestDescendantsItemView {}
 /// A quote container (block_type 34); send an empty object {}.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemQuoteContainer {}
 impl Validate for CreateRequestDescendantsItemQuoteContainer {}
 /// An OKR block (block_type 36); only a user access token can create one.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemOkr {
     /// Id of the OKR to insert (from the user OKR list endpoint).
     ///
@@ -2836,7 +2897,8 @@ pub enum CreateRequestDescendantsItemLinkPreviewUrlType {
     Undefined = "Undefined" }
 );
 /// A link preview (block_type 48).
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemLinkPreview {
     /// The link to preview; at least 1 character.
     ///
@@ -2896,7 +2958,8 @@ pub enum CreateRequestDescendantsItemSourceSyncedElementsItemMentionDocFallbackT
     FallbackToLink = "FallbackToLink", FallbackToText = "FallbackToText" }
 );
 /// A mention (@) of a cloud document; allowed in text, heading, list, quote and to-do blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemSourceSyncedElementsItemMentionDoc {
     /// Token of the mentioned cloud document.
     ///
@@ -2936,7 +2999,8 @@ impl Validate for CreateRequestDescendantsItemSourceSyncedElementsItemMentionDoc
     }
 }
 /// CreateRequestDescendantsItemSourceSyncedElementsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemSourceSyncedElementsItem {
     /// A run of text with its inline style; allowed in page, text, heading, list, code, quote and to-do blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2990,7 +3054,8 @@ pub enum CreateRequestDescendantsItemSourceSyncedAlign {
     CreateRequestDescendantsItemSourceSyncedAlign { Left = 1, Center = 2, Right = 3 }
 );
 /// A source synced block (block_type 49); it can only be read, not created.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemSourceSynced {
     /// Title of the synced block's own page, as text elements.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3008,11 +3073,13 @@ impl Validate for CreateRequestDescendantsItemSourceSynced {
     }
 }
 /// An AI template block (block_type 52); it can only be read, not created.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItemAiTemplate {}
 impl Validate for CreateRequestDescendantsItemAiTemplate {}
 /// CreateRequestDescendantsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDescendantsItem {
     /// Temporary id of the block, chosen by the caller and unique in the request; the answer maps it to the real id.
     ///
@@ -3211,4 +3278,3 @@ pub struct CreateResponseBlockIdRelationsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub block_id: Option<String>,
 }
-impl Validate for CreateResponseBlockIdRelationsItem {}

@@ -84,10 +84,3 @@ pub struct FileBitableFieldChangedV1ActionListItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_value: Option<crate::drive::v1::types::BitableTableFieldActionValue>,
 }
-impl Validate for FileBitableFieldChangedV1ActionListItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("action"), &self.action);
-        violations.check(&at.field("before_value"), &self.before_value);
-        violations.check(&at.field("after_value"), &self.after_value);
-    }
-}

@@ -87,10 +87,3 @@ pub struct FileBitableRecordChangedV1ActionListItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_value: Option<Vec<crate::drive::v1::types::BitableTableRecordActionField>>,
 }
-impl Validate for FileBitableRecordChangedV1ActionListItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("action"), &self.action);
-        violations.check(&at.field("before_value"), &self.before_value);
-        violations.check(&at.field("after_value"), &self.after_value);
-    }
-}

@@ -95,12 +95,3 @@ pub struct NoticeCommentAddV1NoticeMeta {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notice_type: Option<NoticeCommentAddV1NoticeMetaNoticeType>,
 }
-impl Validate for NoticeCommentAddV1NoticeMeta {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("file_type"), &self.file_type);
-        violations.length(&at.field("file_token"), &self.file_token, Some(22), Some(27));
-        violations.check(&at.field("from_user_id"), &self.from_user_id);
-        violations.check(&at.field("to_user_id"), &self.to_user_id);
-        violations.check(&at.field("notice_type"), &self.notice_type);
-    }
-}

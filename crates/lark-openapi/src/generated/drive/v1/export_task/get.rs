@@ -232,10 +232,3 @@ pub struct GetResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_status: Option<GetResponseResultJobStatus>,
 }
-impl Validate for GetResponseResult {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("file_extension"), &self.file_extension);
-        violations.check(&at.field("type"), &self.r#type);
-        violations.check(&at.field("job_status"), &self.job_status);
-    }
-}

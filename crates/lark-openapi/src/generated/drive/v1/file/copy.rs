@@ -260,7 +260,8 @@ pub enum CopyRequestType {
     Docx = "docx", Mindnote = "mindnote", Slides = "slides" }
 );
 /// One extra property.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CopyRequestExtraItem {
     /// The property's key.
     ///

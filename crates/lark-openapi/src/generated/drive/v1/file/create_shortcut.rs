@@ -213,7 +213,8 @@ pub enum CreateShortcutRequestReferEntityReferType {
     "bitable", Doc = "doc", Sheet = "sheet", Mindnote = "mindnote", Slides = "slides" }
 );
 /// The file the shortcut points to.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateShortcutRequestReferEntity {
     /// Token of the file.
     ///

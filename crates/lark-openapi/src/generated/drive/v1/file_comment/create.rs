@@ -210,7 +210,8 @@ pub enum CreateRequestFileType {
     CreateRequestFileType { Doc = "doc", Docx = "docx" }
 );
 /// One reply.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestReplyListRepliesItem {
     /// The reply's content.
     pub content: crate::drive::v1::types::ReplyContentInput,
@@ -221,7 +222,8 @@ impl Validate for CreateRequestReplyListRepliesItem {
     }
 }
 /// The comment's replies; the first one is the comment's text.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestReplyList {
     /// The replies.
     pub replies: Vec<CreateRequestReplyListRepliesItem>,

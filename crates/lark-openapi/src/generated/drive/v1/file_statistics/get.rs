@@ -194,4 +194,3 @@ pub struct GetResponseStatistics {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub like_count_today: Option<i32>,
 }
-impl Validate for GetResponseStatistics {}

@@ -299,10 +299,3 @@ pub struct ListResponseItemsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_type: Option<ListResponseItemsItemParentType>,
 }
-impl Validate for ListResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("status"), &self.status);
-        violations.check(&at.field("obj_type"), &self.obj_type);
-        violations.check(&at.field("parent_type"), &self.parent_type);
-    }
-}

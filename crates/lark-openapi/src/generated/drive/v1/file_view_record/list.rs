@@ -254,4 +254,3 @@ pub struct ListResponseItemsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_view_time: Option<String>,
 }
-impl Validate for ListResponseItemsItem {}

@@ -251,7 +251,8 @@ pub enum CreateRequestPointMountType {
 }
 ::lark_runtime::int_enum_traits!(CreateRequestPointMountType { Space = 1 });
 /// Where the imported document is placed.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestPoint {
     /// The kind of mount point; always 1.
     ///

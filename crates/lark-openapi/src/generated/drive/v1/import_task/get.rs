@@ -298,9 +298,3 @@ pub struct GetResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extra: Option<Vec<GetResponseResultExtraItem>>,
 }
-impl Validate for GetResponseResult {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("job_status"), &self.job_status);
-        violations.check(&at.field("extra"), &self.extra);
-    }
-}

@@ -148,4 +148,3 @@ pub struct BatchGetTmpDownloadUrlResponseTmpDownloadUrlsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tmp_download_url: Option<String>,
 }
-impl Validate for BatchGetTmpDownloadUrlResponseTmpDownloadUrlsItem {}

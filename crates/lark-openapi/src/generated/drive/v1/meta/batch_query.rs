@@ -202,7 +202,8 @@ pub enum BatchQueryRequestRequestDocsItemDocType {
     = "folder", SyncedBlock = "synced_block", Slides = "slides" }
 );
 /// BatchQueryRequestRequestDocsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchQueryRequestRequestDocsItem {
     /// Token of the file.
     ///
@@ -260,11 +261,6 @@ pub struct BatchQueryResponseMetasItemRequestDocInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub doc_type: Option<BatchQueryResponseMetasItemRequestDocInfoDocType>,
 }
-impl Validate for BatchQueryResponseMetasItemRequestDocInfo {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("doc_type"), &self.doc_type);
-    }
-}
 /// BatchQueryResponseMetasItem
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchQueryResponseMetasItem {
@@ -299,11 +295,6 @@ pub struct BatchQueryResponseMetasItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_doc_info: Option<BatchQueryResponseMetasItemRequestDocInfo>,
 }
-impl Validate for BatchQueryResponseMetasItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("request_doc_info"), &self.request_doc_info);
-    }
-}
 /// Why it failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -330,9 +321,4 @@ pub struct BatchQueryResponseFailedListItem {
     /// Why it failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<BatchQueryResponseFailedListItemCode>,
-}
-impl Validate for BatchQueryResponseFailedListItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("code"), &self.code);
-    }
 }

@@ -305,7 +305,8 @@ pub enum BatchCreateRequestMembersItemType {
     = "wiki_space_viewer", WikiSpaceEditor = "wiki_space_editor" }
 );
 /// BatchCreateRequestMembersItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchCreateRequestMembersItem {
     /// The kind of id member_id is.
     ///

@@ -340,11 +340,3 @@ pub struct ListResponseItemsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_label: Option<bool>,
 }
-impl Validate for ListResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("member_type"), &self.member_type);
-        violations.check(&at.field("perm"), &self.perm);
-        violations.check(&at.field("perm_type"), &self.perm_type);
-        violations.check(&at.field("type"), &self.r#type);
-    }
-}

@@ -482,11 +482,3 @@ pub struct UpdateResponseMember {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<UpdateResponseMemberType>,
 }
-impl Validate for UpdateResponseMember {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("member_type"), &self.member_type);
-        violations.check(&at.field("perm"), &self.perm);
-        violations.check(&at.field("perm_type"), &self.perm_type);
-        violations.check(&at.field("type"), &self.r#type);
-    }
-}

@@ -130,4 +130,3 @@ pub struct SubscriptionStatusResponseData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_subscribe: Option<bool>,
 }
-impl Validate for SubscriptionStatusResponseData {}

@@ -253,4 +253,3 @@ pub struct ListResponseItemsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_is_desensitized: Option<bool>,
 }
-impl Validate for ListResponseItemsItem {}

@@ -311,7 +311,6 @@ pub struct ListResponseItemsItemSystemFieldsManager {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub en_name: Option<String>,
 }
-impl Validate for ListResponseItemsItemSystemFieldsManager {}
 /// The employee's position.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItemSystemFieldsJob {
@@ -322,7 +321,6 @@ pub struct ListResponseItemsItemSystemFieldsJob {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-impl Validate for ListResponseItemsItemSystemFieldsJob {}
 /// The employee's job level.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItemSystemFieldsJobLevel {
@@ -333,7 +331,6 @@ pub struct ListResponseItemsItemSystemFieldsJobLevel {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-impl Validate for ListResponseItemsItemSystemFieldsJobLevel {}
 /// Where the employee works.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItemSystemFieldsWorkLocation {
@@ -344,7 +341,6 @@ pub struct ListResponseItemsItemSystemFieldsWorkLocation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-impl Validate for ListResponseItemsItemSystemFieldsWorkLocation {}
 /// Gender.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -369,7 +365,6 @@ pub struct ListResponseItemsItemSystemFieldsNativeRegion {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-impl Validate for ListResponseItemsItemSystemFieldsNativeRegion {}
 /// Ethnic group, one of China's 56 recognized groups or other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -775,7 +770,6 @@ pub struct ListResponseItemsItemSystemFieldsContractCompany {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-impl Validate for ListResponseItemsItemSystemFieldsContractCompany {}
 /// The kind of contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1028,52 +1022,6 @@ pub struct ListResponseItemsItemSystemFields {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub update_time: Option<i64>,
 }
-impl Validate for ListResponseItemsItemSystemFields {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("manager"), &self.manager);
-        violations.check(&at.field("job"), &self.job);
-        violations.check(&at.field("job_level"), &self.job_level);
-        violations.check(&at.field("work_location"), &self.work_location);
-        violations.check(&at.field("gender"), &self.gender);
-        violations.check(&at.field("native_region"), &self.native_region);
-        violations.check(&at.field("ethnicity"), &self.ethnicity);
-        violations.check(&at.field("marital_status"), &self.marital_status);
-        violations.check(&at.field("political_status"), &self.political_status);
-        violations.check(&at.field("id_type"), &self.id_type);
-        violations.check(&at.field("hukou_type"), &self.hukou_type);
-        violations.check(&at.field("employee_type"), &self.employee_type);
-        violations.check(&at.field("status"), &self.status);
-        violations.check(&at.field("application"), &self.application);
-        violations.check(&at.field("application_status"), &self.application_status);
-        violations.check(&at.field("departure_type"), &self.departure_type);
-        violations.check(&at.field("departure_reason"), &self.departure_reason);
-        violations.check(&at.field("contract_company"), &self.contract_company);
-        violations.check(&at.field("contract_type"), &self.contract_type);
-        violations
-            .check(
-                &at.field("primary_emergency_contact"),
-                &self.primary_emergency_contact,
-            );
-        violations.check(&at.field("emergency_contact"), &self.emergency_contact);
-        violations.check(&at.field("highest_level_of_edu"), &self.highest_level_of_edu);
-        violations.check(&at.field("education"), &self.education);
-        violations.check(&at.field("former_work_exp"), &self.former_work_exp);
-        violations.check(&at.field("work_exp"), &self.work_exp);
-        violations.check(&at.field("id_photo_po_side"), &self.id_photo_po_side);
-        violations.check(&at.field("id_photo_em_side"), &self.id_photo_em_side);
-        violations.check(&at.field("id_photo"), &self.id_photo);
-        violations.check(&at.field("diploma_photo"), &self.diploma_photo);
-        violations.check(&at.field("graduation_cert"), &self.graduation_cert);
-        violations.check(&at.field("cert_of_merit"), &self.cert_of_merit);
-        violations.check(&at.field("offboarding_file"), &self.offboarding_file);
-        violations
-            .check(
-                &at.field("cancel_onboarding_reason"),
-                &self.cancel_onboarding_reason,
-            );
-        violations.check(&at.field("employee_form_status"), &self.employee_form_status);
-    }
-}
 /// The field's kind, which decides how value is laid out.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1109,11 +1057,6 @@ pub struct ListResponseItemsItemCustomFieldsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-impl Validate for ListResponseItemsItemCustomFieldsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-    }
-}
 /// One employee's roster record.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItem {
@@ -1126,10 +1069,4 @@ pub struct ListResponseItemsItem {
     /// The tenant's custom roster fields.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<ListResponseItemsItemCustomFieldsItem>>,
-}
-impl Validate for ListResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("system_fields"), &self.system_fields);
-        violations.check(&at.field("custom_fields"), &self.custom_fields);
-    }
 }

@@ -116,7 +116,8 @@ impl DocumentedError for CreateError {
 }
 ::lark_runtime::documented_error_traits!(CreateError);
 /// CreateRequestAgentSchedulesItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestAgentSchedulesItem {
     /// The agent's id; raising a ticket in the help desk as an ordinary user and getting the ticket shows it as guest.id.
     ///

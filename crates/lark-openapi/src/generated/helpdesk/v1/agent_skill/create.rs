@@ -169,7 +169,8 @@ pub enum CreateRequestRulesItemCategory {
     CreateRequestRulesItemCategory { KnowledgeBase = 1, TicketInfo = 2, UserInfo = 3 }
 );
 /// CreateRequestRulesItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestRulesItem {
     /// The rule's id, from the agent skill rule list, which also gives the rule's operator options.
     ///

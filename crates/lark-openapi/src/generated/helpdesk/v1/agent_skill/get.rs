@@ -151,11 +151,6 @@ pub struct GetResponseAgentSkillRulesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
 }
-impl Validate for GetResponseAgentSkillRulesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("category"), &self.category);
-    }
-}
 /// GetResponseAgentSkillAgentsItem
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseAgentSkillAgentsItem {
@@ -169,7 +164,6 @@ pub struct GetResponseAgentSkillAgentsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-impl Validate for GetResponseAgentSkillAgentsItem {}
 /// The skill.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseAgentSkill {
@@ -191,10 +185,4 @@ pub struct GetResponseAgentSkill {
     /// The agents who have the skill.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agents: Option<Vec<GetResponseAgentSkillAgentsItem>>,
-}
-impl Validate for GetResponseAgentSkill {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("rules"), &self.rules);
-        violations.check(&at.field("agents"), &self.agents);
-    }
 }

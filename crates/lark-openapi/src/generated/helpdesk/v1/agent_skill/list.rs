@@ -107,4 +107,3 @@ pub struct ListResponseAgentSkillsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
 }
-impl Validate for ListResponseAgentSkillsItem {}

@@ -136,7 +136,8 @@ impl DocumentedError for PatchError {
 }
 ::lark_runtime::documented_error_traits!(PatchError);
 /// PatchRequestAgentSkillRulesItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestAgentSkillRulesItem {
     /// The rule's id, from the agent skill rule list, which also gives the rule's operator options.
     ///
@@ -161,7 +162,8 @@ pub struct PatchRequestAgentSkillRulesItem {
 }
 impl Validate for PatchRequestAgentSkillRulesItem {}
 /// The skill's new settings.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestAgentSkill {
     /// The skill's name.
     ///

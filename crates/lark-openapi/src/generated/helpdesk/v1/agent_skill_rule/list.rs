@@ -123,8 +123,3 @@ pub struct ListResponseRulesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
 }
-impl Validate for ListResponseRulesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("category"), &self.category);
-    }
-}

@@ -173,17 +173,6 @@ pub struct TicketMessageCreatedV1Ticket {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_owner: Option<crate::helpdesk::v1::types::TicketUser>,
 }
-impl Validate for TicketMessageCreatedV1Ticket {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("comments"), &self.comments);
-        violations.check(&at.field("ticket_type"), &self.ticket_type);
-        violations.check(&at.field("status"), &self.status);
-        violations
-            .check(&at.field("dissatisfaction_reason"), &self.dissatisfaction_reason);
-        violations.check(&at.field("customized_fields"), &self.customized_fields);
-        violations.check(&at.field("agent_owner"), &self.agent_owner);
-    }
-}
 /// The content's type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -216,9 +205,4 @@ pub struct TicketMessageCreatedV1Content {
     /// Key of the image.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_key: Option<String>,
-}
-impl Validate for TicketMessageCreatedV1Content {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("msg_type"), &self.msg_type);
-    }
 }

@@ -162,17 +162,6 @@ pub struct TicketUpdatedV1Object {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_id: Option<String>,
 }
-impl Validate for TicketUpdatedV1Object {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("guest"), &self.guest);
-        violations.check(&at.field("stage"), &self.stage);
-        violations.check(&at.field("status"), &self.status);
-        violations.check(&at.field("score"), &self.score);
-        violations.check(&at.field("channel"), &self.channel);
-        violations.check(&at.field("solve"), &self.solve);
-        violations.check(&at.field("customized_fields"), &self.customized_fields);
-    }
-}
 /// The ticket's stage before the change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -224,10 +213,4 @@ pub struct TicketUpdatedV1OldObject {
     /// When the ticket was updated before this change (Unix time in milliseconds).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<i64>,
-}
-impl Validate for TicketUpdatedV1OldObject {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("stage"), &self.stage);
-        violations.check(&at.field("status"), &self.status);
-    }
 }

@@ -262,20 +262,3 @@ pub struct GetResponseNotification {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ext: Option<String>,
 }
-impl Validate for GetResponseNotification {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("create_user"), &self.create_user);
-        violations.check(&at.field("update_user"), &self.update_user);
-        violations.check(&at.field("push_type"), &self.push_type);
-        violations.check(&at.field("push_scope_type"), &self.push_scope_type);
-        violations.check(&at.field("new_staff_scope_type"), &self.new_staff_scope_type);
-        violations
-            .check(
-                &at.field("new_staff_scope_department_list"),
-                &self.new_staff_scope_department_list,
-            );
-        violations.check(&at.field("user_list"), &self.user_list);
-        violations.check(&at.field("department_list"), &self.department_list);
-        violations.check(&at.field("chat_list"), &self.chat_list);
-    }
-}

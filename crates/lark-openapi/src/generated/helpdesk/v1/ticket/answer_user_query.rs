@@ -156,7 +156,8 @@ impl DocumentedError for AnswerUserQueryError {
 }
 ::lark_runtime::documented_error_traits!(AnswerUserQueryError);
 /// One matching FAQ.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct AnswerUserQueryRequestFaqsItem {
     /// The FAQ's id, unique within the help desk.
     ///

@@ -158,7 +158,6 @@ pub struct CustomizedFieldsResponseUserCustomizedFieldsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
-impl Validate for CustomizedFieldsResponseUserCustomizedFieldsItem {}
 /// The field's type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -226,11 +225,4 @@ pub struct CustomizedFieldsResponseTicketCustomizedFieldsItem {
     /// Whether several options may be chosen; applies only to dropdown fields.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dropdown_allow_multiple: Option<bool>,
-}
-impl Validate for CustomizedFieldsResponseTicketCustomizedFieldsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("field_type"), &self.field_type);
-        violations.check(&at.field("created_by"), &self.created_by);
-        violations.check(&at.field("updated_by"), &self.updated_by);
-    }
 }

@@ -546,21 +546,3 @@ pub struct ListResponseTicketsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_owner: Option<crate::helpdesk::v1::types::TicketUser>,
 }
-impl Validate for ListResponseTicketsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("guest"), &self.guest);
-        violations.check(&at.field("comments"), &self.comments);
-        violations.check(&at.field("ticket_type"), &self.ticket_type);
-        violations.check(&at.field("status"), &self.status);
-        violations.check(&at.field("score"), &self.score);
-        violations
-            .check(&at.field("dissatisfaction_reason"), &self.dissatisfaction_reason);
-        violations.check(&at.field("agents"), &self.agents);
-        violations.check(&at.field("channel"), &self.channel);
-        violations.check(&at.field("solve"), &self.solve);
-        violations.check(&at.field("closed_by"), &self.closed_by);
-        violations.check(&at.field("collaborators"), &self.collaborators);
-        violations.check(&at.field("customized_fields"), &self.customized_fields);
-        violations.check(&at.field("agent_owner"), &self.agent_owner);
-    }
-}

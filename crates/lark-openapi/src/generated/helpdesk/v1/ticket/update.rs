@@ -256,7 +256,8 @@ pub enum UpdateRequestStatus {
     WaitingForUser = 5, ClosedByBot = 50, ClosedByAgent = 51 }
 );
 /// One custom field value.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestCustomizedFieldsItem {
     /// The custom field's id.
     ///

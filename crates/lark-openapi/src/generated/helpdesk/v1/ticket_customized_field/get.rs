@@ -184,7 +184,6 @@ pub struct GetResponseCreatedBy {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
 }
-impl Validate for GetResponseCreatedBy {}
 /// The user who last updated the field.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseUpdatedBy {
@@ -201,4 +200,3 @@ pub struct GetResponseUpdatedBy {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
 }
-impl Validate for GetResponseUpdatedBy {}

@@ -173,7 +173,6 @@ pub struct ListResponseItemsItemCreatedBy {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
 }
-impl Validate for ListResponseItemsItemCreatedBy {}
 /// The user who last updated the field.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItemUpdatedBy {
@@ -190,7 +189,6 @@ pub struct ListResponseItemsItemUpdatedBy {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
 }
-impl Validate for ListResponseItemsItemUpdatedBy {}
 /// One custom ticket field.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItem {
@@ -242,11 +240,4 @@ pub struct ListResponseItemsItem {
     /// Whether several options may be chosen; applies only to dropdown fields.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dropdown_allow_multiple: Option<bool>,
-}
-impl Validate for ListResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("created_by"), &self.created_by);
-        violations.check(&at.field("updated_by"), &self.updated_by);
-        violations.check(&at.field("dropdown_options"), &self.dropdown_options);
-    }
 }

@@ -233,8 +233,3 @@ pub struct ListResponseMessagesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl Validate for ListResponseMessagesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("message_type"), &self.message_type);
-    }
-}

@@ -367,15 +367,6 @@ pub struct GetResponseBasicInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confidential: Option<GetResponseBasicInfoConfidential>,
 }
-impl Validate for GetResponseBasicInfo {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("gender"), &self.gender);
-        violations.check(&at.field("identification_type"), &self.identification_type);
-        violations.check(&at.field("marital_status"), &self.marital_status);
-        violations.check(&at.field("customized_data_list"), &self.customized_data_list);
-        violations.check(&at.field("confidential"), &self.confidential);
-    }
-}
 /// The degree or level of education.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -480,14 +471,6 @@ pub struct GetResponseEducationListItem {
         Vec<crate::hire::v2::types::TalentCustomizedDataChild>,
     >,
 }
-impl Validate for GetResponseEducationListItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("degree"), &self.degree);
-        violations.check(&at.field("education_type"), &self.education_type);
-        violations.check(&at.field("academic_ranking"), &self.academic_ranking);
-        violations.check(&at.field("customized_data_list"), &self.customized_data_list);
-    }
-}
 /// One job.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseCareerListItem {
@@ -511,11 +494,6 @@ pub struct GetResponseCareerListItem {
     pub customized_data_list: Option<
         Vec<crate::hire::v2::types::TalentCustomizedDataChild>,
     >,
-}
-impl Validate for GetResponseCareerListItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("customized_data_list"), &self.customized_data_list);
-    }
 }
 /// One project.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -544,11 +522,6 @@ pub struct GetResponseProjectListItem {
         Vec<crate::hire::v2::types::TalentCustomizedDataChild>,
     >,
 }
-impl Validate for GetResponseProjectListItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("customized_data_list"), &self.customized_data_list);
-    }
-}
 /// One work.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseWorksListItem {
@@ -567,11 +540,6 @@ pub struct GetResponseWorksListItem {
         Vec<crate::hire::v2::types::TalentCustomizedDataChild>,
     >,
 }
-impl Validate for GetResponseWorksListItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("customized_data_list"), &self.customized_data_list);
-    }
-}
 /// One award.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseAwardListItem {
@@ -589,11 +557,6 @@ pub struct GetResponseAwardListItem {
     pub customized_data_list: Option<
         Vec<crate::hire::v2::types::TalentCustomizedDataChild>,
     >,
-}
-impl Validate for GetResponseAwardListItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("customized_data_list"), &self.customized_data_list);
-    }
 }
 /// The language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -695,13 +658,6 @@ pub struct GetResponseLanguageListItem {
         Vec<crate::hire::v2::types::TalentCustomizedDataChild>,
     >,
 }
-impl Validate for GetResponseLanguageListItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("language"), &self.language);
-        violations.check(&at.field("proficiency"), &self.proficiency);
-        violations.check(&at.field("customized_data_list"), &self.customized_data_list);
-    }
-}
 /// The platform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -751,12 +707,6 @@ pub struct GetResponseSnsListItem {
         Vec<crate::hire::v2::types::TalentCustomizedDataChild>,
     >,
 }
-impl Validate for GetResponseSnsListItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("sns_type"), &self.sns_type);
-        violations.check(&at.field("customized_data_list"), &self.customized_data_list);
-    }
-}
 /// One résumé source.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseResumeSourceListItem {
@@ -770,7 +720,6 @@ pub struct GetResponseResumeSourceListItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub en_name: Option<String>,
 }
-impl Validate for GetResponseResumeSourceListItem {}
 /// One internship.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseInternshipListItem {
@@ -794,11 +743,6 @@ pub struct GetResponseInternshipListItem {
     pub customized_data_list: Option<
         Vec<crate::hire::v2::types::TalentCustomizedDataChild>,
     >,
-}
-impl Validate for GetResponseInternshipListItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("customized_data_list"), &self.customized_data_list);
-    }
 }
 /// The module's kind (the same list as a custom field's kinds, without 12 and 13).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -850,13 +794,6 @@ pub struct GetResponseCustomizedDataListItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub children: Option<Vec<crate::hire::v2::types::TalentCustomizedDataChild>>,
 }
-impl Validate for GetResponseCustomizedDataListItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("name"), &self.name);
-        violations.check(&at.field("object_type"), &self.object_type);
-        violations.check(&at.field("children"), &self.children);
-    }
-}
 /// One résumé attachment.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseResumeAttachmentListItem {
@@ -873,7 +810,6 @@ pub struct GetResponseResumeAttachmentListItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_time: Option<String>,
 }
-impl Validate for GetResponseResumeAttachmentListItem {}
 /// One interview registration form.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseInterviewRegistrationListItem {
@@ -887,7 +823,6 @@ pub struct GetResponseInterviewRegistrationListItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub download_url: Option<String>,
 }
-impl Validate for GetResponseInterviewRegistrationListItem {}
 /// What the form is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -921,11 +856,6 @@ pub struct GetResponseRegistrationListItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scenario: Option<GetResponseRegistrationListItemScenario>,
 }
-impl Validate for GetResponseRegistrationListItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("scenario"), &self.scenario);
-    }
-}
 /// One folder.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseTalentFolderRefListV2Item {
@@ -942,7 +872,6 @@ pub struct GetResponseTalentFolderRefListV2Item {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub add_time: Option<String>,
 }
-impl Validate for GetResponseTalentFolderRefListV2Item {}
 /// How the tag was set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -973,13 +902,6 @@ pub struct GetResponseTagListItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<GetResponseTagListItemType>,
 }
-impl Validate for GetResponseTagListItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("name"), &self.name);
-        violations.check(&at.field("description"), &self.description);
-        violations.check(&at.field("type"), &self.r#type);
-    }
-}
 /// Talents similar to this one.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseSimilarInfoV2 {
@@ -990,7 +912,6 @@ pub struct GetResponseSimilarInfoV2 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub similar_talent_id_list: Option<Vec<String>>,
 }
-impl Validate for GetResponseSimilarInfoV2 {}
 /// The talent's blocklist entry; sent only with hire:talent_blocklist or hire:talent_blocklist:readonly.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseBlockInfo {
@@ -1004,7 +925,6 @@ pub struct GetResponseBlockInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
-impl Validate for GetResponseBlockInfo {}
 /// One talent pool.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseTalentPoolRefListV2Item {
@@ -1020,12 +940,6 @@ pub struct GetResponseTalentPoolRefListV2Item {
     /// When the talent was added to the pool, a Unix time in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub add_time: Option<String>,
-}
-impl Validate for GetResponseTalentPoolRefListV2Item {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("name"), &self.name);
-        violations.check(&at.field("description"), &self.description);
-    }
 }
 /// Who may see the note.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -1068,9 +982,4 @@ pub struct GetResponseNoteListV2Item {
     /// Who may see the note.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privacy: Option<GetResponseNoteListV2ItemPrivacy>,
-}
-impl Validate for GetResponseNoteListV2Item {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("privacy"), &self.privacy);
-    }
 }

@@ -141,7 +141,6 @@ pub struct GetProgressResponseBatchMessageSendProgress {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_user_ids_count: Option<i32>,
 }
-impl Validate for GetProgressResponseBatchMessageSendProgress {}
 /// How far recalling has got.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetProgressResponseBatchMessageRecallProgress {
@@ -152,4 +151,3 @@ pub struct GetProgressResponseBatchMessageRecallProgress {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recall_count: Option<i32>,
 }
-impl Validate for GetProgressResponseBatchMessageRecallProgress {}

@@ -130,4 +130,3 @@ pub struct ReadUserResponseReadUser {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<String>,
 }
-impl Validate for ReadUserResponseReadUser {}

@@ -750,7 +750,8 @@ pub enum CreateRequestRestrictedModeSettingMessageHasPermissionSetting {
     "all_members", NotAnyone = "not_anyone" }
 );
 /// Restricted (confidential) mode settings; available to the enterprise flagship edition only.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestRestrictedModeSetting {
     /// Whether restricted mode is on. When true, the three permission settings must not all be all_members; when false, none may be not_anyone.
     ///
@@ -1145,25 +1146,6 @@ pub struct CreateResponseRestrictedModeSetting {
     pub message_has_permission_setting: Option<
         CreateResponseRestrictedModeSettingMessageHasPermissionSetting,
     >,
-}
-impl Validate for CreateResponseRestrictedModeSetting {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations
-            .check(
-                &at.field("screenshot_has_permission_setting"),
-                &self.screenshot_has_permission_setting,
-            );
-        violations
-            .check(
-                &at.field("download_has_permission_setting"),
-                &self.download_has_permission_setting,
-            );
-        violations
-            .check(
-                &at.field("message_has_permission_setting"),
-                &self.message_has_permission_setting,
-            );
-    }
 }
 /// Who sees the member count.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

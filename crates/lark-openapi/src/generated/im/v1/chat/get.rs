@@ -484,25 +484,6 @@ pub struct GetResponseRestrictedModeSetting {
         GetResponseRestrictedModeSettingMessageHasPermissionSetting,
     >,
 }
-impl Validate for GetResponseRestrictedModeSetting {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations
-            .check(
-                &at.field("screenshot_has_permission_setting"),
-                &self.screenshot_has_permission_setting,
-            );
-        violations
-            .check(
-                &at.field("download_has_permission_setting"),
-                &self.download_has_permission_setting,
-            );
-        violations
-            .check(
-                &at.field("message_has_permission_setting"),
-                &self.message_has_permission_setting,
-            );
-    }
-}
 /// Who may send urgent (buzz) messages.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]

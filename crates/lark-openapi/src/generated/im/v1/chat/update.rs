@@ -678,7 +678,8 @@ pub enum UpdateRequestRestrictedModeSettingMessageHasPermissionSetting {
     "all_members", NotAnyone = "not_anyone" }
 );
 /// Restricted (confidential) mode settings; available to the enterprise flagship edition only.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestRestrictedModeSetting {
     /// Whether restricted mode is on. When true, the three permission settings must not all be all_members; when false, none may be not_anyone.
     ///

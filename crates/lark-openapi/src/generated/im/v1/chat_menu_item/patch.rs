@@ -241,7 +241,8 @@ pub enum PatchRequestChatMenuItemActionType {
     "REDIRECT_LINK" }
 );
 /// The menu item's new attributes.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestChatMenuItem {
     /// The menu's action type; it cannot change after creation, and a top-level menu with second-level menus must be NONE.
     ///
@@ -305,11 +306,4 @@ pub struct PatchResponseChatMenuItem {
     /// Localized menu names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_names: Option<crate::im::v1::types::I18nNames>,
-}
-impl Validate for PatchResponseChatMenuItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("action_type"), &self.action_type);
-        violations.check(&at.field("redirect_link"), &self.redirect_link);
-        violations.check(&at.field("i18n_names"), &self.i18n_names);
-    }
 }

@@ -191,7 +191,8 @@ pub enum CreateRequestMenuTreeChatMenuTopLevelsItemChatMenuItemActionType {
     "NONE", RedirectLink = "REDIRECT_LINK" }
 );
 /// The top-level menu's attributes.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestMenuTreeChatMenuTopLevelsItemChatMenuItem {
     /// The menu's action type; it cannot change later, and a menu with second-level menus must be NONE.
     ///
@@ -236,7 +237,8 @@ pub enum CreateRequestMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActio
     NoneValue = "NONE", RedirectLink = "REDIRECT_LINK" }
 );
 /// The second-level menu's attributes.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItem {
     /// The menu's action type; REDIRECT_LINK needs redirect_link.
     ///
@@ -270,7 +272,8 @@ impl Validate for CreateRequestMenuTreeChatMenuTopLevelsItemChildrenItemChatMenu
     }
 }
 /// One second-level menu.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestMenuTreeChatMenuTopLevelsItemChildrenItem {
     /// The second-level menu's attributes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -284,7 +287,8 @@ impl Validate for CreateRequestMenuTreeChatMenuTopLevelsItemChildrenItem {
     }
 }
 /// One top-level menu with its second-level menus.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestMenuTreeChatMenuTopLevelsItem {
     /// The top-level menu's attributes.
     pub chat_menu_item: CreateRequestMenuTreeChatMenuTopLevelsItemChatMenuItem,
@@ -299,7 +303,8 @@ impl Validate for CreateRequestMenuTreeChatMenuTopLevelsItem {
     }
 }
 /// The menus to append.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestMenuTree {
     /// The top-level menus to append; a chat holds at most 3.
     pub chat_menu_top_levels: Vec<CreateRequestMenuTreeChatMenuTopLevelsItem>,
@@ -345,13 +350,6 @@ pub struct CreateResponseMenuTreeChatMenuTopLevelsItemChatMenuItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_names: Option<crate::im::v1::types::I18nNames>,
 }
-impl Validate for CreateResponseMenuTreeChatMenuTopLevelsItemChatMenuItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("action_type"), &self.action_type);
-        violations.check(&at.field("redirect_link"), &self.redirect_link);
-        violations.check(&at.field("i18n_names"), &self.i18n_names);
-    }
-}
 /// The menu's action type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -388,13 +386,6 @@ pub struct CreateResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_names: Option<crate::im::v1::types::I18nNames>,
 }
-impl Validate for CreateResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("action_type"), &self.action_type);
-        violations.check(&at.field("redirect_link"), &self.redirect_link);
-        violations.check(&at.field("i18n_names"), &self.i18n_names);
-    }
-}
 /// One second-level menu.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseMenuTreeChatMenuTopLevelsItemChildrenItem {
@@ -406,11 +397,6 @@ pub struct CreateResponseMenuTreeChatMenuTopLevelsItemChildrenItem {
     pub chat_menu_item: Option<
         CreateResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItem,
     >,
-}
-impl Validate for CreateResponseMenuTreeChatMenuTopLevelsItemChildrenItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("chat_menu_item"), &self.chat_menu_item);
-    }
 }
 /// One top-level menu.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -425,21 +411,10 @@ pub struct CreateResponseMenuTreeChatMenuTopLevelsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub children: Option<Vec<CreateResponseMenuTreeChatMenuTopLevelsItemChildrenItem>>,
 }
-impl Validate for CreateResponseMenuTreeChatMenuTopLevelsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("chat_menu_item"), &self.chat_menu_item);
-        violations.check(&at.field("children"), &self.children);
-    }
-}
 /// Every menu of the chat after the addition.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseMenuTree {
     /// The top-level menus.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_menu_top_levels: Option<Vec<CreateResponseMenuTreeChatMenuTopLevelsItem>>,
-}
-impl Validate for CreateResponseMenuTree {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("chat_menu_top_levels"), &self.chat_menu_top_levels);
-    }
 }

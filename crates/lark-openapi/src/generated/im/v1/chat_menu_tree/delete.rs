@@ -206,13 +206,6 @@ pub struct DeleteResponseMenuTreeChatMenuTopLevelsItemChatMenuItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_names: Option<crate::im::v1::types::I18nNames>,
 }
-impl Validate for DeleteResponseMenuTreeChatMenuTopLevelsItemChatMenuItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("action_type"), &self.action_type);
-        violations.check(&at.field("redirect_link"), &self.redirect_link);
-        violations.check(&at.field("i18n_names"), &self.i18n_names);
-    }
-}
 /// The menu's action type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -249,13 +242,6 @@ pub struct DeleteResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_names: Option<crate::im::v1::types::I18nNames>,
 }
-impl Validate for DeleteResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("action_type"), &self.action_type);
-        violations.check(&at.field("redirect_link"), &self.redirect_link);
-        violations.check(&at.field("i18n_names"), &self.i18n_names);
-    }
-}
 /// One second-level menu.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct DeleteResponseMenuTreeChatMenuTopLevelsItemChildrenItem {
@@ -267,11 +253,6 @@ pub struct DeleteResponseMenuTreeChatMenuTopLevelsItemChildrenItem {
     pub chat_menu_item: Option<
         DeleteResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItem,
     >,
-}
-impl Validate for DeleteResponseMenuTreeChatMenuTopLevelsItemChildrenItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("chat_menu_item"), &self.chat_menu_item);
-    }
 }
 /// One top-level menu.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -286,21 +267,10 @@ pub struct DeleteResponseMenuTreeChatMenuTopLevelsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub children: Option<Vec<DeleteResponseMenuTreeChatMenuTopLevelsItemChildrenItem>>,
 }
-impl Validate for DeleteResponseMenuTreeChatMenuTopLevelsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("chat_menu_item"), &self.chat_menu_item);
-        violations.check(&at.field("children"), &self.children);
-    }
-}
 /// The menus left in the chat after the deletion.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct DeleteResponseMenuTree {
     /// The top-level menus.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_menu_top_levels: Option<Vec<DeleteResponseMenuTreeChatMenuTopLevelsItem>>,
-}
-impl Validate for DeleteResponseMenuTree {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("chat_menu_top_levels"), &self.chat_menu_top_levels);
-    }
 }

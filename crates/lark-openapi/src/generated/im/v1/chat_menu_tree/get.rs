@@ -157,13 +157,6 @@ pub struct GetResponseMenuTreeChatMenuTopLevelsItemChatMenuItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_names: Option<crate::im::v1::types::I18nNames>,
 }
-impl Validate for GetResponseMenuTreeChatMenuTopLevelsItemChatMenuItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("action_type"), &self.action_type);
-        violations.check(&at.field("redirect_link"), &self.redirect_link);
-        violations.check(&at.field("i18n_names"), &self.i18n_names);
-    }
-}
 /// The menu's action type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -200,13 +193,6 @@ pub struct GetResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_names: Option<crate::im::v1::types::I18nNames>,
 }
-impl Validate for GetResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("action_type"), &self.action_type);
-        violations.check(&at.field("redirect_link"), &self.redirect_link);
-        violations.check(&at.field("i18n_names"), &self.i18n_names);
-    }
-}
 /// One second-level menu.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseMenuTreeChatMenuTopLevelsItemChildrenItem {
@@ -218,11 +204,6 @@ pub struct GetResponseMenuTreeChatMenuTopLevelsItemChildrenItem {
     pub chat_menu_item: Option<
         GetResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItem,
     >,
-}
-impl Validate for GetResponseMenuTreeChatMenuTopLevelsItemChildrenItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("chat_menu_item"), &self.chat_menu_item);
-    }
 }
 /// One top-level menu.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -237,21 +218,10 @@ pub struct GetResponseMenuTreeChatMenuTopLevelsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub children: Option<Vec<GetResponseMenuTreeChatMenuTopLevelsItemChildrenItem>>,
 }
-impl Validate for GetResponseMenuTreeChatMenuTopLevelsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("chat_menu_item"), &self.chat_menu_item);
-        violations.check(&at.field("children"), &self.children);
-    }
-}
 /// All menus of the chat.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseMenuTree {
     /// The top-level menus.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_menu_top_levels: Option<Vec<GetResponseMenuTreeChatMenuTopLevelsItem>>,
-}
-impl Validate for GetResponseMenuTree {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("chat_menu_top_levels"), &self.chat_menu_top_levels);
-    }
 }

@@ -203,13 +203,6 @@ pub struct SortResponseMenuTreeChatMenuTopLevelsItemChatMenuItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_names: Option<crate::im::v1::types::I18nNames>,
 }
-impl Validate for SortResponseMenuTreeChatMenuTopLevelsItemChatMenuItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("action_type"), &self.action_type);
-        violations.check(&at.field("redirect_link"), &self.redirect_link);
-        violations.check(&at.field("i18n_names"), &self.i18n_names);
-    }
-}
 /// The menu's action type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -246,13 +239,6 @@ pub struct SortResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_names: Option<crate::im::v1::types::I18nNames>,
 }
-impl Validate for SortResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("action_type"), &self.action_type);
-        violations.check(&at.field("redirect_link"), &self.redirect_link);
-        violations.check(&at.field("i18n_names"), &self.i18n_names);
-    }
-}
 /// One second-level menu.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct SortResponseMenuTreeChatMenuTopLevelsItemChildrenItem {
@@ -264,11 +250,6 @@ pub struct SortResponseMenuTreeChatMenuTopLevelsItemChildrenItem {
     pub chat_menu_item: Option<
         SortResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItem,
     >,
-}
-impl Validate for SortResponseMenuTreeChatMenuTopLevelsItemChildrenItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("chat_menu_item"), &self.chat_menu_item);
-    }
 }
 /// One top-level menu.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -283,21 +264,10 @@ pub struct SortResponseMenuTreeChatMenuTopLevelsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub children: Option<Vec<SortResponseMenuTreeChatMenuTopLevelsItemChildrenItem>>,
 }
-impl Validate for SortResponseMenuTreeChatMenuTopLevelsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("chat_menu_item"), &self.chat_menu_item);
-        violations.check(&at.field("children"), &self.children);
-    }
-}
 /// The chat's menus after reordering.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct SortResponseMenuTree {
     /// The top-level menus.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_menu_top_levels: Option<Vec<SortResponseMenuTreeChatMenuTopLevelsItem>>,
-}
-impl Validate for SortResponseMenuTree {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("chat_menu_top_levels"), &self.chat_menu_top_levels);
-    }
 }

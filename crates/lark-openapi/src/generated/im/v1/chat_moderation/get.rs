@@ -200,4 +200,3 @@ pub struct GetResponseItemsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant_key: Option<String>,
 }
-impl Validate for GetResponseItemsItem {}

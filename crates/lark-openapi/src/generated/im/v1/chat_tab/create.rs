@@ -217,7 +217,8 @@ pub enum CreateRequestChatTabsItemTabType {
     ImagesVideos = "images_videos", Task = "task" }
 );
 /// One tab to add.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestChatTabsItem {
     /// The tab's name, at most 60 characters.
     ///
@@ -295,11 +296,4 @@ pub struct CreateResponseChatTabsItem {
     /// The tab's settings (icon, opened inside the app or not).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tab_config: Option<crate::im::v1::types::ChatTabConfig>,
-}
-impl Validate for CreateResponseChatTabsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("tab_type"), &self.tab_type);
-        violations.check(&at.field("tab_content"), &self.tab_content);
-        violations.check(&at.field("tab_config"), &self.tab_config);
-    }
 }

@@ -216,10 +216,3 @@ pub struct SortTabsResponseChatTabsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tab_config: Option<crate::im::v1::types::ChatTabConfig>,
 }
-impl Validate for SortTabsResponseChatTabsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("tab_type"), &self.tab_type);
-        violations.check(&at.field("tab_content"), &self.tab_content);
-        violations.check(&at.field("tab_config"), &self.tab_config);
-    }
-}

@@ -172,7 +172,8 @@ pub enum PutTopNoticeRequestChatTopNoticeItemActionType {
     PutTopNoticeRequestChatTopNoticeItemActionType { Value1 = "1", Value2 = "2" }
 );
 /// One top-notice setting.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PutTopNoticeRequestChatTopNoticeItem {
     /// What to show at the top.
     ///

@@ -55,9 +55,3 @@ pub struct ChatUpdatedV1ModeratorList {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub removed_member_list: Option<Vec<crate::im::v1::types::ListEventModerator>>,
 }
-impl Validate for ChatUpdatedV1ModeratorList {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("added_member_list"), &self.added_member_list);
-        violations.check(&at.field("removed_member_list"), &self.removed_member_list);
-    }
-}

@@ -42,8 +42,3 @@ pub struct MessageMessageReadV1Reader {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant_key: Option<String>,
 }
-impl Validate for MessageMessageReadV1Reader {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("reader_id"), &self.reader_id);
-    }
-}

@@ -48,4 +48,3 @@ pub struct MessageReactionCreatedV1ReactionType {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emoji_type: Option<String>,
 }
-impl Validate for MessageReactionCreatedV1ReactionType {}

@@ -43,11 +43,6 @@ pub struct MessageReceiveV1Sender {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant_key: Option<String>,
 }
-impl Validate for MessageReceiveV1Sender {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("sender_id"), &self.sender_id);
-    }
-}
 /// The kind of chat the message is in.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -80,11 +75,6 @@ pub struct MessageReceiveV1MessageMentionsItem {
     /// The mentioned user's tenant key, its unique tenant identifier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant_key: Option<String>,
-}
-impl Validate for MessageReceiveV1MessageMentionsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("id"), &self.id);
-    }
 }
 /// The message received.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -125,10 +115,4 @@ pub struct MessageReceiveV1Message {
     /// The sender's client user agent; present only when the bot holds im:user_agent:read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_agent: Option<String>,
-}
-impl Validate for MessageReceiveV1Message {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("chat_type"), &self.chat_type);
-        violations.check(&at.field("mentions"), &self.mentions);
-    }
 }

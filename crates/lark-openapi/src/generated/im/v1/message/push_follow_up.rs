@@ -206,7 +206,8 @@ pub enum PushFollowUpRequestFollowUpsItemI18nContentsItemLanguage {
     "de_de", FrFr = "fr_fr", ItIt = "it_it", RuRu = "ru_ru", MsMy = "ms_my" }
 );
 /// The bubble's text in one language.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PushFollowUpRequestFollowUpsItemI18nContentsItem {
     /// The text for `language`.
     ///
@@ -224,7 +225,8 @@ impl Validate for PushFollowUpRequestFollowUpsItemI18nContentsItem {
     }
 }
 /// One bubble.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PushFollowUpRequestFollowUpsItem {
     /// The bubble's text.
     ///

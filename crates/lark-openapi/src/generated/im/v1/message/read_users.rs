@@ -213,4 +213,3 @@ pub struct ReadUsersResponseItemsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant_key: Option<String>,
 }
-impl Validate for ReadUsersResponseItemsItem {}

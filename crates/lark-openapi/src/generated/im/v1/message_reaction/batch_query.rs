@@ -203,7 +203,8 @@ impl DocumentedError for BatchQueryError {
 }
 ::lark_runtime::documented_error_traits!(BatchQueryError);
 /// One message to query.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchQueryRequestQueriesItem {
     /// The message's id.
     ///
@@ -233,12 +234,6 @@ pub struct BatchQueryResponseSuccessMsgReactionDetailsItemMessageReactionItemsIt
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emoji_type: Option<String>,
 }
-impl Validate
-for BatchQueryResponseSuccessMsgReactionDetailsItemMessageReactionItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("operator"), &self.operator);
-    }
-}
 /// One message's page of reactions.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchQueryResponseSuccessMsgReactionDetailsItem {
@@ -257,12 +252,6 @@ pub struct BatchQueryResponseSuccessMsgReactionDetailsItem {
         Vec<BatchQueryResponseSuccessMsgReactionDetailsItemMessageReactionItemsItem>,
     >,
 }
-impl Validate for BatchQueryResponseSuccessMsgReactionDetailsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations
-            .check(&at.field("message_reaction_items"), &self.message_reaction_items);
-    }
-}
 /// The count for one emoji type.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchQueryResponseSuccessMsgReactionCountsItemReactionCountItem {
@@ -273,7 +262,6 @@ pub struct BatchQueryResponseSuccessMsgReactionCountsItemReactionCountItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<String>,
 }
-impl Validate for BatchQueryResponseSuccessMsgReactionCountsItemReactionCountItem {}
 /// One message's counts.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct BatchQueryResponseSuccessMsgReactionCountsItem {
@@ -285,11 +273,6 @@ pub struct BatchQueryResponseSuccessMsgReactionCountsItem {
     pub reaction_count: Option<
         Vec<BatchQueryResponseSuccessMsgReactionCountsItemReactionCountItem>,
     >,
-}
-impl Validate for BatchQueryResponseSuccessMsgReactionCountsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("reaction_count"), &self.reaction_count);
-    }
 }
 /// Why its reactions could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -317,9 +300,4 @@ pub struct BatchQueryResponseFailMsgReactionDetailsItem {
     /// Why its reactions could not be read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fail_reason: Option<BatchQueryResponseFailMsgReactionDetailsItemFailReason>,
-}
-impl Validate for BatchQueryResponseFailMsgReactionDetailsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("fail_reason"), &self.fail_reason);
-    }
 }

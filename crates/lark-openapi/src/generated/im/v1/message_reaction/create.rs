@@ -198,7 +198,8 @@ impl DocumentedError for CreateError {
 }
 ::lark_runtime::documented_error_traits!(CreateError);
 /// The emoji to add.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestReactionType {
     /// The emoji type, e.g. SMILE; see the emoji list for the supported values.
     ///
@@ -213,4 +214,3 @@ pub struct CreateResponseReactionType {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emoji_type: Option<String>,
 }
-impl Validate for CreateResponseReactionType {}

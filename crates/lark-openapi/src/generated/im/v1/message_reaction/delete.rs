@@ -197,4 +197,3 @@ pub struct DeleteResponseReactionType {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emoji_type: Option<String>,
 }
-impl Validate for DeleteResponseReactionType {}

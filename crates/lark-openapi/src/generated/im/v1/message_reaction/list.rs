@@ -216,7 +216,6 @@ pub struct ListResponseItemsItemReactionType {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emoji_type: Option<String>,
 }
-impl Validate for ListResponseItemsItemReactionType {}
 /// One reaction.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItem {
@@ -232,10 +231,4 @@ pub struct ListResponseItemsItem {
     /// The reaction's emoji.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reaction_type: Option<ListResponseItemsItemReactionType>,
-}
-impl Validate for ListResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("operator"), &self.operator);
-        violations.check(&at.field("reaction_type"), &self.reaction_type);
-    }
 }

@@ -143,7 +143,8 @@ impl DocumentedError for DeleteError {
 }
 ::lark_runtime::documented_error_traits!(DeleteError);
 /// One card to delete.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct DeleteRequestFeedCardsItem {
     /// The card's business id.
     ///

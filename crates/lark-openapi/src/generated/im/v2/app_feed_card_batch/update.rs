@@ -176,7 +176,8 @@ pub enum UpdateRequestFeedCardsItemUpdateFieldsItem {
     "101", Value102 = "102", Value103 = "103" }
 );
 /// One card update for one user.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestFeedCardsItem {
     /// The card's new content; only the parts listed in `update_fields` are applied.
     pub app_feed_card: crate::im::v2::types::OpenAppFeedCard,

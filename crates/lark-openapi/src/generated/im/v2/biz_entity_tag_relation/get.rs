@@ -147,8 +147,3 @@ pub struct GetResponseTagInfoWithBindVersionsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bind_version: Option<String>,
 }
-impl Validate for GetResponseTagInfoWithBindVersionsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("tag_info"), &self.tag_info);
-    }
-}

@@ -128,7 +128,8 @@ pub enum CreateRequestCreateTagTagType {
 }
 ::lark_runtime::string_enum_traits!(CreateRequestCreateTagTagType { Tenant = "tenant" });
 /// The name in one language.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestCreateTagI18nNamesItem {
     /// The language, e.g. `zh_cn`.
     ///
@@ -142,7 +143,8 @@ pub struct CreateRequestCreateTagI18nNamesItem {
 }
 impl Validate for CreateRequestCreateTagI18nNamesItem {}
 /// The tag to create.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestCreateTag {
     /// The tag's type.
     ///
@@ -175,4 +177,3 @@ pub struct CreateResponseCreateTagFailReason {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duplicate_id: Option<String>,
 }
-impl Validate for CreateResponseCreateTagFailReason {}

@@ -136,7 +136,8 @@ impl DocumentedError for PatchError {
 }
 ::lark_runtime::documented_error_traits!(PatchError);
 /// The name in one language.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestPatchTagI18nNamesItem {
     /// The language, e.g. `zh_cn`.
     ///
@@ -150,7 +151,8 @@ pub struct PatchRequestPatchTagI18nNamesItem {
 }
 impl Validate for PatchRequestPatchTagI18nNamesItem {}
 /// The tag's new names.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestPatchTag {
     /// The tag's id.
     ///
@@ -184,4 +186,3 @@ pub struct PatchResponsePatchTagFailReason {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duplicate_id: Option<String>,
 }
-impl Validate for PatchResponsePatchTagFailReason {}

@@ -160,11 +160,6 @@ pub struct ListResponseItemsItemI18nNamesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-impl Validate for ListResponseItemsItemI18nNamesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("language"), &self.language);
-    }
-}
 /// One classification.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItem {
@@ -180,9 +175,4 @@ pub struct ListResponseItemsItem {
     /// The classification's name in other languages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_names: Option<Vec<ListResponseItemsItemI18nNamesItem>>,
-}
-impl Validate for ListResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("i18n_names"), &self.i18n_names);
-    }
 }

@@ -268,7 +268,8 @@ impl DocumentedError for UpdateError {
 }
 ::lark_runtime::documented_error_traits!(UpdateError);
 /// Where the name shows.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestMainKeysItemDisplayStatus {
     /// Whether the name may be highlighted in messages, documents and similar places.
     ///
@@ -281,7 +282,8 @@ pub struct UpdateRequestMainKeysItemDisplayStatus {
 }
 impl Validate for UpdateRequestMainKeysItemDisplayStatus {}
 /// One name and where it shows.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestMainKeysItem {
     /// The name.
     ///
@@ -296,7 +298,8 @@ impl Validate for UpdateRequestMainKeysItem {
     }
 }
 /// Where the alias shows.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestAliasesItemDisplayStatus {
     /// Whether the alias may be highlighted in messages, documents and similar places.
     ///
@@ -309,7 +312,8 @@ pub struct UpdateRequestAliasesItemDisplayStatus {
 }
 impl Validate for UpdateRequestAliasesItemDisplayStatus {}
 /// One alias and where it shows.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestAliasesItem {
     /// The alias.
     ///
@@ -324,7 +328,8 @@ impl Validate for UpdateRequestAliasesItem {
     }
 }
 /// One user.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestRelatedMetaUsersItem {
     /// The user's id, of the kind user_id_type names.
     ///
@@ -338,7 +343,8 @@ pub struct UpdateRequestRelatedMetaUsersItem {
 }
 impl Validate for UpdateRequestRelatedMetaUsersItem {}
 /// One chat.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestRelatedMetaChatsItem {
     /// The public chat's id.
     ///
@@ -347,7 +353,8 @@ pub struct UpdateRequestRelatedMetaChatsItem {
 }
 impl Validate for UpdateRequestRelatedMetaChatsItem {}
 /// One document.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestRelatedMetaDocsItem {
     /// The document's title.
     ///
@@ -374,7 +381,8 @@ impl Validate for UpdateRequestRelatedMetaDocsItem {
     }
 }
 /// One on-call account.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestRelatedMetaOncallsItem {
     /// The on-call account's id.
     ///
@@ -383,7 +391,8 @@ pub struct UpdateRequestRelatedMetaOncallsItem {
 }
 impl Validate for UpdateRequestRelatedMetaOncallsItem {}
 /// One link.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestRelatedMetaLinksItem {
     /// The link's title.
     ///
@@ -410,7 +419,8 @@ impl Validate for UpdateRequestRelatedMetaLinksItem {
     }
 }
 /// One related entity.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestRelatedMetaAbbreviationsItem {
     /// Id of the related entity.
     ///
@@ -420,7 +430,8 @@ pub struct UpdateRequestRelatedMetaAbbreviationsItem {
 }
 impl Validate for UpdateRequestRelatedMetaAbbreviationsItem {}
 /// One classification.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestRelatedMetaClassificationsItem {
     /// Id of the second-level classification.
     ///
@@ -434,7 +445,8 @@ pub struct UpdateRequestRelatedMetaClassificationsItem {
 }
 impl Validate for UpdateRequestRelatedMetaClassificationsItem {}
 /// One image.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestRelatedMetaImagesItem {
     /// Token of the image, from uploading it with the file upload endpoint.
     ///
@@ -443,7 +455,8 @@ pub struct UpdateRequestRelatedMetaImagesItem {
 }
 impl Validate for UpdateRequestRelatedMetaImagesItem {}
 /// Information related to the entity.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestRelatedMeta {
     /// Related users.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -489,7 +502,8 @@ impl Validate for UpdateRequestRelatedMeta {
     }
 }
 /// The definition in one language.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestI18nDescsItem {
     /// The language of this definition.
     ///

@@ -263,7 +263,8 @@ impl DocumentedError for CreateError {
 }
 ::lark_runtime::documented_error_traits!(CreateError);
 /// Where the name shows.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestMainKeysItemDisplayStatus {
     /// Whether the name may be highlighted in messages, documents and similar places.
     ///
@@ -276,7 +277,8 @@ pub struct CreateRequestMainKeysItemDisplayStatus {
 }
 impl Validate for CreateRequestMainKeysItemDisplayStatus {}
 /// One name and where it shows.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestMainKeysItem {
     /// The name.
     ///
@@ -291,7 +293,8 @@ impl Validate for CreateRequestMainKeysItem {
     }
 }
 /// Where the alias shows.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestAliasesItemDisplayStatus {
     /// Whether the alias may be highlighted in messages, documents and similar places.
     ///
@@ -304,7 +307,8 @@ pub struct CreateRequestAliasesItemDisplayStatus {
 }
 impl Validate for CreateRequestAliasesItemDisplayStatus {}
 /// One alias and where it shows.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestAliasesItem {
     /// The alias.
     ///
@@ -319,7 +323,8 @@ impl Validate for CreateRequestAliasesItem {
     }
 }
 /// One user.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestRelatedMetaUsersItem {
     /// The user's id, a valid open_id, user_id or union_id as user_id_type says.
     ///
@@ -333,7 +338,8 @@ pub struct CreateRequestRelatedMetaUsersItem {
 }
 impl Validate for CreateRequestRelatedMetaUsersItem {}
 /// One chat.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestRelatedMetaChatsItem {
     /// The public chat's id.
     ///
@@ -342,7 +348,8 @@ pub struct CreateRequestRelatedMetaChatsItem {
 }
 impl Validate for CreateRequestRelatedMetaChatsItem {}
 /// One document.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestRelatedMetaDocsItem {
     /// The document's title.
     ///
@@ -367,7 +374,8 @@ impl Validate for CreateRequestRelatedMetaDocsItem {
     }
 }
 /// One on-call account.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestRelatedMetaOncallsItem {
     /// The on-call account's id.
     ///
@@ -376,7 +384,8 @@ pub struct CreateRequestRelatedMetaOncallsItem {
 }
 impl Validate for CreateRequestRelatedMetaOncallsItem {}
 /// One link.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestRelatedMetaLinksItem {
     /// The link's title.
     ///
@@ -403,7 +412,8 @@ impl Validate for CreateRequestRelatedMetaLinksItem {
     }
 }
 /// One related entity.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestRelatedMetaAbbreviationsItem {
     /// Id of the related entity.
     ///
@@ -413,7 +423,8 @@ pub struct CreateRequestRelatedMetaAbbreviationsItem {
 }
 impl Validate for CreateRequestRelatedMetaAbbreviationsItem {}
 /// One classification.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestRelatedMetaClassificationsItem {
     /// Id of the second-level classification.
     ///
@@ -427,7 +438,8 @@ pub struct CreateRequestRelatedMetaClassificationsItem {
 }
 impl Validate for CreateRequestRelatedMetaClassificationsItem {}
 /// One image.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestRelatedMetaImagesItem {
     /// Token of the image, from uploading it with the file upload endpoint.
     ///
@@ -436,7 +448,8 @@ pub struct CreateRequestRelatedMetaImagesItem {
 }
 impl Validate for CreateRequestRelatedMetaImagesItem {}
 /// Information related to the entity.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestRelatedMeta {
     /// Related users.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -482,7 +495,8 @@ impl Validate for CreateRequestRelatedMeta {
     }
 }
 /// Links the entity to its record in an external system.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestOuterInfo {
     /// The data provider (external system), 2 to 32 characters; no hyphen (-).
     ///
@@ -516,7 +530,8 @@ impl Validate for CreateRequestOuterInfo {
     }
 }
 /// The definition in one language.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestI18nDescsItem {
     /// The language of this definition.
     ///

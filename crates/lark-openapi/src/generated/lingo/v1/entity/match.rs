@@ -161,8 +161,3 @@ pub struct MatchResponseResultsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<MatchResponseResultsItemType>,
 }
-impl Validate for MatchResponseResultsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-    }
-}

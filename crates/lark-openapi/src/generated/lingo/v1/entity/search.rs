@@ -249,7 +249,8 @@ impl DocumentedError for SearchError {
 }
 ::lark_runtime::documented_error_traits!(SearchError);
 /// Filters by classification.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct SearchRequestClassificationFilter {
     /// Ids of the classifications to search in.
     ///

@@ -264,7 +264,8 @@ impl DocumentedError for UpdateError {
 }
 ::lark_runtime::documented_error_traits!(UpdateError);
 /// Where the name shows.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestMainKeysItemDisplayStatus {
     /// Whether the name may be highlighted in messages, documents and similar places.
     ///
@@ -277,7 +278,8 @@ pub struct UpdateRequestMainKeysItemDisplayStatus {
 }
 impl Validate for UpdateRequestMainKeysItemDisplayStatus {}
 /// One name and where it shows.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestMainKeysItem {
     /// The name.
     ///
@@ -292,7 +294,8 @@ impl Validate for UpdateRequestMainKeysItem {
     }
 }
 /// Where the alias shows.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestAliasesItemDisplayStatus {
     /// Whether the alias may be highlighted in messages, documents and similar places.
     ///
@@ -305,7 +308,8 @@ pub struct UpdateRequestAliasesItemDisplayStatus {
 }
 impl Validate for UpdateRequestAliasesItemDisplayStatus {}
 /// One alias and where it shows.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestAliasesItem {
     /// The alias.
     ///
@@ -320,7 +324,8 @@ impl Validate for UpdateRequestAliasesItem {
     }
 }
 /// One user.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestRelatedMetaUsersItem {
     /// The user's id, of the kind user_id_type names.
     ///
@@ -334,7 +339,8 @@ pub struct UpdateRequestRelatedMetaUsersItem {
 }
 impl Validate for UpdateRequestRelatedMetaUsersItem {}
 /// One chat.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestRelatedMetaChatsItem {
     /// The public chat's id.
     ///
@@ -343,7 +349,8 @@ pub struct UpdateRequestRelatedMetaChatsItem {
 }
 impl Validate for UpdateRequestRelatedMetaChatsItem {}
 /// One document.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestRelatedMetaDocsItem {
     /// The document's title.
     ///
@@ -370,7 +377,8 @@ impl Validate for UpdateRequestRelatedMetaDocsItem {
     }
 }
 /// One on-call account.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestRelatedMetaOncallsItem {
     /// The on-call account's id.
     ///
@@ -379,7 +387,8 @@ pub struct UpdateRequestRelatedMetaOncallsItem {
 }
 impl Validate for UpdateRequestRelatedMetaOncallsItem {}
 /// One link.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestRelatedMetaLinksItem {
     /// The link's title.
     ///
@@ -406,7 +415,8 @@ impl Validate for UpdateRequestRelatedMetaLinksItem {
     }
 }
 /// One related entity.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestRelatedMetaAbbreviationsItem {
     /// Id of the related entity.
     ///
@@ -416,7 +426,8 @@ pub struct UpdateRequestRelatedMetaAbbreviationsItem {
 }
 impl Validate for UpdateRequestRelatedMetaAbbreviationsItem {}
 /// One classification.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestRelatedMetaClassificationsItem {
     /// Id of the second-level classification.
     ///
@@ -430,7 +441,8 @@ pub struct UpdateRequestRelatedMetaClassificationsItem {
 }
 impl Validate for UpdateRequestRelatedMetaClassificationsItem {}
 /// One image.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestRelatedMetaImagesItem {
     /// Token of the image, from uploading it with the file upload endpoint.
     ///
@@ -439,7 +451,8 @@ pub struct UpdateRequestRelatedMetaImagesItem {
 }
 impl Validate for UpdateRequestRelatedMetaImagesItem {}
 /// Information related to the entity.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestRelatedMeta {
     /// Related users.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -485,7 +498,8 @@ impl Validate for UpdateRequestRelatedMeta {
     }
 }
 /// Links the entity to its record in an external system.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestOuterInfo {
     /// The data provider (external system), 2 to 32 characters; no hyphen (-).
     ///
@@ -519,7 +533,8 @@ impl Validate for UpdateRequestOuterInfo {
     }
 }
 /// The definition in one language.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestI18nDescsItem {
     /// The language of this definition.
     ///

@@ -64,16 +64,10 @@ pub struct UserMailboxEventMessageReceivedV1SubscriberUserIdsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_id: Option<String>,
 }
-impl Validate for UserMailboxEventMessageReceivedV1SubscriberUserIdsItem {}
 /// The event's subscribers.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct UserMailboxEventMessageReceivedV1Subscriber {
     /// Ids of the users who received the email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_ids: Option<Vec<UserMailboxEventMessageReceivedV1SubscriberUserIdsItem>>,
-}
-impl Validate for UserMailboxEventMessageReceivedV1Subscriber {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("user_ids"), &self.user_ids);
-    }
 }

@@ -212,8 +212,3 @@ pub struct ListResponseItemsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub who_can_send_mail: Option<ListResponseItemsItemWhoCanSendMail>,
 }
-impl Validate for ListResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("who_can_send_mail"), &self.who_can_send_mail);
-    }
-}

@@ -145,4 +145,3 @@ pub struct ListResponseItemsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geo: Option<String>,
 }
-impl Validate for ListResponseItemsItem {}

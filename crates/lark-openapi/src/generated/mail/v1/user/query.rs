@@ -171,9 +171,3 @@ pub struct QueryResponseUserListItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<QueryResponseUserListItemType>,
 }
-impl Validate for QueryResponseUserListItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("status"), &self.status);
-        violations.check(&at.field("type"), &self.r#type);
-    }
-}

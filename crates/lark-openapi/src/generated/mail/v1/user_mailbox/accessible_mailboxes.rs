@@ -148,8 +148,3 @@ pub struct AccessibleMailboxesResponseAccessibleMailboxesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_type: Option<AccessibleMailboxesResponseAccessibleMailboxesItemEmailType>,
 }
-impl Validate for AccessibleMailboxesResponseAccessibleMailboxesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("email_type"), &self.email_type);
-    }
-}

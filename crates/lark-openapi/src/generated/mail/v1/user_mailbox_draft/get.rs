@@ -182,8 +182,3 @@ pub struct GetResponseDraft {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<crate::mail::v1::types::Message>,
 }
-impl Validate for GetResponseDraft {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("message"), &self.message);
-    }
-}

@@ -188,7 +188,8 @@ pub enum CreateRequestLabelBackgroundColor {
     "wathet" }
 );
 /// The label to create: a name, and optionally a background colour.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestLabel {
     /// The label's name, at most 255 characters; a nested label is named by its full path, levels separated by /, e.g. a/b/c.
     ///

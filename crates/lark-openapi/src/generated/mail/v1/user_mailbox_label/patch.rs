@@ -208,7 +208,8 @@ pub enum PatchRequestLabelBackgroundColor {
     "wathet" }
 );
 /// The changes; set at least one of name and background_color.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestLabel {
     /// The label's new name, 1 to 255 characters; a nested label is named by its full path, levels separated by /, e.g. a/b/c.
     ///

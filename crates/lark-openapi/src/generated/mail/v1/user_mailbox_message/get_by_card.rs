@@ -207,8 +207,3 @@ pub struct GetByCardResponseOwnerInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_mailbox_id: Option<String>,
 }
-impl Validate for GetByCardResponseOwnerInfo {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-    }
-}

@@ -272,18 +272,6 @@ pub struct ListThreadMessageResponseItemsItemMessage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security_level: Option<crate::mail::v1::types::SecurityLevel>,
 }
-impl Validate for ListThreadMessageResponseItemsItemMessage {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("to"), &self.to);
-        violations.check(&at.field("cc"), &self.cc);
-        violations.check(&at.field("bcc"), &self.bcc);
-        violations.check(&at.field("head_from"), &self.head_from);
-        violations.check(&at.field("message_state"), &self.message_state);
-        violations.check(&at.field("attachments"), &self.attachments);
-        violations.check(&at.field("priority_type"), &self.priority_type);
-        violations.check(&at.field("security_level"), &self.security_level);
-    }
-}
 /// ListThreadMessageResponseItemsItem
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListThreadMessageResponseItemsItem {
@@ -308,9 +296,4 @@ pub struct ListThreadMessageResponseItemsItem {
     /// The email's content, as `format` chose.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<ListThreadMessageResponseItemsItemMessage>,
-}
-impl Validate for ListThreadMessageResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("message"), &self.message);
-    }
 }

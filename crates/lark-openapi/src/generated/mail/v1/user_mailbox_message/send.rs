@@ -339,7 +339,8 @@ impl DocumentedError for SendError {
 }
 ::lark_runtime::documented_error_traits!(SendError);
 /// SendRequestAttachmentsItem
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct SendRequestAttachmentsItem {
     /// The attachment content, base64url-encoded; files up to 37 MB.
     ///
@@ -368,7 +369,8 @@ impl Validate for SendRequestAttachmentsItem {
     }
 }
 /// The sender as written in the EML's From header.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct SendRequestHeadFrom {
     /// The sender's display name.
     ///

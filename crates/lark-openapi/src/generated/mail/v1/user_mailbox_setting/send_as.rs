@@ -147,8 +147,3 @@ pub struct SendAsResponseSendableAddressesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-impl Validate for SendAsResponseSendableAddressesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("email_type"), &self.email_type);
-    }
-}

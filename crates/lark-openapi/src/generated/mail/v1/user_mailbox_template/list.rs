@@ -125,4 +125,3 @@ pub struct ListResponseItemsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_time: Option<String>,
 }
-impl Validate for ListResponseItemsItem {}

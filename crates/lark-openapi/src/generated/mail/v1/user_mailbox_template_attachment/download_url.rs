@@ -179,4 +179,3 @@ pub struct DownloadUrlResponseFailedReasonsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
-impl Validate for DownloadUrlResponseFailedReasonsItem {}

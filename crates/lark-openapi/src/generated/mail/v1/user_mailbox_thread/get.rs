@@ -196,8 +196,3 @@ pub struct GetResponseThread {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messages: Option<Vec<crate::mail::v1::types::Message>>,
 }
-impl Validate for GetResponseThread {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("messages"), &self.messages);
-    }
-}

@@ -230,4 +230,3 @@ pub struct ListResponseItemsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body_preview: Option<String>,
 }
-impl Validate for ListResponseItemsItem {}

@@ -394,7 +394,8 @@ pub enum ListRequestFilterExpressionsItemOperator {
     IsNotEmpty = "12" }
 );
 /// The value to compare with; set the member that fits the field.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct ListRequestFilterExpressionsItemValue {
     /// A string value.
     ///
@@ -424,7 +425,8 @@ pub struct ListRequestFilterExpressionsItemValue {
 }
 impl Validate for ListRequestFilterExpressionsItemValue {}
 /// One condition.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct ListRequestFilterExpressionsItem {
     /// The name of the field tested.
     ///
@@ -444,7 +446,8 @@ impl Validate for ListRequestFilterExpressionsItem {
     }
 }
 /// Conditions the records must meet.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct ListRequestFilter {
     /// How the expressions at this level combine.
     ///
@@ -467,6 +470,7 @@ impl Validate for ListRequestFilter {
     }
 }
 /// May be ignored; the page lists no fields for it.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct ListRequestCommon {}
 impl Validate for ListRequestCommon {}

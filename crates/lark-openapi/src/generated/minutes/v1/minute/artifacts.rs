@@ -142,17 +142,6 @@ pub struct ArtifactsResponseMinuteChaptersItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary_content: Option<String>,
 }
-impl Validate for ArtifactsResponseMinuteChaptersItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations
-            .length(
-                &at.field("summary_content"),
-                &self.summary_content,
-                None,
-                Some(10000),
-            );
-    }
-}
 /// One to-do item.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ArtifactsResponseMinuteTodosItem {
@@ -163,4 +152,3 @@ pub struct ArtifactsResponseMinuteTodosItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assignees: Option<Vec<String>>,
 }
-impl Validate for ArtifactsResponseMinuteTodosItem {}

@@ -176,4 +176,3 @@ pub struct GetResponseMinute {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note_id: Option<String>,
 }
-impl Validate for GetResponseMinute {}

@@ -242,7 +242,8 @@ impl DocumentedError for SearchError {
 }
 ::lark_runtime::documented_error_traits!(SearchError);
 /// Only minutes created in this time range; start_time must not be after end_time.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct SearchRequestFilterCreateTime {
     /// Start of the range, an ISO 8601 time with its time zone.
     ///
@@ -257,7 +258,8 @@ pub struct SearchRequestFilterCreateTime {
 }
 impl Validate for SearchRequestFilterCreateTime {}
 /// Conditions the minutes found must meet.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct SearchRequestFilter {
     /// Only minutes created by these users (open_ids, up to 100); empty or left out, owners are not filtered.
     ///
@@ -298,7 +300,6 @@ pub struct SearchResponseItemsItemMetaData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
-impl Validate for SearchResponseItemsItemMetaData {}
 /// One minute found.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct SearchResponseItemsItem {
@@ -311,9 +312,4 @@ pub struct SearchResponseItemsItem {
     /// More facts about the minute.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta_data: Option<SearchResponseItemsItemMetaData>,
-}
-impl Validate for SearchResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("meta_data"), &self.meta_data);
-    }
 }

@@ -158,7 +158,6 @@ pub struct GetResponseStatisticsUserViewListItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub view_time: Option<String>,
 }
-impl Validate for GetResponseStatisticsUserViewListItem {}
 /// The minute's view statistics.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseStatistics {
@@ -171,9 +170,4 @@ pub struct GetResponseStatistics {
     /// The users who viewed the minute.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_view_list: Option<Vec<GetResponseStatisticsUserViewListItem>>,
-}
-impl Validate for GetResponseStatistics {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("user_view_list"), &self.user_view_list);
-    }
 }

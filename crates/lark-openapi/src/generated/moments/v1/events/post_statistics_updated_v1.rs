@@ -52,4 +52,3 @@ pub struct PostStatisticsUpdatedV1Statistics {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub share_count: Option<i32>,
 }
-impl Validate for PostStatisticsUpdatedV1Statistics {}

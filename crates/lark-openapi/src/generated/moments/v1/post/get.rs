@@ -161,7 +161,6 @@ pub struct GetResponsePostReactionSetReactionsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<i32>,
 }
-impl Validate for GetResponsePostReactionSetReactionsItem {}
 /// The post's reactions and their counts.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponsePostReactionSet {
@@ -171,11 +170,6 @@ pub struct GetResponsePostReactionSet {
     /// Number of reactions of all kinds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i32>,
-}
-impl Validate for GetResponsePostReactionSet {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("reactions"), &self.reactions);
-    }
 }
 /// The post.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -219,10 +213,4 @@ pub struct GetResponsePost {
     /// Number of dislikes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dislike_count: Option<i32>,
-}
-impl Validate for GetResponsePost {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("reaction_set"), &self.reaction_set);
-        violations.check(&at.field("user_type"), &self.user_type);
-    }
 }

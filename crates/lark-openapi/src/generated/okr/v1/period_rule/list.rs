@@ -134,8 +134,3 @@ pub struct ListResponsePeriodRulesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_month: Option<i32>,
 }
-impl Validate for ListResponsePeriodRulesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-    }
-}

@@ -305,7 +305,8 @@ pub enum CreateRequestTargetType {
     CreateRequestTargetType { Objective = 2, KeyResult = 3 }
 );
 /// The progress: a percentage and a status.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestProgressRate {
     /// The progress percentage, with two decimals.
     ///

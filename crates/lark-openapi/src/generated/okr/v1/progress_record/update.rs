@@ -191,7 +191,8 @@ impl DocumentedError for UpdateError {
 }
 ::lark_runtime::documented_error_traits!(UpdateError);
 /// The progress: a percentage and a status.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct UpdateRequestProgressRate {
     /// The progress percentage, with two decimals.
     ///

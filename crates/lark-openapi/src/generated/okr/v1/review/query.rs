@@ -203,12 +203,6 @@ pub struct QueryResponseReviewListItemReviewPeriodListItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub progress_report_list: Option<Vec<crate::okr::v1::types::OkrReviewPeriodUrl>>,
 }
-impl Validate for QueryResponseReviewListItemReviewPeriodListItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("cycle_review_list"), &self.cycle_review_list);
-        violations.check(&at.field("progress_report_list"), &self.progress_report_list);
-    }
-}
 /// One user's reviews.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct QueryResponseReviewListItem {
@@ -218,10 +212,4 @@ pub struct QueryResponseReviewListItem {
     /// The user's reviews, one item per period.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review_period_list: Option<Vec<QueryResponseReviewListItemReviewPeriodListItem>>,
-}
-impl Validate for QueryResponseReviewListItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("user_id"), &self.user_id);
-        violations.check(&at.field("review_period_list"), &self.review_period_list);
-    }
 }

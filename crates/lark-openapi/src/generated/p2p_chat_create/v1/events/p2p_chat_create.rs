@@ -53,7 +53,6 @@ pub struct P2pChatCreateOperator {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl Validate for P2pChatCreateOperator {}
 /// The event type; always p2p_chat_create.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -79,4 +78,3 @@ pub struct P2pChatCreateUser {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl Validate for P2pChatCreateUser {}

@@ -181,8 +181,3 @@ pub struct QueryResponseMaskSessionsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
 }
-impl Validate for QueryResponseMaskSessionsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("terminal_type"), &self.terminal_type);
-    }
-}

@@ -195,10 +195,3 @@ pub struct ListResponseItemsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active_status: Option<ListResponseItemsItemActiveStatus>,
 }
-impl Validate for ListResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("i18n_names"), &self.i18n_names);
-        violations.check(&at.field("data_type"), &self.data_type);
-        violations.check(&at.field("active_status"), &self.active_status);
-    }
-}

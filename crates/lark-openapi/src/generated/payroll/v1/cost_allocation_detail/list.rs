@@ -249,11 +249,6 @@ pub struct ListResponseCostAllocationReportDatasItemCompensationCostItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compensation_costs: Option<Vec<crate::payroll::v1::types::CompensationCost>>,
 }
-impl Validate for ListResponseCostAllocationReportDatasItemCompensationCostItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("compensation_costs"), &self.compensation_costs);
-    }
-}
 /// One detail row.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseCostAllocationReportDatasItem {
@@ -270,12 +265,4 @@ pub struct ListResponseCostAllocationReportDatasItem {
     /// Employment id of the employee.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub employment_id: Option<String>,
-}
-impl Validate for ListResponseCostAllocationReportDatasItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations
-            .check(&at.field("data_summary_dimensions"), &self.data_summary_dimensions);
-        violations
-            .check(&at.field("compensation_cost_item"), &self.compensation_cost_item);
-    }
 }

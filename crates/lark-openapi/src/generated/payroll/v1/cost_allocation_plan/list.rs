@@ -175,11 +175,6 @@ pub struct ListResponseItemsItemDimensionsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub obj_api_name: Option<String>,
 }
-impl Validate for ListResponseItemsItemDimensionsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("i18n_names"), &self.i18n_names);
-    }
-}
 /// One cost item.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItemCostItemsItem {
@@ -192,11 +187,6 @@ pub struct ListResponseItemsItemCostItemsItem {
     /// Whether corrections are enabled for the cost item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_correct: Option<bool>,
-}
-impl Validate for ListResponseItemsItemCostItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("name"), &self.name);
-    }
 }
 /// One cost allocation plan.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -216,11 +206,4 @@ pub struct ListResponseItemsItem {
     /// The plan's cost items.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost_items: Option<Vec<ListResponseItemsItemCostItemsItem>>,
-}
-impl Validate for ListResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("names"), &self.names);
-        violations.check(&at.field("dimensions"), &self.dimensions);
-        violations.check(&at.field("cost_items"), &self.cost_items);
-    }
 }

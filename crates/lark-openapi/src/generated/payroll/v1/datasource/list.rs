@@ -211,14 +211,6 @@ pub struct ListResponseDatasourcesItemFieldsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decimal_places: Option<i32>,
 }
-impl Validate for ListResponseDatasourcesItemFieldsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("i18n_names"), &self.i18n_names);
-        violations.check(&at.field("field_type"), &self.field_type);
-        violations.check(&at.field("active_status"), &self.active_status);
-        violations.check(&at.field("i18n_description"), &self.i18n_description);
-    }
-}
 /// The dimension data is written by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -257,13 +249,4 @@ pub struct ListResponseDatasourcesItem {
     /// The dimension data is written by.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_period_type: Option<ListResponseDatasourcesItemDataPeriodType>,
-}
-impl Validate for ListResponseDatasourcesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("i18n_names"), &self.i18n_names);
-        violations.check(&at.field("active_status"), &self.active_status);
-        violations.check(&at.field("fields"), &self.fields);
-        violations.check(&at.field("i18n_description"), &self.i18n_description);
-        violations.check(&at.field("data_period_type"), &self.data_period_type);
-    }
 }

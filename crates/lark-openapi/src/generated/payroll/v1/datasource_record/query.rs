@@ -248,7 +248,8 @@ pub enum QueryRequestFieldFiltersItemOperator {
     QueryRequestFieldFiltersItemOperator { IsAnyOf = 1, InDateRange = 2 }
 );
 /// One query condition.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct QueryRequestFieldFiltersItem {
     /// Code of the field the condition is on.
     ///
@@ -322,11 +323,6 @@ pub struct QueryResponseRecordsItemFieldValuesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_type: Option<QueryResponseRecordsItemFieldValuesItemFieldType>,
 }
-impl Validate for QueryResponseRecordsItemFieldValuesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("field_type"), &self.field_type);
-    }
-}
 /// One data record.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct QueryResponseRecordsItem {
@@ -336,10 +332,4 @@ pub struct QueryResponseRecordsItem {
     /// The record's field values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_values: Option<Vec<QueryResponseRecordsItemFieldValuesItem>>,
-}
-impl Validate for QueryResponseRecordsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("active_status"), &self.active_status);
-        violations.check(&at.field("field_values"), &self.field_values);
-    }
 }

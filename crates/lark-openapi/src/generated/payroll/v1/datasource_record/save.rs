@@ -225,7 +225,8 @@ pub enum SaveRequestRecordsItemFieldValuesItemFieldType {
     Date = 4, Percentage = 5 }
 );
 /// One field value.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct SaveRequestRecordsItemFieldValuesItem {
     /// Code of the data source field; it must exist and be enabled.
     ///
@@ -248,7 +249,8 @@ impl Validate for SaveRequestRecordsItemFieldValuesItem {
     }
 }
 /// One record.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct SaveRequestRecordsItem {
     /// Whether the record is enabled; a disabled record can still be saved and queried through the API but is not used in payroll.
     ///

@@ -143,7 +143,6 @@ pub struct ListResponseItemsItemName {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub en_us: Option<String>,
 }
-impl Validate for ListResponseItemsItemName {}
 /// Whether the pay group is enabled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -173,10 +172,4 @@ pub struct ListResponseItemsItem {
     /// Whether the pay group is enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<ListResponseItemsItemStatus>,
-}
-impl Validate for ListResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("name"), &self.name);
-        violations.check(&at.field("status"), &self.status);
-    }
 }

@@ -238,15 +238,6 @@ pub struct ListResponsePaymentActivitysItemCalculationActivitiesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calculation_activity_names: Option<Vec<crate::payroll::v1::types::I18nContent>>,
 }
-impl Validate for ListResponsePaymentActivitysItemCalculationActivitiesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations
-            .check(
-                &at.field("calculation_activity_names"),
-                &self.calculation_activity_names,
-            );
-    }
-}
 /// One payment activity.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponsePaymentActivitysItem {
@@ -273,12 +264,4 @@ pub struct ListResponsePaymentActivitysItem {
     /// Approval status of the payment activity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activity_status: Option<crate::payroll::v1::types::PaymentActivityStatus>,
-}
-impl Validate for ListResponsePaymentActivitysItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("activity_names"), &self.activity_names);
-        violations
-            .check(&at.field("calculation_activities"), &self.calculation_activities);
-        violations.check(&at.field("activity_status"), &self.activity_status);
-    }
 }

@@ -205,8 +205,3 @@ pub struct ListResponsePaymentActivityDetailsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_details: Option<Vec<crate::payroll::v1::types::PaymentAccountingItem>>,
 }
-impl Validate for ListResponsePaymentActivityDetailsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("payment_details"), &self.payment_details);
-    }
-}

@@ -310,12 +310,3 @@ pub struct QueryResponsePaymentDetailsItem {
         Vec<crate::payroll::v1::types::PaymentAccountingItem>,
     >,
 }
-impl Validate for QueryResponsePaymentDetailsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations
-            .check(
-                &at.field("payment_accounting_items"),
-                &self.payment_accounting_items,
-            );
-    }
-}

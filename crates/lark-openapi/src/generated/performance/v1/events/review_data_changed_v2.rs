@@ -92,12 +92,6 @@ pub struct StageChange {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review_stage_role: Option<StageChangeReviewStageRole>,
 }
-impl Validate for StageChange {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("stage_type"), &self.stage_type);
-        violations.check(&at.field("review_stage_role"), &self.review_stage_role);
-    }
-}
 /// The review data of one employee that changed.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ReviewDataChange {
@@ -113,10 +107,4 @@ pub struct ReviewDataChange {
     /// The stages that changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stage_changes: Option<Vec<StageChange>>,
-}
-impl Validate for ReviewDataChange {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("user_id"), &self.user_id);
-        violations.check(&at.field("stage_changes"), &self.stage_changes);
-    }
 }

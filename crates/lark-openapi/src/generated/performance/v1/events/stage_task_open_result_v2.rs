@@ -43,8 +43,3 @@ pub struct OpenResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_time: Option<String>,
 }
-impl Validate for OpenResult {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("user_id"), &self.user_id);
-    }
-}

@@ -390,12 +390,6 @@ pub struct QueryResponseSemestersItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modify_user_id: Option<String>,
 }
-impl Validate for QueryResponseSemestersItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("name"), &self.name);
-        violations.check(&at.field("progress"), &self.progress);
-    }
-}
 /// One performance project.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct QueryResponseActivitiesItem {
@@ -408,11 +402,6 @@ pub struct QueryResponseActivitiesItem {
     /// Id of the project's cycle.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub semester_id: Option<String>,
-}
-impl Validate for QueryResponseActivitiesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("name"), &self.name);
-    }
 }
 /// One rating level.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -427,11 +416,6 @@ pub struct QueryResponseIndicatorsItemOptionsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
 }
-impl Validate for QueryResponseIndicatorsItemOptionsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("name"), &self.name);
-    }
-}
 /// One indicator.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct QueryResponseIndicatorsItem {
@@ -444,12 +428,6 @@ pub struct QueryResponseIndicatorsItem {
     /// The indicator's rating levels.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<QueryResponseIndicatorsItemOptionsItem>>,
-}
-impl Validate for QueryResponseIndicatorsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("name"), &self.name);
-        violations.check(&at.field("options"), &self.options);
-    }
 }
 /// One review template.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -464,11 +442,6 @@ pub struct QueryResponseTemplatesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stage: Option<String>,
 }
-impl Validate for QueryResponseTemplatesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("name"), &self.name);
-    }
-}
 /// One review unit.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct QueryResponseUnitsItem {
@@ -478,11 +451,6 @@ pub struct QueryResponseUnitsItem {
     /// The unit's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<crate::performance::v1::types::I18n>,
-}
-impl Validate for QueryResponseUnitsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("name"), &self.name);
-    }
 }
 /// One review field.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -499,11 +467,6 @@ pub struct QueryResponseFieldsItem {
     /// Id of the parent field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_field_id: Option<String>,
-}
-impl Validate for QueryResponseFieldsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("name"), &self.name);
-    }
 }
 /// The stage's status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -563,11 +526,6 @@ pub struct QueryResponseDatasItemStagesItemDataItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub richtext: Option<String>,
 }
-impl Validate for QueryResponseDatasItemStagesItemDataItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("reviewer_user_id"), &self.reviewer_user_id);
-    }
-}
 /// One stage and what was filled in it.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct QueryResponseDatasItemStagesItem {
@@ -580,12 +538,6 @@ pub struct QueryResponseDatasItemStagesItem {
     /// What was filled in the stage.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<QueryResponseDatasItemStagesItemDataItem>>,
-}
-impl Validate for QueryResponseDatasItemStagesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("progress"), &self.progress);
-        violations.check(&at.field("data"), &self.data);
-    }
 }
 /// The review data of one reviewee.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -602,10 +554,4 @@ pub struct QueryResponseDatasItem {
     /// The reviewee's stages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stages: Option<Vec<QueryResponseDatasItemStagesItem>>,
-}
-impl Validate for QueryResponseDatasItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("user_id"), &self.user_id);
-        violations.check(&at.field("stages"), &self.stages);
-    }
 }

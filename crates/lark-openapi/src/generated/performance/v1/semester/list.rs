@@ -347,9 +347,3 @@ pub struct ListResponseItemsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modify_user_id: Option<String>,
 }
-impl Validate for ListResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("name"), &self.name);
-        violations.check(&at.field("progress"), &self.progress);
-    }
-}

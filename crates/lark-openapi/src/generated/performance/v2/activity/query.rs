@@ -253,11 +253,3 @@ pub struct QueryResponseActivitiesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modify_user_id: Option<String>,
 }
-impl Validate for QueryResponseActivitiesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("name"), &self.name);
-        violations.check(&at.field("description"), &self.description);
-        violations.check(&at.field("mode"), &self.mode);
-        violations.check(&at.field("progress"), &self.progress);
-    }
-}

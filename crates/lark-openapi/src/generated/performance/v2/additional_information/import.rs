@@ -258,7 +258,8 @@ pub enum ImportRequestUserIdType {
     "user_id", PeopleAdminId = "people_admin_id" }
 );
 /// One item of additional information.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct ImportRequestAdditionalInformationsItem {
     /// Id of an existing item to update, 1 to 100 characters.
     ///

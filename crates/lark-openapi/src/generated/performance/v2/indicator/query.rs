@@ -202,11 +202,6 @@ pub struct QueryResponseIndicatorsItemOptionsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lable: Option<String>,
 }
-impl Validate for QueryResponseIndicatorsItemOptionsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("name"), &self.name);
-    }
-}
 /// One review indicator.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct QueryResponseIndicatorsItem {
@@ -222,11 +217,4 @@ pub struct QueryResponseIndicatorsItem {
     /// The indicator's rating levels.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<QueryResponseIndicatorsItemOptionsItem>>,
-}
-impl Validate for QueryResponseIndicatorsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("name"), &self.name);
-        violations.check(&at.field("type"), &self.r#type);
-        violations.check(&at.field("options"), &self.options);
-    }
 }

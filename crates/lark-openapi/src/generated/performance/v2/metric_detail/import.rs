@@ -286,7 +286,8 @@ pub enum ImportRequestUserIdType {
     "user_id", PeopleAdminId = "people_admin_id" }
 );
 /// The value of one metric field.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct ImportRequestImportedMetricsItemFieldsItem {
     /// Id of the metric field (see metric field query).
     ///
@@ -305,7 +306,8 @@ pub struct ImportRequestImportedMetricsItemFieldsItem {
 }
 impl Validate for ImportRequestImportedMetricsItemFieldsItem {}
 /// The values of one metric of one reviewee.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct ImportRequestImportedMetricsItem {
     /// Id of the reviewee, of the kind user_id_type names.
     ///

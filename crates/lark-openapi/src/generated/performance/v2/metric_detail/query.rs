@@ -194,11 +194,6 @@ pub struct QueryResponseRevieweeMetricsItemMetricDetailsFieldsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_value_person: Option<crate::performance::v2::types::User>,
 }
-impl Validate for QueryResponseRevieweeMetricsItemMetricDetailsFieldsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("field_value_person"), &self.field_value_person);
-    }
-}
 /// Who added the metric.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -241,13 +236,6 @@ pub struct QueryResponseRevieweeMetricsItemMetricDetails {
     /// Whether the metric comes from the metric library.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_from_library: Option<bool>,
-}
-impl Validate for QueryResponseRevieweeMetricsItemMetricDetails {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("fields"), &self.fields);
-        violations.check(&at.field("dimension_name"), &self.dimension_name);
-        violations.check(&at.field("add_from"), &self.add_from);
-    }
 }
 /// The kind of stage.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -304,12 +292,6 @@ pub struct QueryResponseRevieweeMetricsItemRevieweeStageStatusesItem {
         QueryResponseRevieweeMetricsItemRevieweeStageStatusesItemStageStatus,
     >,
 }
-impl Validate for QueryResponseRevieweeMetricsItemRevieweeStageStatusesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("stage_type"), &self.stage_type);
-        violations.check(&at.field("stage_status"), &self.stage_status);
-    }
-}
 /// One metric of one reviewee.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct QueryResponseRevieweeMetricsItem {
@@ -327,12 +309,4 @@ pub struct QueryResponseRevieweeMetricsItem {
     pub reviewee_stage_statuses: Option<
         Vec<QueryResponseRevieweeMetricsItemRevieweeStageStatusesItem>,
     >,
-}
-impl Validate for QueryResponseRevieweeMetricsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("reviewee_user_id"), &self.reviewee_user_id);
-        violations.check(&at.field("metric_details"), &self.metric_details);
-        violations
-            .check(&at.field("reviewee_stage_statuses"), &self.reviewee_stage_statuses);
-    }
 }

@@ -155,9 +155,3 @@ pub struct QueryResponseItemsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<QueryResponseItemsItemType>,
 }
-impl Validate for QueryResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("name"), &self.name);
-        violations.check(&at.field("type"), &self.r#type);
-    }
-}

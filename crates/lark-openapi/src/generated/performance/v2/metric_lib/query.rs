@@ -306,11 +306,6 @@ pub struct QueryResponseItemsItemTagsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_name: Option<crate::performance::v2::types::I18n>,
 }
-impl Validate for QueryResponseItemsItemTagsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("tag_name"), &self.tag_name);
-    }
-}
 /// Who fills in the field.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -344,12 +339,6 @@ pub struct QueryResponseItemsItemFieldsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_value_person: Option<crate::performance::v2::types::User>,
 }
-impl Validate for QueryResponseItemsItemFieldsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("input_setting"), &self.input_setting);
-        violations.check(&at.field("field_value_person"), &self.field_value_person);
-    }
-}
 /// How the metric is scored.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -378,7 +367,6 @@ pub struct QueryResponseItemsItemScoringFormula {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub formula_details: Option<String>,
 }
-impl Validate for QueryResponseItemsItemScoringFormula {}
 /// Who may use the metric.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -427,16 +415,4 @@ pub struct QueryResponseItemsItem {
     /// Whether the metric is enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
-}
-impl Validate for QueryResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("tags"), &self.tags);
-        violations.check(&at.field("fields"), &self.fields);
-        violations.check(&at.field("scoring_setting_type"), &self.scoring_setting_type);
-        violations.check(&at.field("scoring_formula"), &self.scoring_formula);
-        violations
-            .check(&at.field("data_source_inputters"), &self.data_source_inputters);
-        violations
-            .check(&at.field("range_of_availability"), &self.range_of_availability);
-    }
 }

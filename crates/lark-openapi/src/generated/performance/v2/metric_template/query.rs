@@ -341,11 +341,6 @@ pub struct QueryResponseItemsItemMetricDimensionsItemCustomMetricConfig {
         >,
     >,
 }
-impl Validate for QueryResponseItemsItemMetricDimensionsItemCustomMetricConfig {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("add_metric_options"), &self.add_metric_options);
-    }
-}
 /// One metric dimension.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct QueryResponseItemsItemMetricDimensionsItem {
@@ -377,14 +372,6 @@ pub struct QueryResponseItemsItemMetricDimensionsItem {
     pub custom_metric_config: Option<
         QueryResponseItemsItemMetricDimensionsItemCustomMetricConfig,
     >,
-}
-impl Validate for QueryResponseItemsItemMetricDimensionsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("name"), &self.name);
-        violations.check(&at.field("description"), &self.description);
-        violations.check(&at.field("review_rule_option"), &self.review_rule_option);
-        violations.check(&at.field("custom_metric_config"), &self.custom_metric_config);
-    }
 }
 /// Who fills in the field.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -419,12 +406,6 @@ pub struct QueryResponseItemsItemMetricsItemFieldsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_value_person: Option<crate::performance::v2::types::User>,
 }
-impl Validate for QueryResponseItemsItemMetricsItemFieldsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("input_setting"), &self.input_setting);
-        violations.check(&at.field("field_value_person"), &self.field_value_person);
-    }
-}
 /// How the metric is scored.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -450,7 +431,6 @@ pub struct QueryResponseItemsItemMetricsItemReviewRuleConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min: Option<String>,
 }
-impl Validate for QueryResponseItemsItemMetricsItemReviewRuleConfig {}
 /// One metric of the template.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct QueryResponseItemsItemMetricsItem {
@@ -487,15 +467,6 @@ pub struct QueryResponseItemsItemMetricsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review_rule_config: Option<QueryResponseItemsItemMetricsItemReviewRuleConfig>,
 }
-impl Validate for QueryResponseItemsItemMetricsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("fields"), &self.fields);
-        violations.check(&at.field("scoring_setting_type"), &self.scoring_setting_type);
-        violations
-            .check(&at.field("data_source_inputters"), &self.data_source_inputters);
-        violations.check(&at.field("review_rule_config"), &self.review_rule_config);
-    }
-}
 /// One group of people.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct QueryResponseItemsItemGroupsItem {
@@ -506,7 +477,6 @@ pub struct QueryResponseItemsItemGroupsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-impl Validate for QueryResponseItemsItemGroupsItem {}
 /// One metric template.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct QueryResponseItemsItem {
@@ -540,20 +510,4 @@ pub struct QueryResponseItemsItem {
     /// The template's groups of people.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub groups: Option<Vec<QueryResponseItemsItemGroupsItem>>,
-}
-impl Validate for QueryResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("name"), &self.name);
-        violations.check(&at.field("description"), &self.description);
-        violations.check(&at.field("status"), &self.status);
-        violations
-            .check(
-                &at.field("total_metric_score_method"),
-                &self.total_metric_score_method,
-            );
-        violations.check(&at.field("metric_weight_method"), &self.metric_weight_method);
-        violations.check(&at.field("metric_dimensions"), &self.metric_dimensions);
-        violations.check(&at.field("metrics"), &self.metrics);
-        violations.check(&at.field("groups"), &self.groups);
-    }
 }

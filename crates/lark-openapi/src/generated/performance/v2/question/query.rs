@@ -184,11 +184,6 @@ pub struct QueryResponseTagBasedQuestionsItemTagItemsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<crate::performance::v2::types::I18n>,
 }
-impl Validate for QueryResponseTagBasedQuestionsItemTagItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("name"), &self.name);
-    }
-}
 /// One tag-based question.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct QueryResponseTagBasedQuestionsItem {
@@ -201,10 +196,4 @@ pub struct QueryResponseTagBasedQuestionsItem {
     /// The question's tags.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_items: Option<Vec<QueryResponseTagBasedQuestionsItemTagItemsItem>>,
-}
-impl Validate for QueryResponseTagBasedQuestionsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("name"), &self.name);
-        violations.check(&at.field("tag_items"), &self.tag_items);
-    }
 }

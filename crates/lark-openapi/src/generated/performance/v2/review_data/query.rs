@@ -425,8 +425,6 @@ pub struct QueryResponseDatasItemStagesItemRecordsItemUnitsItemDataItemTagTextIt
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_richtext: Option<String>,
 }
-impl Validate
-for QueryResponseDatasItemStagesItemRecordsItemUnitsItemDataItemTagTextItemDataItem {}
 /// The answer to one sub-indicator.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct QueryResponseDatasItemStagesItemRecordsItemUnitsItemDataItemSubIndicatorDataItem {
@@ -449,8 +447,6 @@ pub struct QueryResponseDatasItemStagesItemRecordsItemUnitsItemDataItemSubIndica
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub richtext: Option<String>,
 }
-impl Validate
-for QueryResponseDatasItemStagesItemRecordsItemUnitsItemDataItemSubIndicatorDataItem {}
 /// One key result reviewed.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct QueryResponseDatasItemStagesItemRecordsItemUnitsItemDataItemObjectiveDataItemKeyresultDataItem {
@@ -467,8 +463,6 @@ pub struct QueryResponseDatasItemStagesItemRecordsItemUnitsItemDataItemObjective
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub richtext: Option<String>,
 }
-impl Validate
-for QueryResponseDatasItemStagesItemRecordsItemUnitsItemDataItemObjectiveDataItemKeyresultDataItem {}
 /// One objective reviewed.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct QueryResponseDatasItemStagesItemRecordsItemUnitsItemDataItemObjectiveDataItem {
@@ -492,12 +486,6 @@ pub struct QueryResponseDatasItemStagesItemRecordsItemUnitsItemDataItemObjective
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub richtext: Option<String>,
 }
-impl Validate
-for QueryResponseDatasItemStagesItemRecordsItemUnitsItemDataItemObjectiveDataItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("keyresult_data"), &self.keyresult_data);
-    }
-}
 /// One metric reviewed.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct QueryResponseDatasItemStagesItemRecordsItemUnitsItemDataItemMetricDataItem {
@@ -508,8 +496,6 @@ pub struct QueryResponseDatasItemStagesItemRecordsItemUnitsItemDataItemMetricDat
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub score: Option<String>,
 }
-impl Validate
-for QueryResponseDatasItemStagesItemRecordsItemUnitsItemDataItemMetricDataItem {}
 /// Where the final review content came from; set for final review data only.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -602,20 +588,6 @@ pub struct QueryResponseDatasItemStagesItemRecordsItemUnitsItemDataItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_principal_review_item: Option<bool>,
 }
-impl Validate for QueryResponseDatasItemStagesItemRecordsItemUnitsItemDataItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("reviewer_user_id"), &self.reviewer_user_id);
-        violations.check(&at.field("tag_text_item_data"), &self.tag_text_item_data);
-        violations.check(&at.field("sub_indicator_data"), &self.sub_indicator_data);
-        violations.check(&at.field("objective_data"), &self.objective_data);
-        violations.check(&at.field("metric_data"), &self.metric_data);
-        violations
-            .check(
-                &at.field("leader_review_data_source"),
-                &self.leader_review_data_source,
-            );
-    }
-}
 /// One review unit.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct QueryResponseDatasItemStagesItemRecordsItemUnitsItem {
@@ -628,11 +600,6 @@ pub struct QueryResponseDatasItemStagesItemRecordsItemUnitsItem {
     /// The unit's questions, each an indicator or a text field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<QueryResponseDatasItemStagesItemRecordsItemUnitsItemDataItem>>,
-}
-impl Validate for QueryResponseDatasItemStagesItemRecordsItemUnitsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("data"), &self.data);
-    }
 }
 /// How strict the 360° reviewer's ratings are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -730,18 +697,6 @@ pub struct QueryResponseDatasItemStagesItemRecordsItemInvitedReviewRecordInfo {
         QueryResponseDatasItemStagesItemRecordsItemInvitedReviewRecordInfoInvitedby,
     >,
 }
-impl Validate for QueryResponseDatasItemStagesItemRecordsItemInvitedReviewRecordInfo {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("reviewer_id"), &self.reviewer_id);
-        violations.check(&at.field("distribute_type"), &self.distribute_type);
-        violations
-            .check(
-                &at.field("relationship_with_reviewee"),
-                &self.relationship_with_reviewee,
-            );
-        violations.check(&at.field("invitedby"), &self.invitedby);
-    }
-}
 /// About the record of a leader in a cooperation project; only in the direct project leader stage.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct QueryResponseDatasItemStagesItemRecordsItemDirectProjectLeaderRecordInfo {
@@ -763,17 +718,6 @@ pub struct QueryResponseDatasItemStagesItemRecordsItemDirectProjectLeaderRecordI
     pub participated_projects: Option<
         Vec<crate::performance::v2::types::CooperationProject>,
     >,
-}
-impl Validate
-for QueryResponseDatasItemStagesItemRecordsItemDirectProjectLeaderRecordInfo {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("reviewer_id"), &self.reviewer_id);
-        violations.check(&at.field("cooperation_projects"), &self.cooperation_projects);
-        violations
-            .check(&at.field("review_depend_projects"), &self.review_depend_projects);
-        violations
-            .check(&at.field("participated_projects"), &self.participated_projects);
-    }
 }
 /// One reviewer's record.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -797,22 +741,6 @@ pub struct QueryResponseDatasItemStagesItemRecordsItem {
     /// The record's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_id: Option<String>,
-}
-impl Validate for QueryResponseDatasItemStagesItemRecordsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("progress"), &self.progress);
-        violations.check(&at.field("units"), &self.units);
-        violations
-            .check(
-                &at.field("invited_review_record_info"),
-                &self.invited_review_record_info,
-            );
-        violations
-            .check(
-                &at.field("direct_project_leader_record_info"),
-                &self.direct_project_leader_record_info,
-            );
-    }
 }
 /// For a review stage, the role of the reviewer who does it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -863,13 +791,6 @@ pub struct QueryResponseDatasItemStagesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review_stage_role: Option<QueryResponseDatasItemStagesItemReviewStageRole>,
 }
-impl Validate for QueryResponseDatasItemStagesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("stage_type"), &self.stage_type);
-        violations.check(&at.field("records"), &self.records);
-        violations.check(&at.field("review_stage_role"), &self.review_stage_role);
-    }
-}
 /// The review data of one reviewee.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct QueryResponseDatasItem {
@@ -888,10 +809,4 @@ pub struct QueryResponseDatasItem {
     /// The stages of the cycle and their content.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stages: Option<Vec<QueryResponseDatasItemStagesItem>>,
-}
-impl Validate for QueryResponseDatasItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("user_id"), &self.user_id);
-        violations.check(&at.field("stages"), &self.stages);
-    }
 }

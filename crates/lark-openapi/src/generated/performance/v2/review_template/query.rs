@@ -251,13 +251,6 @@ pub struct QueryResponseReviewTemplatesItemTemplatesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review_stage_data_write_mode: Option<String>,
 }
-impl Validate for QueryResponseReviewTemplatesItemTemplatesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("name"), &self.name);
-        violations.check(&at.field("stage_type"), &self.stage_type);
-        violations.check(&at.field("review_stage_role"), &self.review_stage_role);
-    }
-}
 /// One question.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct QueryResponseReviewTemplatesItemUnitsItemFieldsItem {
@@ -286,21 +279,6 @@ pub struct QueryResponseReviewTemplatesItemUnitsItemFieldsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kpi_template_id: Option<String>,
 }
-impl Validate for QueryResponseReviewTemplatesItemUnitsItemFieldsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("name"), &self.name);
-        violations
-            .check(
-                &at.field("objective_text_qustion_title"),
-                &self.objective_text_qustion_title,
-            );
-        violations
-            .check(
-                &at.field("keyresult_text_qustion_title"),
-                &self.keyresult_text_qustion_title,
-            );
-    }
-}
 /// One review unit.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct QueryResponseReviewTemplatesItemUnitsItem {
@@ -313,12 +291,6 @@ pub struct QueryResponseReviewTemplatesItemUnitsItem {
     /// The unit's questions, each an indicator or a text field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fields: Option<Vec<QueryResponseReviewTemplatesItemUnitsItemFieldsItem>>,
-}
-impl Validate for QueryResponseReviewTemplatesItemUnitsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("name"), &self.name);
-        violations.check(&at.field("fields"), &self.fields);
-    }
 }
 /// The review template's status.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -363,13 +335,4 @@ pub struct QueryResponseReviewTemplatesItem {
     /// The review template's status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<QueryResponseReviewTemplatesItemStatus>,
-}
-impl Validate for QueryResponseReviewTemplatesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("templates"), &self.templates);
-        violations.check(&at.field("units"), &self.units);
-        violations.check(&at.field("name"), &self.name);
-        violations.check(&at.field("description"), &self.description);
-        violations.check(&at.field("status"), &self.status);
-    }
 }

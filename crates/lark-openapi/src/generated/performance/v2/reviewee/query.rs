@@ -253,8 +253,3 @@ pub struct QueryResponseRevieweesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reviewprofile_url: Option<String>,
 }
-impl Validate for QueryResponseRevieweesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("reviewee_user_id"), &self.reviewee_user_id);
-    }
-}

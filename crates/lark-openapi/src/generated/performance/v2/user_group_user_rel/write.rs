@@ -274,11 +274,6 @@ pub struct WriteResponseDataFailUserDatasItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fail_code: Option<WriteResponseDataFailUserDatasItemFailCode>,
 }
-impl Validate for WriteResponseDataFailUserDatasItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("fail_code"), &self.fail_code);
-    }
-}
 /// The outcome of the write.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct WriteResponseData {
@@ -288,9 +283,4 @@ pub struct WriteResponseData {
     /// The users that could not be written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fail_user_datas: Option<Vec<WriteResponseDataFailUserDatasItem>>,
-}
-impl Validate for WriteResponseData {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("fail_user_datas"), &self.fail_user_datas);
-    }
 }

@@ -229,11 +229,6 @@ pub struct QueryResponseUserInfosItemDepartment {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<crate::performance::v2::types::I18n>,
 }
-impl Validate for QueryResponseUserInfosItemDepartment {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("name"), &self.name);
-    }
-}
 /// The person's job family; returned only with performance:user_snapshot.job_family:read.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct QueryResponseUserInfosItemJobFamily {
@@ -244,11 +239,6 @@ pub struct QueryResponseUserInfosItemJobFamily {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<crate::performance::v2::types::I18n>,
 }
-impl Validate for QueryResponseUserInfosItemJobFamily {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("name"), &self.name);
-    }
-}
 /// The person's job level; returned only with performance:user_snapshot.job_level:read.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct QueryResponseUserInfosItemJobLevel {
@@ -258,11 +248,6 @@ pub struct QueryResponseUserInfosItemJobLevel {
     /// The job level's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<crate::performance::v2::types::I18n>,
-}
-impl Validate for QueryResponseUserInfosItemJobLevel {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("name"), &self.name);
-    }
 }
 /// The snapshot of one person in the cycle.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -282,14 +267,4 @@ pub struct QueryResponseUserInfosItem {
     /// The person's job level; returned only with performance:user_snapshot.job_level:read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_level: Option<QueryResponseUserInfosItemJobLevel>,
-}
-impl Validate for QueryResponseUserInfosItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("user_id"), &self.user_id);
-        violations
-            .check(&at.field("direct_leader_user_id"), &self.direct_leader_user_id);
-        violations.check(&at.field("department"), &self.department);
-        violations.check(&at.field("job_family"), &self.job_family);
-        violations.check(&at.field("job_level"), &self.job_level);
-    }
 }

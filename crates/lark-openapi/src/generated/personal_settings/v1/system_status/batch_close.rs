@@ -202,8 +202,3 @@ pub struct BatchCloseResponseResultListItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<BatchCloseResponseResultListItemResult>,
 }
-impl Validate for BatchCloseResponseResultListItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("result"), &self.result);
-    }
-}

@@ -174,7 +174,8 @@ impl DocumentedError for BatchOpenError {
 }
 ::lark_runtime::documented_error_traits!(BatchOpenError);
 /// One user and when the status ends for them.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct BatchOpenRequestUserListItem {
     /// The user's id, of the kind user_id_type names (an open_id is recommended).
     ///
@@ -227,9 +228,4 @@ pub struct BatchOpenResponseResultListItem {
     /// The outcome for this user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<BatchOpenResponseResultListItemResult>,
-}
-impl Validate for BatchOpenResponseResultListItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("result"), &self.result);
-    }
 }

@@ -319,7 +319,8 @@ pub enum CreateRequestColor {
     "CARMINE" }
 );
 /// How the status is switched on when a linked system (such as an approval) syncs it.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestSyncSetting {
     /// Whether users have the synced status switched on by default.
     ///
@@ -477,14 +478,6 @@ pub struct CreateResponseSystemStatusSyncSetting {
         crate::personal_settings::v1::types::SystemStatusSyncI18nExplain,
     >,
 }
-impl Validate for CreateResponseSystemStatusSyncSetting {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.length(&at.field("title"), &self.title, Some(1), Some(30));
-        violations.check(&at.field("i18n_title"), &self.i18n_title);
-        violations.length(&at.field("explain"), &self.explain, Some(1), Some(60));
-        violations.check(&at.field("i18n_explain"), &self.i18n_explain);
-    }
-}
 /// The system status.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseSystemStatus {
@@ -509,13 +502,4 @@ pub struct CreateResponseSystemStatus {
     /// How the status is switched on when a linked system (such as an approval) syncs it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sync_setting: Option<CreateResponseSystemStatusSyncSetting>,
-}
-impl Validate for CreateResponseSystemStatus {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.length(&at.field("title"), &self.title, Some(1), Some(20));
-        violations.check(&at.field("i18n_title"), &self.i18n_title);
-        violations.check(&at.field("icon_key"), &self.icon_key);
-        violations.check(&at.field("color"), &self.color);
-        violations.check(&at.field("sync_setting"), &self.sync_setting);
-    }
 }

@@ -279,7 +279,8 @@ pub enum PatchRequestSystemStatusColor {
     Carmine = "CARMINE" }
 );
 /// How the status is switched on when a linked system (such as an approval) syncs it.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestSystemStatusSyncSetting {
     /// Whether users have the synced status switched on by default.
     ///
@@ -322,7 +323,8 @@ impl Validate for PatchRequestSystemStatusSyncSetting {
     }
 }
 /// The status's new values; only the fields update_fields names are applied.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestSystemStatus {
     /// The status name, unique in the tenant: 1 to 20 weighted characters, a Chinese (or other non-English) character counting as two.
     ///
@@ -502,14 +504,6 @@ pub struct PatchResponseSystemStatusSyncSetting {
         crate::personal_settings::v1::types::SystemStatusSyncI18nExplain,
     >,
 }
-impl Validate for PatchResponseSystemStatusSyncSetting {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.length(&at.field("title"), &self.title, Some(1), Some(30));
-        violations.check(&at.field("i18n_title"), &self.i18n_title);
-        violations.length(&at.field("explain"), &self.explain, Some(1), Some(60));
-        violations.check(&at.field("i18n_explain"), &self.i18n_explain);
-    }
-}
 /// The system status as changed.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchResponseSystemStatus {
@@ -534,13 +528,4 @@ pub struct PatchResponseSystemStatus {
     /// How the status is switched on when a linked system (such as an approval) syncs it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sync_setting: Option<PatchResponseSystemStatusSyncSetting>,
-}
-impl Validate for PatchResponseSystemStatus {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.length(&at.field("title"), &self.title, Some(1), Some(20));
-        violations.check(&at.field("i18n_title"), &self.i18n_title);
-        violations.check(&at.field("icon_key"), &self.icon_key);
-        violations.check(&at.field("color"), &self.color);
-        violations.check(&at.field("sync_setting"), &self.sync_setting);
-    }
 }

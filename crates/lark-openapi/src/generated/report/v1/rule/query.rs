@@ -204,11 +204,6 @@ pub struct QueryResponseRulesItemFormSchemaItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<QueryResponseRulesItemFormSchemaItemType>,
 }
-impl Validate for QueryResponseRulesItemFormSchemaItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-    }
-}
 /// Whether the rule has been deleted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -289,28 +284,4 @@ pub struct QueryResponseRulesItem {
     /// Ids of the chats copied on reports.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cc_chat_ids: Option<Vec<String>>,
-}
-impl Validate for QueryResponseRulesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("form_schema"), &self.form_schema);
-        violations.check(&at.field("is_deleted"), &self.is_deleted);
-        {
-            let at = at.field("to_leaders");
-            if let Some(value) = &self.to_leaders {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    violations.range(&at, item, Some(0), Some(5));
-                }
-            }
-        }
-        {
-            let at = at.field("to_department_owners");
-            if let Some(value) = &self.to_department_owners {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    violations.range(&at, item, Some(0), Some(5));
-                }
-            }
-        }
-    }
 }

@@ -244,7 +244,6 @@ pub struct QueryResponseItemsItemFormContentsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_value: Option<String>,
 }
-impl Validate for QueryResponseItemsItemFormContentsItem {}
 /// One submitted report.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct QueryResponseItemsItem {
@@ -281,9 +280,4 @@ pub struct QueryResponseItemsItem {
     /// Names of the users the report was sent to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to_user_names: Option<Vec<String>>,
-}
-impl Validate for QueryResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("form_contents"), &self.form_contents);
-    }
 }

@@ -294,10 +294,3 @@ pub struct PatchResponseDataSource {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schema_id: Option<String>,
 }
-impl Validate for PatchResponseDataSource {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("state"), &self.state);
-        violations.check(&at.field("i18n_name"), &self.i18n_name);
-        violations.check(&at.field("i18n_description"), &self.i18n_description);
-    }
-}

@@ -247,7 +247,8 @@ pub enum CreateRequestAclItemType {
     CreateRequestAclItemType { User = "user", Group = "group", OpenId = "open_id" }
 );
 /// One access rule.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestAclItem {
     /// Whether the rule allows or denies access; deny takes precedence over allow.
     ///
@@ -272,7 +273,8 @@ impl Validate for CreateRequestAclItem {
     }
 }
 /// The item's metadata.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestMetadata {
     /// The item's title.
     ///

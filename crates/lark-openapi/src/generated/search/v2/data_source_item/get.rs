@@ -197,12 +197,6 @@ pub struct GetResponseItemAclItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<GetResponseItemAclItemType>,
 }
-impl Validate for GetResponseItemAclItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("access"), &self.access);
-        violations.check(&at.field("type"), &self.r#type);
-    }
-}
 /// The item's metadata.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseItemMetadata {
@@ -222,7 +216,6 @@ pub struct GetResponseItemMetadata {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_url_mobile: Option<String>,
 }
-impl Validate for GetResponseItemMetadata {}
 /// The data item.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseItem {
@@ -241,11 +234,4 @@ pub struct GetResponseItem {
     /// Unstructured content, such as a document's text, that search uses for recall.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<crate::search::v2::types::ItemContent>,
-}
-impl Validate for GetResponseItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("acl"), &self.acl);
-        violations.check(&at.field("metadata"), &self.metadata);
-        violations.check(&at.field("content"), &self.content);
-    }
 }

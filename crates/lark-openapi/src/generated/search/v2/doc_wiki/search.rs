@@ -265,7 +265,8 @@ pub enum SearchRequestDocFilterSortType {
     "CREATE_TIME_ASC" }
 );
 /// Filters for documents; give it, wiki_filter, or both.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct SearchRequestDocFilter {
     /// Only documents owned by these users (open ids), at most 20.
     ///
@@ -383,7 +384,8 @@ pub enum SearchRequestWikiFilterSortType {
     "CREATE_TIME_ASC" }
 );
 /// Filters for wikis; give it, doc_filter, or both.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct SearchRequestWikiFilter {
     /// Only wikis owned by these users (open ids), at most 20.
     ///
@@ -520,11 +522,6 @@ pub struct SearchResponseResUnitsItemResultMeta {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
 }
-impl Validate for SearchResponseResUnitsItemResultMeta {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("doc_types"), &self.doc_types);
-    }
-}
 /// One search result.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct SearchResponseResUnitsItem {
@@ -540,10 +537,4 @@ pub struct SearchResponseResUnitsItem {
     /// Metadata of the document found.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_meta: Option<SearchResponseResUnitsItemResultMeta>,
-}
-impl Validate for SearchResponseResUnitsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("entity_type"), &self.entity_type);
-        violations.check(&at.field("result_meta"), &self.result_meta);
-    }
 }

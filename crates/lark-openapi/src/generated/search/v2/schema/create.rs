@@ -275,7 +275,8 @@ pub enum CreateRequestPropertiesItemSortOptionsOrder {
     CreateRequestPropertiesItemSortOptionsOrder { Asc = "asc", Desc = "desc" }
 );
 /// How results sort by the property; required when is_sortable is true.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestPropertiesItemSortOptions {
     /// Sort priority from 0 (highest) to 4 (lowest); properties of equal priority sort in random order.
     ///
@@ -320,7 +321,8 @@ pub enum CreateRequestPropertiesItemTypeDefinitionsTagItemColor {
     "green", Blue = "blue", Grey = "grey", Yellow = "yellow" }
 );
 /// One tag.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestPropertiesItemTypeDefinitionsTagItem {
     /// The tag's value name, at most 20 characters.
     ///
@@ -343,7 +345,8 @@ impl Validate for CreateRequestPropertiesItemTypeDefinitionsTagItem {
     }
 }
 /// Definitions and constraints for typed properties.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestPropertiesItemTypeDefinitions {
     /// The tags of a tag property, at most 100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -361,7 +364,8 @@ impl Validate for CreateRequestPropertiesItemTypeDefinitions {
     }
 }
 /// One property.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestPropertiesItem {
     /// The property name, at most 20 characters. Names starting with an underscore are special fields (_title, _create_time, _update_time...).
     ///
@@ -424,7 +428,8 @@ pub enum CreateRequestDisplayCardKey {
     CreateRequestDisplayCardKey { SearchCommonCard = "search_common_card" }
 );
 /// One mapping.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDisplayFieldsMappingItem {
     /// The display field; which ones exist depends on card_key. Each may appear once.
     ///
@@ -437,7 +442,8 @@ pub struct CreateRequestDisplayFieldsMappingItem {
 }
 impl Validate for CreateRequestDisplayFieldsMappingItem {}
 /// How search results are displayed.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDisplay {
     /// The card that shows search results; see the common template integration guide.
     ///

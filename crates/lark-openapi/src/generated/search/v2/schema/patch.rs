@@ -175,7 +175,8 @@ pub enum PatchRequestDisplayCardKey {
     PatchRequestDisplayCardKey { SearchCommonCard = "search_common_card" }
 );
 /// One mapping.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestDisplayFieldsMappingItem {
     /// The display field; which ones exist depends on card_key. Each may appear once.
     ///
@@ -188,7 +189,8 @@ pub struct PatchRequestDisplayFieldsMappingItem {
 }
 impl Validate for PatchRequestDisplayFieldsMappingItem {}
 /// How search results are displayed.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestDisplay {
     /// The card that shows search results; see the common template integration guide.
     ///

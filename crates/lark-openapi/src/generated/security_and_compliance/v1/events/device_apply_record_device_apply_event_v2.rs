@@ -200,16 +200,6 @@ pub struct DeviceApplyRecordDeviceApplyEventV2DeviceRecord {
         DeviceApplyRecordDeviceApplyEventV2DeviceRecordDeviceTerminalType,
     >,
 }
-impl Validate for DeviceApplyRecordDeviceApplyEventV2DeviceRecord {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("current_user_id"), &self.current_user_id);
-        violations.check(&at.field("device_system"), &self.device_system);
-        violations.check(&at.field("device_ownership"), &self.device_ownership);
-        violations.check(&at.field("device_status"), &self.device_status);
-        violations.check(&at.field("certification_level"), &self.certification_level);
-        violations.check(&at.field("device_terminal_type"), &self.device_terminal_type);
-    }
-}
 /// Status of the declaration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -112,4 +112,3 @@ pub struct GetResponseTenant {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub available_geo_locations: Option<Vec<String>>,
 }
-impl Validate for GetResponseTenant {}

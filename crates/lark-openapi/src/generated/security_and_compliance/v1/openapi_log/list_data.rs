@@ -225,7 +225,6 @@ pub struct ListDataResponseItemsItemLogDetail {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response: Option<String>,
 }
-impl Validate for ListDataResponseItemsItemLogDetail {}
 /// One OpenAPI log entry.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListDataResponseItemsItem {
@@ -247,9 +246,4 @@ pub struct ListDataResponseItemsItem {
     /// Details of the call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log_detail: Option<ListDataResponseItemsItemLogDetail>,
-}
-impl Validate for ListDataResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("log_detail"), &self.log_detail);
-    }
 }

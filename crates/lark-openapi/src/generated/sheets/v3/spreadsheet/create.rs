@@ -158,4 +158,3 @@ pub struct CreateResponseSpreadsheet {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spreadsheet_token: Option<String>,
 }
-impl Validate for CreateResponseSpreadsheet {}

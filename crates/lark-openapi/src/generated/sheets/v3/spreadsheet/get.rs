@@ -184,4 +184,3 @@ pub struct GetResponseSpreadsheet {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
-impl Validate for GetResponseSpreadsheet {}

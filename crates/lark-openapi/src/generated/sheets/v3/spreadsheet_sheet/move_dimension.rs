@@ -226,7 +226,8 @@ pub enum MoveDimensionRequestSourceMajorDimension {
     MoveDimensionRequestSourceMajorDimension { Rows = "ROWS", Columns = "COLUMNS" }
 );
 /// The rows or columns to move.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct MoveDimensionRequestSource {
     /// Whether rows or columns are moved.
     ///

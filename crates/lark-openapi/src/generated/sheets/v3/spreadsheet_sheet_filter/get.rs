@@ -193,11 +193,6 @@ pub struct GetResponseSheetFilterInfoFilterInfosItemConditionsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected: Option<Vec<String>>,
 }
-impl Validate for GetResponseSheetFilterInfoFilterInfosItemConditionsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("filter_type"), &self.filter_type);
-    }
-}
 /// The conditions of one column.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseSheetFilterInfoFilterInfosItem {
@@ -207,11 +202,6 @@ pub struct GetResponseSheetFilterInfoFilterInfosItem {
     /// The column's conditions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conditions: Option<Vec<GetResponseSheetFilterInfoFilterInfosItemConditionsItem>>,
-}
-impl Validate for GetResponseSheetFilterInfoFilterInfosItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("conditions"), &self.conditions);
-    }
 }
 /// The sheet's filter.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -225,9 +215,4 @@ pub struct GetResponseSheetFilterInfo {
     /// The sheet's filter conditions, by column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filter_infos: Option<Vec<GetResponseSheetFilterInfoFilterInfosItem>>,
-}
-impl Validate for GetResponseSheetFilterInfo {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("filter_infos"), &self.filter_infos);
-    }
 }

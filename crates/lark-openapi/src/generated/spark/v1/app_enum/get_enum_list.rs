@@ -182,4 +182,3 @@ pub struct GetEnumListResponseItemsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<i64>,
 }
-impl Validate for GetEnumListResponseItemsItem {}

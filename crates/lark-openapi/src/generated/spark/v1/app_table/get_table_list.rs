@@ -179,8 +179,3 @@ pub struct GetTableListResponseItemsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub columns: Option<Vec<crate::spark::v1::types::AppTableColumn>>,
 }
-impl Validate for GetTableListResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("columns"), &self.columns);
-    }
-}

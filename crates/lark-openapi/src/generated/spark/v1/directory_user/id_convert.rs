@@ -162,4 +162,3 @@ pub struct IdConvertResponseItemsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_id: Option<String>,
 }
-impl Validate for IdConvertResponseItemsItem {}

@@ -156,7 +156,8 @@ pub enum FileRecognizeRequestConfigEngineType {
     FileRecognizeRequestConfigEngineType { Auto16k = "16k_auto" }
 );
 /// How to recognize the file.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct FileRecognizeRequestConfig {
     /// An id of the caller's choosing for the file: 16 letters, digits or underscores.
     ///

@@ -180,7 +180,8 @@ pub enum StreamRecognizeRequestConfigEngineType {
     StreamRecognizeRequestConfigEngineType { Auto16k = "16k_auto" }
 );
 /// Where the chunk belongs in its stream and how to recognize it.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct StreamRecognizeRequestConfig {
     /// An id of the caller's choosing for the stream, the same on every chunk: 16 letters, digits or underscores.
     ///

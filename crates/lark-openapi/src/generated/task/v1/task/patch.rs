@@ -245,7 +245,8 @@ impl DocumentedError for PatchError {
 }
 ::lark_runtime::documented_error_traits!(PatchError);
 /// The new values of the task; only the fields update_fields names are applied.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestTask {
     /// The task title as plain text, at most 1000 characters; use rich_summary to put links or @mentions in it. rich_summary wins when both are set.
     ///

@@ -163,9 +163,3 @@ pub struct GetResponseAttachment {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
-impl Validate for GetResponseAttachment {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("resource"), &self.resource);
-        violations.check(&at.field("uploader"), &self.uploader);
-    }
-}

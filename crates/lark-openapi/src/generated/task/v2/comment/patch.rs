@@ -183,7 +183,8 @@ impl DocumentedError for PatchError {
 }
 ::lark_runtime::documented_error_traits!(PatchError);
 /// The new values of the fields named in update_fields.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestComment {
     /// The new comment text; must not be empty. The page text says at most 3000 UTF-8 characters, its validation rule 10000.
     ///

@@ -375,7 +375,8 @@ pub enum CreateRequestNumberSettingSeparator {
     CreateRequestNumberSettingSeparator { NoneValue = "none", Thousand = "thousand" }
 );
 /// Settings of a number field. They only change how the app displays values, not the values read and written through the API.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestNumberSetting {
     /// How the app displays the number.
     ///
@@ -422,7 +423,8 @@ impl Validate for CreateRequestNumberSetting {
     }
 }
 /// Settings of a member field.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestMemberSetting {
     /// Whether the field may hold several members.
     ///
@@ -454,7 +456,8 @@ pub enum CreateRequestDatetimeSettingFormat {
     = "dd/mm/yyyy" }
 );
 /// Settings of a date field.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDatetimeSetting {
     /// How the app displays the date; it does not change the values read and written through the API.
     ///
@@ -470,7 +473,8 @@ impl Validate for CreateRequestDatetimeSetting {
     }
 }
 /// One option.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestSingleSelectSettingOptionsItem {
     /// The option's name; not empty, at most 50 characters.
     ///
@@ -494,7 +498,8 @@ impl Validate for CreateRequestSingleSelectSettingOptionsItem {
     }
 }
 /// Settings of a single-select field.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestSingleSelectSetting {
     /// The field's options, at most 100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -512,7 +517,8 @@ impl Validate for CreateRequestSingleSelectSetting {
     }
 }
 /// One option.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestMultiSelectSettingOptionsItem {
     /// The option's name; not empty, at most 50 characters.
     ///
@@ -536,7 +542,8 @@ impl Validate for CreateRequestMultiSelectSettingOptionsItem {
     }
 }
 /// Settings of a multi-select field.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestMultiSelectSetting {
     /// The field's options, at most 100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -554,6 +561,7 @@ impl Validate for CreateRequestMultiSelectSetting {
     }
 }
 /// Settings of a text field; there are none yet.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestTextSetting {}
 impl Validate for CreateRequestTextSetting {}

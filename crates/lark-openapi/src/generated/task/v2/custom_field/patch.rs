@@ -241,7 +241,8 @@ pub enum PatchRequestCustomFieldNumberSettingSeparator {
     "thousand" }
 );
 /// New settings of a number field; they only change how the app displays values.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestCustomFieldNumberSetting {
     /// How the app displays the number.
     ///
@@ -292,7 +293,8 @@ impl Validate for PatchRequestCustomFieldNumberSetting {
     }
 }
 /// New settings of a member field.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestCustomFieldMemberSetting {
     /// Whether the field may hold several members.
     ///
@@ -324,7 +326,8 @@ pub enum PatchRequestCustomFieldDatetimeSettingFormat {
     = "dd/mm/yyyy" }
 );
 /// New settings of a date field.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestCustomFieldDatetimeSetting {
     /// How the app displays the date.
     ///
@@ -338,7 +341,8 @@ impl Validate for PatchRequestCustomFieldDatetimeSetting {
     }
 }
 /// One option.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestCustomFieldSingleSelectSettingOptionsItem {
     /// The GUID of an existing option of this field to update; left out, a new option is created.
     ///
@@ -363,7 +367,8 @@ impl Validate for PatchRequestCustomFieldSingleSelectSettingOptionsItem {
     }
 }
 /// New options of a single-select field: list the options that should stay visible, in order; a listed guid updates that option, no guid creates one; options left out become hidden. Visible option names must be unique.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestCustomFieldSingleSelectSetting {
     /// The visible options, at most 100; an empty list hides every option.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -381,7 +386,8 @@ impl Validate for PatchRequestCustomFieldSingleSelectSetting {
     }
 }
 /// One option.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestCustomFieldMultiSelectSettingOptionsItem {
     /// The GUID of an existing option of this field to update; left out, a new option is created.
     ///
@@ -406,7 +412,8 @@ impl Validate for PatchRequestCustomFieldMultiSelectSettingOptionsItem {
     }
 }
 /// New options of a multi-select field: list the options that should stay visible, in order; a listed guid updates that option, no guid creates one; options left out become hidden. Visible option names must be unique.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestCustomFieldMultiSelectSetting {
     /// The visible options, at most 100; an empty list hides every option.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -424,11 +431,13 @@ impl Validate for PatchRequestCustomFieldMultiSelectSetting {
     }
 }
 /// Settings of a text field; there are none yet.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestCustomFieldTextSetting {}
 impl Validate for PatchRequestCustomFieldTextSetting {}
 /// The new values of the fields named in update_fields.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestCustomField {
     /// The field's new name, at most 50 characters.
     ///

@@ -221,4 +221,3 @@ pub struct CreateResponseOption {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_hidden: Option<bool>,
 }
-impl Validate for CreateResponseOption {}

@@ -190,7 +190,8 @@ impl DocumentedError for PatchError {
 }
 ::lark_runtime::documented_error_traits!(PatchError);
 /// The new values of the fields named in update_fields.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestOption {
     /// The option's new name, at most 50 characters.
     ///
@@ -263,4 +264,3 @@ pub struct PatchResponseOption {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_hidden: Option<bool>,
 }
-impl Validate for PatchResponseOption {}

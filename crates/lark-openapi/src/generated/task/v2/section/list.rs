@@ -220,4 +220,3 @@ pub struct ListResponseItemsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
 }
-impl Validate for ListResponseItemsItem {}

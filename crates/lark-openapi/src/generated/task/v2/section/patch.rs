@@ -190,7 +190,8 @@ impl DocumentedError for PatchError {
 }
 ::lark_runtime::documented_error_traits!(PatchError);
 /// The new values of the fields named in update_fields.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestSection {
     /// The new name; if updated it may not be empty, and holds at most 100 UTF-8 characters.
     ///
@@ -250,7 +251,6 @@ pub struct PatchResponseSectionCreator {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-impl Validate for PatchResponseSectionCreator {}
 /// The section after the update.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchResponseSection {
@@ -278,10 +278,4 @@ pub struct PatchResponseSection {
     /// When the section was last updated, as a Unix timestamp in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
-}
-impl Validate for PatchResponseSection {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("creator"), &self.creator);
-        violations.check(&at.field("tasklist"), &self.tasklist);
-    }
 }

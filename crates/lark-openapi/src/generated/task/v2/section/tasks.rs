@@ -229,10 +229,3 @@ pub struct TasksResponseItemsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subtask_count: Option<i32>,
 }
-impl Validate for TasksResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("start"), &self.start);
-        violations.check(&at.field("due"), &self.due);
-        violations.check(&at.field("members"), &self.members);
-    }
-}

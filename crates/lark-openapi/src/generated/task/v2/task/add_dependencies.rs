@@ -166,7 +166,8 @@ pub enum AddDependenciesRequestDependenciesItemType {
     AddDependenciesRequestDependenciesItemType { Prev = "prev", Next = "next" }
 );
 /// One dependency.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct AddDependenciesRequestDependenciesItem {
     /// The kind of dependency.
     ///

@@ -221,7 +221,8 @@ pub enum AddMembersRequestMembersItemRole {
     AddMembersRequestMembersItemRole { Assignee = "assignee", Follower = "follower" }
 );
 /// One member.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct AddMembersRequestMembersItem {
     /// The member id: a user id of the kind user_id_type names, or an app id. At most 100 characters.
     ///
@@ -267,7 +268,6 @@ pub struct AddMembersResponseTaskCreator {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-impl Validate for AddMembersResponseTaskCreator {}
 /// One member.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct AddMembersResponseTaskMembersItem {
@@ -284,7 +284,6 @@ pub struct AddMembersResponseTaskMembersItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-impl Validate for AddMembersResponseTaskMembersItem {}
 /// Who uploaded the attachment.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct AddMembersResponseTaskAttachmentsItemUploader {
@@ -301,7 +300,6 @@ pub struct AddMembersResponseTaskAttachmentsItemUploader {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-impl Validate for AddMembersResponseTaskAttachmentsItemUploader {}
 /// One attachment.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct AddMembersResponseTaskAttachmentsItem {
@@ -329,12 +327,6 @@ pub struct AddMembersResponseTaskAttachmentsItem {
     /// When the attachment was uploaded, a Unix timestamp in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uploaded_at: Option<String>,
-}
-impl Validate for AddMembersResponseTaskAttachmentsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("resource"), &self.resource);
-        violations.check(&at.field("uploader"), &self.uploader);
-    }
 }
 /// How a task with several assignees is completed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -474,23 +466,4 @@ pub struct AddMembersResponseTask {
     /// Per-assignee information, such as when each assignee of a countersign task completed it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assignee_related: Option<Vec<crate::task::v2::types::TaskAssignee>>,
-}
-impl Validate for AddMembersResponseTask {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("due"), &self.due);
-        violations.check(&at.field("reminders"), &self.reminders);
-        violations.check(&at.field("creator"), &self.creator);
-        violations.check(&at.field("members"), &self.members);
-        violations.check(&at.field("attachments"), &self.attachments);
-        violations.check(&at.field("origin"), &self.origin);
-        violations.check(&at.field("tasklists"), &self.tasklists);
-        violations.check(&at.field("mode"), &self.mode);
-        violations.check(&at.field("source"), &self.source);
-        violations.check(&at.field("custom_complete"), &self.custom_complete);
-        violations.check(&at.field("status"), &self.status);
-        violations.check(&at.field("start"), &self.start);
-        violations.check(&at.field("custom_fields"), &self.custom_fields);
-        violations.check(&at.field("dependencies"), &self.dependencies);
-        violations.check(&at.field("assignee_related"), &self.assignee_related);
-    }
 }

@@ -169,7 +169,8 @@ impl DocumentedError for AddRemindersError {
 }
 ::lark_runtime::documented_error_traits!(AddRemindersError);
 /// One reminder.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct AddRemindersRequestRemindersItem {
     /// Minutes before the due time to remind, not negative: 30 reminds 30 minutes before, 0 at the due time.
     ///

@@ -428,7 +428,8 @@ impl DocumentedError for CreateError {
 }
 ::lark_runtime::documented_error_traits!(CreateError);
 /// Name of the source platform in several languages, shown on the task detail page.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestOriginPlatformI18nName {
     /// English.
     ///
@@ -501,7 +502,8 @@ impl Validate for CreateRequestOriginPlatformI18nName {
     }
 }
 /// Link to the task detail page on the source platform.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestOriginHref {
     /// The link address; when given it must start with <https://> or <http://>. At most 1024 characters.
     ///
@@ -521,7 +523,8 @@ impl Validate for CreateRequestOriginHref {
     }
 }
 /// Where the task comes from on a third-party platform, shown in the Feishu task UI; only settable at creation and never changed later.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestOrigin {
     /// Name of the source platform in several languages, shown on the task detail page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -565,7 +568,8 @@ pub enum CreateRequestMembersItemRole {
     CreateRequestMembersItemRole { Assignee = "assignee", Follower = "follower" }
 );
 /// One member.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestMembersItem {
     /// The member id, of the kind user_id_type names for a user.
     ///
@@ -596,7 +600,8 @@ impl Validate for CreateRequestMembersItem {
     }
 }
 /// Tip the client shows in a pop-up when the task is completed, in several languages.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestCustomCompletePcTip {
     /// English.
     ///
@@ -669,7 +674,8 @@ impl Validate for CreateRequestCustomCompletePcTip {
     }
 }
 /// Custom completion on the desktop clients (macOS and Windows).
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestCustomCompletePc {
     /// URL the client opens when the task is completed.
     ///
@@ -686,7 +692,8 @@ impl Validate for CreateRequestCustomCompletePc {
     }
 }
 /// Tip the client shows in a pop-up when the task is completed, in several languages.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestCustomCompleteIosTip {
     /// English.
     ///
@@ -759,7 +766,8 @@ impl Validate for CreateRequestCustomCompleteIosTip {
     }
 }
 /// Custom completion on iOS.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestCustomCompleteIos {
     /// URL the client opens when the task is completed.
     ///
@@ -776,7 +784,8 @@ impl Validate for CreateRequestCustomCompleteIos {
     }
 }
 /// Tip the client shows in a pop-up when the task is completed, in several languages.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestCustomCompleteAndroidTip {
     /// English.
     ///
@@ -849,7 +858,8 @@ impl Validate for CreateRequestCustomCompleteAndroidTip {
     }
 }
 /// Custom completion on Android.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestCustomCompleteAndroid {
     /// URL the client opens when the task is completed.
     ///
@@ -866,7 +876,8 @@ impl Validate for CreateRequestCustomCompleteAndroid {
     }
 }
 /// Custom completion: what each client does when a user completes the task (see the task overview).
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestCustomComplete {
     /// Custom completion on the desktop clients (macOS and Windows).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -886,7 +897,8 @@ impl Validate for CreateRequestCustomComplete {
     }
 }
 /// One tasklist and section.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestTasklistsItem {
     /// GUID of a tasklist to create the task in; needs edit rights on it. Left out, the task is in no tasklist.
     ///
@@ -906,7 +918,8 @@ impl Validate for CreateRequestTasklistsItem {
     }
 }
 /// One reminder.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestRemindersItem {
     /// Minutes before the due time to remind, 0 or more: 30 reminds 30 minutes before, 0 at the due time.
     ///
@@ -939,7 +952,8 @@ pub enum CreateRequestMode {
     CreateRequestMode { AllAssignees = 1, AnyAssignee = 2 }
 );
 /// Makes a document block the task source; an error together with extra, origin or custom_complete.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestDocxSource {
     /// Token of the document the task is linked to; with a tenant token the bot, with a user token the user, needs edit rights on it. 27 letters or digits.
     ///
@@ -973,7 +987,8 @@ impl Validate for CreateRequestDocxSource {
     }
 }
 /// One reminder.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestPositiveRemindersItem {
     /// Minutes before the due time to remind: 30 reminds 30 minutes before, 0 at the due time.
     ///
@@ -997,7 +1012,6 @@ pub struct CreateResponseTaskCreator {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-impl Validate for CreateResponseTaskCreator {}
 /// One member.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseTaskMembersItem {
@@ -1014,7 +1028,6 @@ pub struct CreateResponseTaskMembersItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-impl Validate for CreateResponseTaskMembersItem {}
 /// The uploader role.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1046,11 +1059,6 @@ pub struct CreateResponseTaskAttachmentsItemUploader {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-impl Validate for CreateResponseTaskAttachmentsItemUploader {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("role"), &self.role);
-    }
-}
 /// One attachment.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct CreateResponseTaskAttachmentsItem {
@@ -1078,12 +1086,6 @@ pub struct CreateResponseTaskAttachmentsItem {
     /// When the attachment was uploaded, a Unix timestamp in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uploaded_at: Option<String>,
-}
-impl Validate for CreateResponseTaskAttachmentsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("resource"), &self.resource);
-        violations.check(&at.field("uploader"), &self.uploader);
-    }
 }
 /// How a task with several assignees is completed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -1226,24 +1228,4 @@ pub struct CreateResponseTask {
     /// The task reminders of the positive-number convention.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub positive_reminders: Option<Vec<crate::task::v2::types::Reminder>>,
-}
-impl Validate for CreateResponseTask {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("due"), &self.due);
-        violations.check(&at.field("reminders"), &self.reminders);
-        violations.check(&at.field("creator"), &self.creator);
-        violations.check(&at.field("members"), &self.members);
-        violations.check(&at.field("attachments"), &self.attachments);
-        violations.check(&at.field("origin"), &self.origin);
-        violations.check(&at.field("tasklists"), &self.tasklists);
-        violations.check(&at.field("mode"), &self.mode);
-        violations.check(&at.field("source"), &self.source);
-        violations.check(&at.field("custom_complete"), &self.custom_complete);
-        violations.check(&at.field("status"), &self.status);
-        violations.check(&at.field("start"), &self.start);
-        violations.check(&at.field("custom_fields"), &self.custom_fields);
-        violations.check(&at.field("dependencies"), &self.dependencies);
-        violations.check(&at.field("assignee_related"), &self.assignee_related);
-        violations.check(&at.field("positive_reminders"), &self.positive_reminders);
-    }
 }

@@ -151,7 +151,6 @@ pub struct GetResponseTaskCreator {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-impl Validate for GetResponseTaskCreator {}
 /// One member.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseTaskMembersItem {
@@ -168,7 +167,6 @@ pub struct GetResponseTaskMembersItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-impl Validate for GetResponseTaskMembersItem {}
 /// Who uploaded the attachment.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseTaskAttachmentsItemUploader {
@@ -185,7 +183,6 @@ pub struct GetResponseTaskAttachmentsItemUploader {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-impl Validate for GetResponseTaskAttachmentsItemUploader {}
 /// One attachment.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseTaskAttachmentsItem {
@@ -213,12 +210,6 @@ pub struct GetResponseTaskAttachmentsItem {
     /// When the attachment was uploaded, a Unix timestamp in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uploaded_at: Option<String>,
-}
-impl Validate for GetResponseTaskAttachmentsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("resource"), &self.resource);
-        violations.check(&at.field("uploader"), &self.uploader);
-    }
 }
 /// How a task with several assignees is completed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -358,23 +349,4 @@ pub struct GetResponseTask {
     /// Per-assignee information, such as when each assignee of a countersign task completed it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assignee_related: Option<Vec<crate::task::v2::types::TaskAssignee>>,
-}
-impl Validate for GetResponseTask {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("due"), &self.due);
-        violations.check(&at.field("reminders"), &self.reminders);
-        violations.check(&at.field("creator"), &self.creator);
-        violations.check(&at.field("members"), &self.members);
-        violations.check(&at.field("attachments"), &self.attachments);
-        violations.check(&at.field("origin"), &self.origin);
-        violations.check(&at.field("tasklists"), &self.tasklists);
-        violations.check(&at.field("mode"), &self.mode);
-        violations.check(&at.field("source"), &self.source);
-        violations.check(&at.field("custom_complete"), &self.custom_complete);
-        violations.check(&at.field("status"), &self.status);
-        violations.check(&at.field("start"), &self.start);
-        violations.check(&at.field("custom_fields"), &self.custom_fields);
-        violations.check(&at.field("dependencies"), &self.dependencies);
-        violations.check(&at.field("assignee_related"), &self.assignee_related);
-    }
 }

@@ -290,12 +290,6 @@ pub struct ListResponseItemsItemCustomFieldsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-impl Validate for ListResponseItemsItemCustomFieldsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-        violations.check(&at.field("member_value"), &self.member_value);
-    }
-}
 /// One task.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct ListResponseItemsItem {
@@ -380,22 +374,4 @@ pub struct ListResponseItemsItem {
     /// The task dependencies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dependencies: Option<Vec<crate::task::v2::types::TaskDependency>>,
-}
-impl Validate for ListResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("due"), &self.due);
-        violations.check(&at.field("reminders"), &self.reminders);
-        violations.check(&at.field("creator"), &self.creator);
-        violations.check(&at.field("members"), &self.members);
-        violations.check(&at.field("attachments"), &self.attachments);
-        violations.check(&at.field("origin"), &self.origin);
-        violations.check(&at.field("tasklists"), &self.tasklists);
-        violations.check(&at.field("mode"), &self.mode);
-        violations.check(&at.field("source"), &self.source);
-        violations.check(&at.field("custom_complete"), &self.custom_complete);
-        violations.check(&at.field("status"), &self.status);
-        violations.check(&at.field("start"), &self.start);
-        violations.check(&at.field("custom_fields"), &self.custom_fields);
-        violations.check(&at.field("dependencies"), &self.dependencies);
-    }
 }

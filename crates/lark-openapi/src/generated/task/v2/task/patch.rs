@@ -180,7 +180,8 @@ impl DocumentedError for PatchError {
 }
 ::lark_runtime::documented_error_traits!(PatchError);
 /// Tip the client shows in a pop-up when the task is completed, in several languages.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestTaskCustomCompletePcTip {
     /// English.
     ///
@@ -253,7 +254,8 @@ impl Validate for PatchRequestTaskCustomCompletePcTip {
     }
 }
 /// Custom completion on the desktop clients (macOS and Windows).
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestTaskCustomCompletePc {
     /// URL the client opens when the task is completed.
     ///
@@ -270,7 +272,8 @@ impl Validate for PatchRequestTaskCustomCompletePc {
     }
 }
 /// Tip the client shows in a pop-up when the task is completed, in several languages.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestTaskCustomCompleteIosTip {
     /// English.
     ///
@@ -343,7 +346,8 @@ impl Validate for PatchRequestTaskCustomCompleteIosTip {
     }
 }
 /// Custom completion on iOS.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestTaskCustomCompleteIos {
     /// URL the client opens when the task is completed.
     ///
@@ -360,7 +364,8 @@ impl Validate for PatchRequestTaskCustomCompleteIos {
     }
 }
 /// Tip the client shows in a pop-up when the task is completed, in several languages.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestTaskCustomCompleteAndroidTip {
     /// English.
     ///
@@ -433,7 +438,8 @@ impl Validate for PatchRequestTaskCustomCompleteAndroidTip {
     }
 }
 /// Custom completion on Android.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestTaskCustomCompleteAndroid {
     /// URL the client opens when the task is completed.
     ///
@@ -450,7 +456,8 @@ impl Validate for PatchRequestTaskCustomCompleteAndroid {
     }
 }
 /// Custom completion: what each client does when a user completes the task (see the task overview).
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestTaskCustomComplete {
     /// Custom completion on the desktop clients (macOS and Windows).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -484,7 +491,8 @@ pub enum PatchRequestTaskMode {
     PatchRequestTaskMode { AllAssignees = 1, AnyAssignee = 2 }
 );
 /// New values of the fields named in update_fields; a field named there but not set here is cleared.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestTask {
     /// The new title; must not be empty, at most 3000 UTF-8 characters.
     ///
@@ -601,7 +609,6 @@ pub struct PatchResponseTaskCreator {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-impl Validate for PatchResponseTaskCreator {}
 /// One member.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchResponseTaskMembersItem {
@@ -618,7 +625,6 @@ pub struct PatchResponseTaskMembersItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-impl Validate for PatchResponseTaskMembersItem {}
 /// Who uploaded the attachment.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchResponseTaskAttachmentsItemUploader {
@@ -635,7 +641,6 @@ pub struct PatchResponseTaskAttachmentsItemUploader {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-impl Validate for PatchResponseTaskAttachmentsItemUploader {}
 /// One attachment.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct PatchResponseTaskAttachmentsItem {
@@ -663,12 +668,6 @@ pub struct PatchResponseTaskAttachmentsItem {
     /// When the attachment was uploaded, a Unix timestamp in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uploaded_at: Option<String>,
-}
-impl Validate for PatchResponseTaskAttachmentsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("resource"), &self.resource);
-        violations.check(&at.field("uploader"), &self.uploader);
-    }
 }
 /// How a task with several assignees is completed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -808,23 +807,4 @@ pub struct PatchResponseTask {
     /// Per-assignee information, such as when each assignee of a countersign task completed it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assignee_related: Option<Vec<crate::task::v2::types::TaskAssignee>>,
-}
-impl Validate for PatchResponseTask {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("due"), &self.due);
-        violations.check(&at.field("reminders"), &self.reminders);
-        violations.check(&at.field("creator"), &self.creator);
-        violations.check(&at.field("members"), &self.members);
-        violations.check(&at.field("attachments"), &self.attachments);
-        violations.check(&at.field("origin"), &self.origin);
-        violations.check(&at.field("tasklists"), &self.tasklists);
-        violations.check(&at.field("mode"), &self.mode);
-        violations.check(&at.field("source"), &self.source);
-        violations.check(&at.field("custom_complete"), &self.custom_complete);
-        violations.check(&at.field("status"), &self.status);
-        violations.check(&at.field("start"), &self.start);
-        violations.check(&at.field("custom_fields"), &self.custom_fields);
-        violations.check(&at.field("dependencies"), &self.dependencies);
-        violations.check(&at.field("assignee_related"), &self.assignee_related);
-    }
 }

@@ -152,7 +152,8 @@ impl DocumentedError for RemoveDependenciesError {
 }
 ::lark_runtime::documented_error_traits!(RemoveDependenciesError);
 /// One dependency.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct RemoveDependenciesRequestDependenciesItem {
     /// GUID of the task depended on.
     ///

@@ -182,7 +182,8 @@ pub enum RemoveMembersRequestMembersItemRole {
     RemoveMembersRequestMembersItemRole { Assignee = "assignee", Follower = "follower" }
 );
 /// One member.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct RemoveMembersRequestMembersItem {
     /// The member id, at most 100 characters.
     ///

@@ -351,7 +351,8 @@ impl DocumentedError for CreateError {
 }
 ::lark_runtime::documented_error_traits!(CreateError);
 /// Name of the source platform in several languages, shown on the task detail page.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestOriginPlatformI18nName {
     /// English.
     ///
@@ -424,7 +425,8 @@ impl Validate for CreateRequestOriginPlatformI18nName {
     }
 }
 /// Link to the task detail page on the source platform.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestOriginHref {
     /// The link address, at most 1024 characters.
     ///
@@ -444,7 +446,8 @@ impl Validate for CreateRequestOriginHref {
     }
 }
 /// Where the subtask comes from on a third-party platform (see how to use origin in the task overview).
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestOrigin {
     /// Name of the source platform in several languages, shown on the task detail page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -474,7 +477,8 @@ pub enum CreateRequestMembersItemRole {
     CreateRequestMembersItemRole { Assignee = "assignee", Follower = "follower" }
 );
 /// One member.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestMembersItem {
     /// The member id, at most 100 characters.
     ///
@@ -501,7 +505,8 @@ impl Validate for CreateRequestMembersItem {
     }
 }
 /// Tip the client shows in a pop-up when the task is completed, in several languages.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestCustomCompletePcTip {
     /// English.
     ///
@@ -574,7 +579,8 @@ impl Validate for CreateRequestCustomCompletePcTip {
     }
 }
 /// Custom completion on the desktop clients (macOS and Windows).
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestCustomCompletePc {
     /// URL the client opens when the task is completed.
     ///
@@ -591,7 +597,8 @@ impl Validate for CreateRequestCustomCompletePc {
     }
 }
 /// Tip the client shows in a pop-up when the task is completed, in several languages.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestCustomCompleteIosTip {
     /// English.
     ///
@@ -664,7 +671,8 @@ impl Validate for CreateRequestCustomCompleteIosTip {
     }
 }
 /// Custom completion on the Feishu iOS client.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestCustomCompleteIos {
     /// URL the client opens when the task is completed.
     ///
@@ -681,7 +689,8 @@ impl Validate for CreateRequestCustomCompleteIos {
     }
 }
 /// Tip the client shows in a pop-up when the task is completed, in several languages.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestCustomCompleteAndroidTip {
     /// English.
     ///
@@ -754,7 +763,8 @@ impl Validate for CreateRequestCustomCompleteAndroidTip {
     }
 }
 /// Custom completion on the Feishu Android client.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestCustomCompleteAndroid {
     /// URL the client opens when the task is completed.
     ///
@@ -771,7 +781,8 @@ impl Validate for CreateRequestCustomCompleteAndroid {
     }
 }
 /// Custom completion: what each client does when a user completes the subtask (see the overview).
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestCustomComplete {
     /// Custom completion on the desktop clients (macOS and Windows).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -791,7 +802,8 @@ impl Validate for CreateRequestCustomComplete {
     }
 }
 /// One tasklist and section.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestTasklistsItem {
     /// GUID of a tasklist to add the subtask to, at most 100 characters.
     ///
@@ -811,7 +823,8 @@ impl Validate for CreateRequestTasklistsItem {
     }
 }
 /// One reminder.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestRemindersItem {
     /// Minutes before the due time to remind: 30 reminds 30 minutes before, 0 at the due time.
     ///

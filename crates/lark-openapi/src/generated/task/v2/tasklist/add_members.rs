@@ -201,7 +201,8 @@ pub enum AddMembersRequestMembersItemRole {
     AddMembersRequestMembersItemRole { Editor = "editor", Viewer = "viewer" }
 );
 /// One member to add.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct AddMembersRequestMembersItem {
     /// The member's id: a user id of the kind user_id_type names, an Open Chat ID, or an app id, as type says.
     ///

@@ -192,7 +192,8 @@ pub enum CreateRequestMembersItemRole {
     CreateRequestMembersItemRole { Editor = "editor", Viewer = "viewer" }
 );
 /// One collaborator.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestMembersItem {
     /// The member's id: a user id of the kind user_id_type names, an Open Chat ID, or an app id, as type says.
     ///

@@ -233,7 +233,8 @@ pub enum PatchRequestTasklistOwnerRole {
 }
 ::lark_runtime::string_enum_traits!(PatchRequestTasklistOwnerRole { Owner = "owner" });
 /// The new owner.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestTasklistOwner {
     /// The new owner's id: a user id of the kind user_id_type names, or an app id.
     ///
@@ -261,7 +262,8 @@ impl Validate for PatchRequestTasklistOwner {
     }
 }
 /// The new values of the fields named in update_fields.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestTasklist {
     /// The new name; if updated it may not be empty, and holds at most 100 characters.
     ///

@@ -186,7 +186,8 @@ pub enum RemoveMembersRequestMembersItemType {
     RemoveMembersRequestMembersItemType { User = "user", Chat = "chat", App = "app" }
 );
 /// One member to remove.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct RemoveMembersRequestMembersItem {
     /// The member's id: a user id of the kind user_id_type names, an Open Chat ID, or an app id, as type says.
     ///

@@ -235,7 +235,6 @@ pub struct TasksResponseItemsItemMembersItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-impl Validate for TasksResponseItemsItemMembersItem {}
 /// A task summary.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct TasksResponseItemsItem {
@@ -260,11 +259,4 @@ pub struct TasksResponseItemsItem {
     /// How many subtasks the task has.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subtask_count: Option<i32>,
-}
-impl Validate for TasksResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("start"), &self.start);
-        violations.check(&at.field("due"), &self.due);
-        violations.check(&at.field("members"), &self.members);
-    }
 }

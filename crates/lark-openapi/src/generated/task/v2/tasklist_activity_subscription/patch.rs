@@ -230,7 +230,8 @@ impl DocumentedError for PatchError {
 }
 ::lark_runtime::documented_error_traits!(PatchError);
 /// One subscriber.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestActivitySubscriptionSubscribersItem {
     /// The subscriber's id: an Open Chat ID. At most 100 characters.
     ///
@@ -251,7 +252,8 @@ impl Validate for PatchRequestActivitySubscriptionSubscribersItem {
     }
 }
 /// The new values of the fields named in update_fields.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestActivitySubscription {
     /// The new name; if updated it may not be empty, and holds at most 50 characters.
     ///

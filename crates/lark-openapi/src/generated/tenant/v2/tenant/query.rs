@@ -114,7 +114,6 @@ pub struct QueryResponseTenantAvatar {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar_640: Option<String>,
 }
-impl Validate for QueryResponseTenantAvatar {}
 /// The tenant's details.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct QueryResponseTenant {
@@ -136,10 +135,4 @@ pub struct QueryResponseTenant {
     /// The tenant's full domain, used in the URLs of its admin console, documents and other pages; sent only when the app holds tenant:tenant.domain:read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
-}
-impl Validate for QueryResponseTenant {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("tenant_tag"), &self.tenant_tag);
-        violations.check(&at.field("avatar"), &self.avatar);
-    }
 }

@@ -94,7 +94,6 @@ pub struct QueryResponseAssignInfoListItemI18nName {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub en_us: Option<String>,
 }
-impl Validate for QueryResponseAssignInfoListItemI18nName {}
 /// One seat subscription.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct QueryResponseAssignInfoListItem {
@@ -122,9 +121,4 @@ pub struct QueryResponseAssignInfoListItem {
     /// When the seats stop being valid (Unix seconds, as the page's example shows).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
-}
-impl Validate for QueryResponseAssignInfoListItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("i18n_name"), &self.i18n_name);
-    }
 }

@@ -187,7 +187,8 @@ impl DocumentedError for TranslateError {
 }
 ::lark_runtime::documented_error_traits!(TranslateError);
 /// One term.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct TranslateRequestGlossaryItem {
     /// The term in the source text.
     ///

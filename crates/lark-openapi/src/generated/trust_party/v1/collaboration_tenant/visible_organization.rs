@@ -355,16 +355,3 @@ pub struct VisibleOrganizationResponseCollaborationEntityListItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_group_name: Option<crate::trust_party::v1::types::I18nName>,
 }
-impl Validate for VisibleOrganizationResponseCollaborationEntityListItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations
-            .check(
-                &at.field("collaboration_entity_type"),
-                &self.collaboration_entity_type,
-            );
-        violations.check(&at.field("i18n_department_name"), &self.i18n_department_name);
-        violations.check(&at.field("i18n_user_name"), &self.i18n_user_name);
-        violations.check(&at.field("user_avatar"), &self.user_avatar);
-        violations.check(&at.field("i18n_group_name"), &self.i18n_group_name);
-    }
-}

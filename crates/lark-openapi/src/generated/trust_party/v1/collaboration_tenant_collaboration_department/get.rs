@@ -221,12 +221,6 @@ pub struct GetResponseTargetDepartmentLeadersItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<crate::trust_party::v1::types::CollaborationUserId>,
 }
-impl Validate for GetResponseTargetDepartmentLeadersItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("leader_type"), &self.leader_type);
-        violations.check(&at.field("id"), &self.id);
-    }
-}
 /// The department of the connected organization.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseTargetDepartment {
@@ -253,11 +247,4 @@ pub struct GetResponseTargetDepartment {
     pub parent_department_id: Option<
         crate::trust_party::v1::types::CollaborationDepartmentId,
     >,
-}
-impl Validate for GetResponseTargetDepartment {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("i18n_name"), &self.i18n_name);
-        violations.check(&at.field("leaders"), &self.leaders);
-        violations.check(&at.field("parent_department_id"), &self.parent_department_id);
-    }
 }

@@ -204,7 +204,6 @@ pub struct GetResponseTargetUserStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_unjoin: Option<bool>,
 }
-impl Validate for GetResponseTargetUserStatus {}
 /// What kind of user it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -232,11 +231,6 @@ pub struct GetResponseTargetUserCustomAttrsItemValueGenericUser {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<GetResponseTargetUserCustomAttrsItemValueGenericUserType>,
 }
-impl Validate for GetResponseTargetUserCustomAttrsItemValueGenericUser {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("type"), &self.r#type);
-    }
-}
 /// The attribute's value.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseTargetUserCustomAttrsItemValue {
@@ -262,11 +256,6 @@ pub struct GetResponseTargetUserCustomAttrsItemValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generic_user: Option<GetResponseTargetUserCustomAttrsItemValueGenericUser>,
 }
-impl Validate for GetResponseTargetUserCustomAttrsItemValue {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("generic_user"), &self.generic_user);
-    }
-}
 /// One custom attribute.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseTargetUserCustomAttrsItem {
@@ -279,11 +268,6 @@ pub struct GetResponseTargetUserCustomAttrsItem {
     /// The attribute's value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<GetResponseTargetUserCustomAttrsItemValue>,
-}
-impl Validate for GetResponseTargetUserCustomAttrsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("value"), &self.value);
-    }
 }
 /// The member of the connected organization.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -335,15 +319,4 @@ pub struct GetResponseTargetUser {
     /// The member's leader; returned only when the caller may see the leader.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leader_id: Option<crate::trust_party::v1::types::CollaborationUserId>,
-}
-impl Validate for GetResponseTargetUser {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("i18n_name"), &self.i18n_name);
-        violations.check(&at.field("avatar"), &self.avatar);
-        violations.check(&at.field("status"), &self.status);
-        violations.check(&at.field("custom_attrs"), &self.custom_attrs);
-        violations
-            .check(&at.field("parent_department_ids"), &self.parent_department_ids);
-        violations.check(&at.field("leader_id"), &self.leader_id);
-    }
 }

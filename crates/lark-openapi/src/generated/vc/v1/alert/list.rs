@@ -286,11 +286,6 @@ pub struct ListResponseItemsItemContactsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_name: Option<String>,
 }
-impl Validate for ListResponseItemsItemContactsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("contact_type"), &self.contact_type);
-    }
-}
 /// One notification method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -376,13 +371,4 @@ pub struct ListResponseItemsItem {
     /// MAC address of the meeting room's host, when monitor_target is 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub monitor_target_room_mac: Option<String>,
-}
-impl Validate for ListResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("monitor_target"), &self.monitor_target);
-        violations.check(&at.field("alert_level"), &self.alert_level);
-        violations.check(&at.field("contacts"), &self.contacts);
-        violations.check(&at.field("notifyMethods"), &self.notify_methods);
-        violations.check(&at.field("process_status"), &self.process_status);
-    }
 }

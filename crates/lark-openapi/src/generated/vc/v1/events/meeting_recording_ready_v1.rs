@@ -63,11 +63,6 @@ pub struct RecordingReadyMeetingOwner {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<crate::vc::v1::types::UserId>,
 }
-impl Validate for RecordingReadyMeetingOwner {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("id"), &self.id);
-    }
-}
 /// The meeting's sub-type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -118,13 +113,4 @@ pub struct RecordingReadyMeeting {
     /// The webinar settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webinar_setting: Option<crate::vc::v1::types::MeetingWebinarSetting>,
-}
-impl Validate for RecordingReadyMeeting {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("meeting_source"), &self.meeting_source);
-        violations.check(&at.field("owner"), &self.owner);
-        violations.check(&at.field("meeting_sub_type"), &self.meeting_sub_type);
-        violations.check(&at.field("security_setting"), &self.security_setting);
-        violations.check(&at.field("webinar_setting"), &self.webinar_setting);
-    }
 }

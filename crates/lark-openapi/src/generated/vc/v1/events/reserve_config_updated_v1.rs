@@ -96,13 +96,6 @@ pub struct ApprovalConfigEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approvers: Option<Vec<crate::vc::v1::types::SubscribeUserEvent>>,
 }
-impl Validate for ApprovalConfigEvent {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("approval_switch"), &self.approval_switch);
-        violations.check(&at.field("approval_condition"), &self.approval_condition);
-        violations.check(&at.field("approvers"), &self.approvers);
-    }
-}
 /// Whether the booking time restrictions are on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -147,20 +140,6 @@ pub struct TimeConfigEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_duration: Option<i32>,
 }
-impl Validate for TimeConfigEvent {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("time_switch"), &self.time_switch);
-        violations
-            .range(
-                &at.field("days_in_advance"),
-                &self.days_in_advance,
-                Some(1),
-                Some(730),
-            );
-        violations
-            .range(&at.field("max_duration"), &self.max_duration, Some(1), Some(99));
-    }
-}
 /// Whether every member or only some may book.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -187,11 +166,4 @@ pub struct ReserveScopeConfigEvent {
     /// The departments whose members may book.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_depts: Option<Vec<crate::vc::v1::types::SubscribeDepartment>>,
-}
-impl Validate for ReserveScopeConfigEvent {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("allow_all_users"), &self.allow_all_users);
-        violations.check(&at.field("allow_users"), &self.allow_users);
-        violations.check(&at.field("allow_depts"), &self.allow_depts);
-    }
 }

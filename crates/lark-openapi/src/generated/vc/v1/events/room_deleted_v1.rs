@@ -34,4 +34,3 @@ pub struct DeletedRoom {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub room_id: Option<String>,
 }
-impl Validate for DeletedRoom {}

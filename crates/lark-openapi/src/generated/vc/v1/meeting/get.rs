@@ -278,14 +278,6 @@ pub struct GetResponseMeeting {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note_id: Option<String>,
 }
-impl Validate for GetResponseMeeting {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("host_user"), &self.host_user);
-        violations.check(&at.field("status"), &self.status);
-        violations.check(&at.field("participants"), &self.participants);
-        violations.check(&at.field("ability"), &self.ability);
-    }
-}
 /// The meeting's artifacts.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseRelatedArtifacts {
@@ -296,4 +288,3 @@ pub struct GetResponseRelatedArtifacts {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verbatim_doc_token: Option<String>,
 }
-impl Validate for GetResponseRelatedArtifacts {}

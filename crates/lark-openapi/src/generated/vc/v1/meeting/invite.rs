@@ -243,9 +243,3 @@ pub struct InviteResponseInviteResultsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<InviteResponseInviteResultsItemStatus>,
 }
-impl Validate for InviteResponseInviteResultsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("user_type"), &self.user_type);
-        violations.check(&at.field("status"), &self.status);
-    }
-}

@@ -229,9 +229,3 @@ pub struct KickoutResponseKickoutResultsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<KickoutResponseKickoutResultsItemResult>,
 }
-impl Validate for KickoutResponseKickoutResultsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("user_type"), &self.user_type);
-        violations.check(&at.field("result"), &self.result);
-    }
-}

@@ -213,4 +213,3 @@ pub struct ListByNoResponseMeetingBriefsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note_id: Option<String>,
 }
-impl Validate for ListByNoResponseMeetingBriefsItem {}

@@ -216,7 +216,8 @@ impl DocumentedError for SearchError {
 }
 ::lark_runtime::documented_error_traits!(SearchError);
 /// Only meetings that started within this range; its start_time must not be later than its end_time.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct SearchRequestMeetingFilterStartTime {
     /// Start of the range, an ISO 8601 date-time with a time zone.
     ///
@@ -231,7 +232,8 @@ pub struct SearchRequestMeetingFilterStartTime {
 }
 impl Validate for SearchRequestMeetingFilterStartTime {}
 /// Filters on the meetings searched.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct SearchRequestMeetingFilter {
     /// Only meetings organized by these users (open_ids, from the user lookup endpoints), at most 128; empty or left out does not filter.
     ///
@@ -282,7 +284,6 @@ pub struct SearchResponseItemsItemMetaData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
-impl Validate for SearchResponseItemsItemMetaData {}
 /// One meeting found.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct SearchResponseItemsItem {
@@ -295,9 +296,4 @@ pub struct SearchResponseItemsItem {
     /// The meeting's metadata.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta_data: Option<SearchResponseItemsItemMetaData>,
-}
-impl Validate for SearchResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("meta_data"), &self.meta_data);
-    }
 }

@@ -393,7 +393,6 @@ pub struct GetResponseMeetingListItemReservedRoomsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub room_name: Option<String>,
 }
-impl Validate for GetResponseMeetingListItemReservedRoomsItem {}
 /// The meeting's subtype.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -509,11 +508,4 @@ pub struct GetResponseMeetingListItem {
     /// Number of webinar viewers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub number_of_webinar_viewers: Option<String>,
-}
-impl Validate for GetResponseMeetingListItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("meeting_type"), &self.meeting_type);
-        violations.check(&at.field("reserved_rooms"), &self.reserved_rooms);
-        violations.check(&at.field("meeting_subtype"), &self.meeting_subtype);
-    }
 }

@@ -135,4 +135,3 @@ pub struct GetResponseRecording {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<String>,
 }
-impl Validate for GetResponseRecording {}

@@ -220,7 +220,8 @@ pub enum SetPermissionRequestPermissionObjectsItemPermission {
     SetPermissionRequestPermissionObjectsItemPermission { View = 1 }
 );
 /// One grantee.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct SetPermissionRequestPermissionObjectsItem {
     /// Id of the grantee: a user id for a user, an open_chat_id for a chat; left out for the tenant or the public.
     ///

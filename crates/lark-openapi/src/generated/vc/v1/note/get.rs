@@ -169,11 +169,6 @@ pub struct GetResponseNoteArtifactsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub doc_token: Option<String>,
 }
-impl Validate for GetResponseNoteArtifactsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("artifact_type"), &self.artifact_type);
-    }
-}
 /// The kind of reference.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -198,11 +193,6 @@ pub struct GetResponseNoteReferencesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub doc_token: Option<String>,
 }
-impl Validate for GetResponseNoteReferencesItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("reference_type"), &self.reference_type);
-    }
-}
 /// The note.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseNote {
@@ -218,10 +208,4 @@ pub struct GetResponseNote {
     /// Documents the note references.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub references: Option<Vec<GetResponseNoteReferencesItem>>,
-}
-impl Validate for GetResponseNote {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("artifacts"), &self.artifacts);
-        violations.check(&at.field("references"), &self.references);
-    }
 }

@@ -463,9 +463,3 @@ pub struct GetResponseParticipantsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webinar_user_role: Option<GetResponseParticipantsItemWebinarUserRole>,
 }
-impl Validate for GetResponseParticipantsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("accept_status"), &self.accept_status);
-        violations.check(&at.field("webinar_user_role"), &self.webinar_user_role);
-    }
-}

@@ -320,7 +320,6 @@ pub struct GetResponseParticipantQualityListItemNetwork {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub packet_loss_max_sent: Option<String>,
 }
-impl Validate for GetResponseParticipantQualityListItemNetwork {}
 /// Audio quality.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseParticipantQualityListItemAudio {
@@ -352,7 +351,6 @@ pub struct GetResponseParticipantQualityListItemAudio {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jitter_sent: Option<String>,
 }
-impl Validate for GetResponseParticipantQualityListItemAudio {}
 /// CPU use.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseParticipantQualityListItemCpuUsage {
@@ -372,7 +370,6 @@ pub struct GetResponseParticipantQualityListItemCpuUsage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system_max_cpu_usage: Option<String>,
 }
-impl Validate for GetResponseParticipantQualityListItemCpuUsage {}
 /// The quality data at one time.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseParticipantQualityListItem {
@@ -391,13 +388,4 @@ pub struct GetResponseParticipantQualityListItem {
     /// CPU use.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu_usage: Option<GetResponseParticipantQualityListItemCpuUsage>,
-}
-impl Validate for GetResponseParticipantQualityListItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("network"), &self.network);
-        violations.check(&at.field("audio"), &self.audio);
-        violations.check(&at.field("video"), &self.video);
-        violations.check(&at.field("screen_sharing"), &self.screen_sharing);
-        violations.check(&at.field("cpu_usage"), &self.cpu_usage);
-    }
 }

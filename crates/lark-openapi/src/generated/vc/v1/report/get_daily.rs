@@ -182,7 +182,6 @@ pub struct GetDailyResponseMeetingReportDailyReportItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub participant_count: Option<String>,
 }
-impl Validate for GetDailyResponseMeetingReportDailyReportItem {}
 /// The meeting report.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetDailyResponseMeetingReport {
@@ -198,9 +197,4 @@ pub struct GetDailyResponseMeetingReport {
     /// One report per day.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub daily_report: Option<Vec<GetDailyResponseMeetingReportDailyReportItem>>,
-}
-impl Validate for GetDailyResponseMeetingReport {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("daily_report"), &self.daily_report);
-    }
 }

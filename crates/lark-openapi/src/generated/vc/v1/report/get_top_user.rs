@@ -285,8 +285,3 @@ pub struct GetTopUserResponseTopUserReportItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_duration: Option<String>,
 }
-impl Validate for GetTopUserResponseTopUserReportItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("user_type"), &self.user_type);
-    }
-}

@@ -218,4 +218,3 @@ pub struct ApplyResponseReserve {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
 }
-impl Validate for ApplyResponseReserve {}

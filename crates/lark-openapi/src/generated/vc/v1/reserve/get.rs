@@ -220,13 +220,6 @@ pub struct GetResponseReserveMeetingSettingsActionPermissionsItemPermissionCheck
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check_list: Option<Vec<String>>,
 }
-impl Validate
-for GetResponseReserveMeetingSettingsActionPermissionsItemPermissionCheckersItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("check_field"), &self.check_field);
-        violations.check(&at.field("check_mode"), &self.check_mode);
-    }
-}
 /// GetResponseReserveMeetingSettingsActionPermissionsItem
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseReserveMeetingSettingsActionPermissionsItem {
@@ -240,12 +233,6 @@ pub struct GetResponseReserveMeetingSettingsActionPermissionsItem {
     pub permission_checkers: Option<
         Vec<GetResponseReserveMeetingSettingsActionPermissionsItemPermissionCheckersItem>,
     >,
-}
-impl Validate for GetResponseReserveMeetingSettingsActionPermissionsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("permission"), &self.permission);
-        violations.check(&at.field("permission_checkers"), &self.permission_checkers);
-    }
 }
 /// What kind of meeting it starts as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -297,7 +284,6 @@ pub struct GetResponseReserveMeetingSettingsCallSettingCalleePstnSipInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub main_address: Option<String>,
 }
-impl Validate for GetResponseReserveMeetingSettingsCallSettingCalleePstnSipInfo {}
 /// The user to call.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseReserveMeetingSettingsCallSettingCallee {
@@ -313,23 +299,12 @@ pub struct GetResponseReserveMeetingSettingsCallSettingCallee {
         GetResponseReserveMeetingSettingsCallSettingCalleePstnSipInfo,
     >,
 }
-impl Validate for GetResponseReserveMeetingSettingsCallSettingCallee {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("user_type"), &self.user_type);
-        violations.check(&at.field("pstn_sip_info"), &self.pstn_sip_info);
-    }
-}
 /// Settings of a one-to-one call.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseReserveMeetingSettingsCallSetting {
     /// The user to call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callee: Option<GetResponseReserveMeetingSettingsCallSettingCallee>,
-}
-impl Validate for GetResponseReserveMeetingSettingsCallSetting {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("callee"), &self.callee);
-    }
 }
 /// The meeting's settings.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -361,14 +336,6 @@ pub struct GetResponseReserveMeetingSettings {
     /// The users assigned as hosts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assign_host_list: Option<Vec<crate::vc::v1::types::ReserveAssignHost>>,
-}
-impl Validate for GetResponseReserveMeetingSettings {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("action_permissions"), &self.action_permissions);
-        violations.check(&at.field("meeting_initial_type"), &self.meeting_initial_type);
-        violations.check(&at.field("call_setting"), &self.call_setting);
-        violations.check(&at.field("assign_host_list"), &self.assign_host_list);
-    }
 }
 /// The reservation.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
@@ -403,10 +370,4 @@ pub struct GetResponseReserve {
     /// The meeting's settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_settings: Option<GetResponseReserveMeetingSettings>,
-}
-impl Validate for GetResponseReserve {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("expire_status"), &self.expire_status);
-        violations.check(&at.field("meeting_settings"), &self.meeting_settings);
-    }
 }

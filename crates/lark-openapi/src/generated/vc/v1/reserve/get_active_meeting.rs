@@ -221,11 +221,3 @@ pub struct GetActiveMeetingResponseMeeting {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ability: Option<crate::vc::v1::types::MeetingAbility>,
 }
-impl Validate for GetActiveMeetingResponseMeeting {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("host_user"), &self.host_user);
-        violations.check(&at.field("status"), &self.status);
-        violations.check(&at.field("participants"), &self.participants);
-        violations.check(&at.field("ability"), &self.ability);
-    }
-}

@@ -238,8 +238,3 @@ pub struct UpdateResponseReserve {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_status: Option<UpdateResponseReserveExpireStatus>,
 }
-impl Validate for UpdateResponseReserve {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("expire_status"), &self.expire_status);
-    }
-}

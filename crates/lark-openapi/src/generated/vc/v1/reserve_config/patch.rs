@@ -264,7 +264,8 @@ pub enum PatchRequestApprovalConfigApprovalCondition {
     PatchRequestApprovalConfigApprovalCondition { All = 0, Conditional = 1 }
 );
 /// Whether bookings need approval.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestApprovalConfig {
     /// Whether bookings need approval. Left out, the switch keeps its value but approval_condition is required; 1 requires approval_condition; with 0 the other approval fields may be left out.
     ///
@@ -312,7 +313,8 @@ pub enum PatchRequestTimeConfigTimeSwitch {
 }
 ::lark_runtime::int_enum_traits!(PatchRequestTimeConfigTimeSwitch { Off = 0, On = 1 });
 /// When rooms can be booked.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestTimeConfig {
     /// Whether the settings override those of the child levels and rooms.
     ///
@@ -388,7 +390,8 @@ pub enum PatchRequestReserveScopeConfigAllowAllUsers {
     PatchRequestReserveScopeConfigAllowAllUsers { Partial = 0, All = 1 }
 );
 /// Who may book the rooms.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestReserveScopeConfig {
     /// Whether the settings override those of the child levels and rooms.
     ///

@@ -225,13 +225,6 @@ pub struct ReserveScopeResponseApproveConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approvers: Option<Vec<crate::vc::v1::types::SubscribeUser>>,
 }
-impl Validate for ReserveScopeResponseApproveConfig {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("approval_switch"), &self.approval_switch);
-        violations.check(&at.field("approval_condition"), &self.approval_condition);
-        violations.check(&at.field("approvers"), &self.approvers);
-    }
-}
 /// Whether the booking time limits are on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -271,11 +264,6 @@ pub struct ReserveScopeResponseTimeConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_duration: Option<i32>,
 }
-impl Validate for ReserveScopeResponseTimeConfig {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("time_switch"), &self.time_switch);
-    }
-}
 /// Who may book.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -305,11 +293,4 @@ pub struct ReserveScopeResponseReserveScopeConfig {
     /// The departments whose members may book.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_depts: Option<Vec<crate::vc::v1::types::SubscribeDepartment>>,
-}
-impl Validate for ReserveScopeResponseReserveScopeConfig {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("allow_all_users"), &self.allow_all_users);
-        violations.check(&at.field("allow_users"), &self.allow_users);
-        violations.check(&at.field("allow_depts"), &self.allow_depts);
-    }
 }

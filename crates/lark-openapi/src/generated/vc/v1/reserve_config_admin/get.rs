@@ -183,9 +183,3 @@ pub struct GetResponseReserveAdminConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub users: Option<Vec<crate::vc::v1::types::SubscribeUser>>,
 }
-impl Validate for GetResponseReserveAdminConfig {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("depts"), &self.depts);
-        violations.check(&at.field("users"), &self.users);
-    }
-}

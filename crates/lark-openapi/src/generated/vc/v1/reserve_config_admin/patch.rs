@@ -211,7 +211,8 @@ pub enum PatchRequestScopeType {
 }
 ::lark_runtime::int_enum_traits!(PatchRequestScopeType { RoomLevel = 1, Room = 2 });
 /// The booking administrators.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestReserveAdminConfig {
     /// The departments that administer bookings.
     #[serde(default, skip_serializing_if = "Option::is_none")]

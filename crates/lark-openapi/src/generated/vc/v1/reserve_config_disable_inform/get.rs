@@ -186,9 +186,3 @@ pub struct GetResponseDisableInform {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub informed_depts: Option<Vec<crate::vc::v1::types::SubscribeDepartment>>,
 }
-impl Validate for GetResponseDisableInform {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("informed_users"), &self.informed_users);
-        violations.check(&at.field("informed_depts"), &self.informed_depts);
-    }
-}

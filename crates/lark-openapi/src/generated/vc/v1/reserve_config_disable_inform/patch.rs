@@ -205,7 +205,8 @@ pub enum PatchRequestScopeType {
 }
 ::lark_runtime::int_enum_traits!(PatchRequestScopeType { RoomLevel = 1, Room = 2 });
 /// The notification settings for disabled status changes.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestDisableInform {
     /// Whether the settings override those of the child levels and rooms.
     ///

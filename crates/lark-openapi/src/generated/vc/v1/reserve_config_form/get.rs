@@ -210,9 +210,3 @@ pub struct GetResponseReserveFormConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_unit: Option<GetResponseReserveFormConfigTimeUnit>,
 }
-impl Validate for GetResponseReserveFormConfig {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("notified_users"), &self.notified_users);
-        violations.check(&at.field("time_unit"), &self.time_unit);
-    }
-}

@@ -228,7 +228,8 @@ pub enum PatchRequestReserveFormConfigTimeUnit {
     PatchRequestReserveFormConfigTimeUnit { Minute = 1, Hour = 2, Day = 3 }
 );
 /// The booking form settings.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct PatchRequestReserveFormConfig {
     /// Whether the settings override those of the child levels and rooms.
     ///

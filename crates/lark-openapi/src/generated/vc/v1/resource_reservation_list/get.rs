@@ -310,4 +310,3 @@ pub struct GetResponseRoomReservationListItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub releasing_time: Option<String>,
 }
-impl Validate for GetResponseRoomReservationListItem {}

@@ -265,11 +265,6 @@ pub struct QueryResponseDigitalSignage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub materials: Option<Vec<crate::vc::v1::types::RoomDigitalSignageMaterial>>,
 }
-impl Validate for QueryResponseDigitalSignage {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("materials"), &self.materials);
-    }
-}
 /// Digital signage of the Feishu screen-casting box.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct QueryResponseRoomBoxDigitalSignage {
@@ -288,9 +283,4 @@ pub struct QueryResponseRoomBoxDigitalSignage {
     /// The materials to play.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub materials: Option<Vec<crate::vc::v1::types::RoomDigitalSignageMaterial>>,
-}
-impl Validate for QueryResponseRoomBoxDigitalSignage {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("materials"), &self.materials);
-    }
 }

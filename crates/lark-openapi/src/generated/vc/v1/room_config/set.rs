@@ -251,7 +251,8 @@ pub enum SetRequestScope {
     Room = 6 }
 );
 /// Digital signage of Feishu Rooms.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct SetRequestRoomConfigDigitalSignage {
     /// Whether digital signage is on.
     ///
@@ -287,7 +288,8 @@ impl Validate for SetRequestRoomConfigDigitalSignage {
     }
 }
 /// Digital signage of the Feishu screen-casting box.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct SetRequestRoomConfigRoomBoxDigitalSignage {
     /// Whether digital signage is on.
     ///
@@ -323,7 +325,8 @@ impl Validate for SetRequestRoomConfigRoomBoxDigitalSignage {
     }
 }
 /// The room's status.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct SetRequestRoomConfigRoomStatus {
     /// Whether the room is enabled.
     ///
@@ -362,7 +365,8 @@ pub struct SetRequestRoomConfigRoomStatus {
 }
 impl Validate for SetRequestRoomConfigRoomStatus {}
 /// The room settings.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct SetRequestRoomConfig {
     /// URL of the Feishu Rooms background image.
     ///

@@ -202,7 +202,8 @@ pub enum CreateRequestScopeType {
 }
 ::lark_runtime::int_enum_traits!(CreateRequestScopeType { RoomLevel = 1, Room = 2 });
 /// The node's settings.
-#[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(DeserializeFields))]
 pub struct CreateRequestScopeConfig {
     /// URL of the Feishu Rooms background image.
     ///

@@ -94,4 +94,3 @@ pub struct GetResponseVerification {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_verification: Option<bool>,
 }
-impl Validate for GetResponseVerification {}

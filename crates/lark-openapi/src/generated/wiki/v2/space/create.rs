@@ -237,10 +237,3 @@ pub struct CreateResponseSpace {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_sharing: Option<CreateResponseSpaceOpenSharing>,
 }
-impl Validate for CreateResponseSpace {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("space_type"), &self.space_type);
-        violations.check(&at.field("visibility"), &self.visibility);
-        violations.check(&at.field("open_sharing"), &self.open_sharing);
-    }
-}

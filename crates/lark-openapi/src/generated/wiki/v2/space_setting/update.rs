@@ -287,10 +287,3 @@ pub struct UpdateResponseSetting {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment_setting: Option<UpdateResponseSettingCommentSetting>,
 }
-impl Validate for UpdateResponseSetting {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("create_setting"), &self.create_setting);
-        violations.check(&at.field("security_setting"), &self.security_setting);
-        violations.check(&at.field("comment_setting"), &self.comment_setting);
-    }
-}

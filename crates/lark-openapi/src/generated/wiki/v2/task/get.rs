@@ -172,12 +172,6 @@ pub struct GetResponseTaskMoveResultItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_msg: Option<String>,
 }
-impl Validate for GetResponseTaskMoveResultItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("node"), &self.node);
-        violations.check(&at.field("status"), &self.status);
-    }
-}
 /// The task's result.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct GetResponseTask {
@@ -187,9 +181,4 @@ pub struct GetResponseTask {
     /// Result of a move task, one item per node moved; only one node is moved for now, so it holds one item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub move_result: Option<Vec<GetResponseTaskMoveResultItem>>,
-}
-impl Validate for GetResponseTask {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("move_result"), &self.move_result);
-    }
 }

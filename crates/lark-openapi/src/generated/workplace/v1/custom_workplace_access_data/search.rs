@@ -223,7 +223,6 @@ pub struct SearchResponseItemsItemCustomWorkplaceNameItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-impl Validate for SearchResponseItemsItemCustomWorkplaceNameItem {}
 /// One custom workplace's visit counts on one day.
 #[derive(Debug, Clone, PartialEq, Serialize, DeserializeFields)]
 pub struct SearchResponseItemsItem {
@@ -241,11 +240,4 @@ pub struct SearchResponseItemsItem {
     pub custom_workplace_name: Option<
         Vec<SearchResponseItemsItemCustomWorkplaceNameItem>,
     >,
-}
-impl Validate for SearchResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("access_data"), &self.access_data);
-        violations
-            .check(&at.field("custom_workplace_name"), &self.custom_workplace_name);
-    }
 }

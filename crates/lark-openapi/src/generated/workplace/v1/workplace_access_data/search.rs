@@ -208,9 +208,3 @@ pub struct SearchResponseItemsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_workplace: Option<crate::workplace::v1::types::AccessData>,
 }
-impl Validate for SearchResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("all_workplace"), &self.all_workplace);
-        violations.check(&at.field("default_workplace"), &self.default_workplace);
-    }
-}

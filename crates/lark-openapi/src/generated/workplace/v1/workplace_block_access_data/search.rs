@@ -225,8 +225,3 @@ pub struct SearchResponseItemsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_data: Option<crate::workplace::v1::types::AccessData>,
 }
-impl Validate for SearchResponseItemsItem {
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        violations.check(&at.field("access_data"), &self.access_data);
-    }
-}
