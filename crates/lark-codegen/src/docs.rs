@@ -88,7 +88,14 @@ pub fn doc_with(text: &str, paragraph: &str) -> TokenStream {
     }
 }
 
-/// Inner `#![doc]` attributes for `text`: the doc comment of the module a file is.
+/// Spec text as rustdoc should show it, line by line (see `linked_urls`), for docs that also hold the
+/// generator's own Markdown.
+pub fn spec_text(text: &str) -> String {
+    text.lines().map(linked_urls).collect::<Vec<_>>().join("\n")
+}
+
+/// Inner `#![doc]` attributes for `text`: the doc comment of the module a file is (its spec text
+/// already passed through [`spec_text`]).
 pub fn module_doc(text: &str) -> TokenStream {
     let lines = text.trim_end().lines().map(|line| {
         let line = if line.is_empty() {
@@ -180,7 +187,15 @@ fn type_words(schema: &lark_spec::model::Schema) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::linked_urls;
+    use super::{linked_urls, spec_text};
+
+    #[test]
+    fn a_modules_spec_text_is_escaped_line_by_line() {
+        assert_eq!(
+            spec_text("Needs corehr:probation.<field>:write\nsee `a<b>`"),
+            "Needs corehr:probation.&lt;field&gt;:write\nsee `a<b>`"
+        );
+    }
 
     #[test]
     fn bare_addresses_become_links_and_others_stay() {

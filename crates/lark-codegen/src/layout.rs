@@ -9,7 +9,7 @@ use lark_spec::model::{EndpointSpec, EventSpec};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::docs::{doc, module_doc};
+use crate::docs::{doc, module_doc, spec_text};
 use crate::error_facts::{ERRORS_MODULE, ErrorTable, SharedErrors};
 use crate::event::event_ident;
 use crate::names::{pascal, snake_ident};
@@ -150,7 +150,8 @@ fn spec_module_docs(summary: &str, description: &str, wire: &str, docs_url: Opti
     let reference = docs_url
         .map(|url| format!("\n\nReference: <{url}>"))
         .unwrap_or_default();
-    module_doc(&format!("{summary}\n\n{}\n\n{wire}{reference}", description.trim_end()))
+    let (summary, description) = (spec_text(summary), spec_text(description.trim_end()));
+    module_doc(&format!("{summary}\n\n{description}\n\n{wire}{reference}"))
 }
 
 /// The module file of one event spec.

@@ -6,7 +6,7 @@
 //! Sets which shift of an attendance group each given employee works on given days (by month and day of
 //! month), creating the schedule entry when there is none and overwriting it otherwise. An employee can
 //! belong to only one attendance group per day. A successful answer may still list in `msg`, as
-//! {user: [day, ...]}, days whose schedule did not take effect, usually because group and user do not match.
+//! {user: \[day, ...\]}, days whose schedule did not take effect, usually because group and user do not match.
 //!
 //! `POST /open-apis/attendance/v1/user_daily_shifts/batch_create`
 //!

@@ -5,7 +5,7 @@
 //!
 //! Puts a temporary shift (a name and its on/off times) on the schedule of each given employee for a
 //! given day, or changes it. Temporary shifts are a paid feature. A successful answer with a non-empty
-//! `msg` means partial success: `msg` then lists, as {user: [day, ...]}, the days not scheduled, usually
+//! `msg` means partial success: `msg` then lists, as {user: \[day, ...\]}, the days not scheduled, usually
 //! because group and user do not match.
 //!
 //! `POST /open-apis/attendance/v1/user_daily_shifts/batch_create_temp`

@@ -3,7 +3,7 @@
 
 //! 查询单个用户授权 — Get the role grants of one user.
 //!
-//! Returns the role grants of one user, as shown under Settings > Permission settings in the Feishu People admin: the employment id, and for each granted role the role and its data scope.
+//! Returns the role grants of one user, as shown under Settings &gt; Permission settings in the Feishu People admin: the employment id, and for each granted role the role and its data scope.
 //!
 //! `GET /open-apis/corehr/v1/authorizations/get_by_param`
 //!

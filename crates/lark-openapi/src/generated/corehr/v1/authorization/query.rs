@@ -3,7 +3,7 @@
 
 //! 批量查询用户授权 — List the role grants of many users.
 //!
-//! Pages through user role grants, as shown under Settings > Permission settings in the Feishu People admin: for each user the employment id and the granted roles with their data scopes.
+//! Pages through user role grants, as shown under Settings &gt; Permission settings in the Feishu People admin: for each user the employment id and the granted roles with their data scopes.
 //! Filter by users, roles and when the grant was made; with no users given, all employees are searched.
 //!
 //! `GET /open-apis/corehr/v1/authorizations/query`

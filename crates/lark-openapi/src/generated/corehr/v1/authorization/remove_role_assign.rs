@@ -3,7 +3,7 @@
 
 //! 移除用户被授权的角色 — Remove a role, and its data scope, from a user.
 //!
-//! Removes one role granted to a user, with the data scope of the grant. Existing grants can be read with authorization/get_by_param or seen under Settings > Permission settings in the Feishu People admin.
+//! Removes one role granted to a user, with the data scope of the grant. Existing grants can be read with authorization/get_by_param or seen under Settings &gt; Permission settings in the Feishu People admin.
 //! Roles granted by rule cannot be removed.
 //!
 //! `POST /open-apis/corehr/v1/authorizations/remove_role_assign`

@@ -3,7 +3,7 @@
 
 //! 根据组织架构调整 ID 查询发起的流程信息 — Get the approval processes an organization adjustment started.
 //!
-//! An organization adjustment started in Feishu People (My team / People management > Organization) sends one or more approvals, depending on the approval flow settings. Given the adjustment's id, this returns its status and the ids and statuses of its approval processes; the approval_groups get endpoint gives one process's details.
+//! An organization adjustment started in Feishu People (My team / People management &gt; Organization) sends one or more approvals, depending on the approval flow settings. Given the adjustment's id, this returns its status and the ids and statuses of its approval processes; the approval_groups get endpoint gives one process's details.
 //! Replication lags up to 2 seconds, so right after a process status change message the new state may not be found yet.
 //!
 //! `GET /open-apis/corehr/v2/drafts/:draft_id`

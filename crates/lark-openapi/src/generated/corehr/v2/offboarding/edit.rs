@@ -4,7 +4,7 @@
 //! 编辑离职信息 — Edit an offboarding record's fields.
 //!
 //! Edits the fields of an offboarding record in Feishu People, such as the offboarding date, the reasons, and when the request was made and approved, custom fields included (but not attachment fields). A successful edit sends the offboarding updated event.
-//! The app sees only the employees within its Feishu People data permissions (Developer Console > Permissions > Data permissions > Feishu People (Enterprise): employee resources).
+//! The app sees only the employees within its Feishu People data permissions (Developer Console &gt; Permissions &gt; Data permissions &gt; Feishu People (Enterprise): employee resources).
 //!
 //! `POST /open-apis/corehr/v2/offboardings/edit`
 //!

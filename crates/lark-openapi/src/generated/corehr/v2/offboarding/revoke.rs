@@ -4,7 +4,7 @@
 //! 撤销离职 — Withdraw an offboarding.
 //!
 //! Withdraws an offboarding record of Feishu People by its id; a successful call sends the offboarding updated event.
-//! The app may withdraw only offboardings of employees within its Feishu People data permissions (Developer Console > Permissions > Data permissions > Feishu People (Enterprise): employee resources).
+//! The app may withdraw only offboardings of employees within its Feishu People data permissions (Developer Console &gt; Permissions &gt; Data permissions &gt; Feishu People (Enterprise): employee resources).
 //!
 //! `POST /open-apis/corehr/v2/offboardings/revoke`
 //!

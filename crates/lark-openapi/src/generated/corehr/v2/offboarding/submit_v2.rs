@@ -4,7 +4,7 @@
 //! 操作员工离职 — Offboard an employee, directly or through an approval.
 //!
 //! Starts an offboarding in Feishu People, either directly or by starting the offboarding approval process, with the offboarding date, reason, blocklist entry and custom fields (attachment fields are not supported). A successful call sends the offboarding updated event.
-//! Unlike the v1 offboarding submit endpoint, the app may offboard only employees within its Feishu People data permissions (Developer Console > Permissions > Data permissions > Feishu People (Enterprise): employee resources), and it can start the approval process.
+//! Unlike the v1 offboarding submit endpoint, the app may offboard only employees within its Feishu People data permissions (Developer Console &gt; Permissions &gt; Data permissions &gt; Feishu People (Enterprise): employee resources), and it can start the approval process.
 //!
 //! `POST /open-apis/corehr/v2/offboardings/submit_v2`
 //!

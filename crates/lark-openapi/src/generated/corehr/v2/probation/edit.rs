@@ -5,7 +5,7 @@
 //!
 //! Writes an employee's probation record: creates it, changes its fields, or deletes it.
 //! Send both probation_start_date and probation_expected_end_date to create a record the employee lacks; send both as empty strings to delete an existing one. Without a record and without these two dates nothing is written.
-//! Each field needs its own field-level scope (corehr:probation.<field>:write) besides corehr:probation:write.
+//! Each field needs its own field-level scope (corehr:probation.&lt;field&gt;:write) besides corehr:probation:write.
 //!
 //! `POST /open-apis/corehr/v2/probation/edit`
 //!

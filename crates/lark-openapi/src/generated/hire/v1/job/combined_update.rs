@@ -5,7 +5,7 @@
 //!
 //! Updates a job's information and its people in charge, and answers with the job and its default job post.
 //! The update replaces the whole job: a field left out is cleared. The 「通过API同步职位开关」 (sync jobs through the API) switch must first be turned on under Feishu Hire settings → job management → job settings. Which fields are required follows the job field settings of the Hire system, beyond those marked here.
-//! Custom field values are strings: a single choice "1"; a multiple choice "[\"1\", \"2\"]"; single- or multi-line text as is; a number "1"; a month, year or date as milliseconds since the epoch, e.g. "1627379423000"; attachments "[{\"file_id\": \"7250161881116838204\"}]"; a period "[\"1577808000000\", \"1612108800000\"]".
+//! Custom field values are strings: a single choice "1"; a multiple choice "\[\"1\", \"2\"\]"; single- or multi-line text as is; a number "1"; a month, year or date as milliseconds since the epoch, e.g. "1627379423000"; attachments "\[{\"file_id\": \"7250161881116838204\"}\]"; a period "\[\"1577808000000\", \"1612108800000\"\]".
 //!
 //! `POST /open-apis/hire/v1/jobs/:job_id/combined_update`
 //!

@@ -4,7 +4,7 @@
 //! 创建人才 — Create a talent with its résumé details.
 //!
 //! Creates a talent in the tenant: basic information, education, career, projects, works, awards, languages, social accounts, preferred locations, self-evaluation, custom fields and custom modules, folders, résumé source and résumé attachment. Answers with the new talent's id and its creator.
-//! Custom field ids come from the talent object query endpoint. Custom field values are strings: a single choice "1", a multiple choice "[\"1\", \"2\"]", text as is, a number "1", a month, year or date as milliseconds since the epoch ("1627379423000"), attachments "[{\"file_id\": \"7250161881116838204\"}]", a period "[\"1577808000000\", \"1612108800000\"]".
+//! Custom field ids come from the talent object query endpoint. Custom field values are strings: a single choice "1", a multiple choice "\[\"1\", \"2\"\]", text as is, a number "1", a month, year or date as milliseconds since the epoch ("1627379423000"), attachments "\[{\"file_id\": \"7250161881116838204\"}\]", a period "\[\"1577808000000\", \"1612108800000\"\]".
 //! Whether email and mobile are required depends on the standard résumé settings of the hiring admin console. Creator ids of the user_id kind need the contact:user.employee_id:readonly scope.
 //!
 //! `POST /open-apis/hire/v1/talents/combined_create`

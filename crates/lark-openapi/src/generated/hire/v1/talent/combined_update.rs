@@ -5,7 +5,7 @@
 //!
 //! Updates a talent: basic information, education, career, projects, works, awards, languages, social accounts, preferred locations, self-evaluation, custom fields and custom modules, folders and résumé attachment. Answers with the talent's id and who updated it.
 //! Every list sent (education, career, projects, works, awards, languages, social accounts, custom modules) replaces the talent's whole list. A résumé attachment is only added to the talent; its content is not parsed into the talent.
-//! Custom field ids come from the talent object query endpoint. Custom field values are strings: a single choice "1", a multiple choice "[\"1\", \"2\"]", text as is, a number "1", a month, year or date as milliseconds since the epoch ("1627379423000"), attachments "[{\"file_id\": \"7250161881116838204\"}]", a period "[\"1577808000000\", \"1612108800000\"]".
+//! Custom field ids come from the talent object query endpoint. Custom field values are strings: a single choice "1", a multiple choice "\[\"1\", \"2\"\]", text as is, a number "1", a month, year or date as milliseconds since the epoch ("1627379423000"), attachments "\[{\"file_id\": \"7250161881116838204\"}\]", a period "\[\"1577808000000\", \"1612108800000\"\]".
 //! Whether email and mobile are required depends on the standard résumé settings of the hiring admin console. Operator ids of the user_id kind need the contact:user.employee_id:readonly scope.
 //!
 //! `POST /open-apis/hire/v1/talents/combined_update`

@@ -5,7 +5,7 @@
 //!
 //! Creates an application on a careers site for a careers site user, with the résumé given field by field (basic information, education, work and internship history, projects, works, awards, languages, social accounts, custom modules).
 //! Which fields (email, mobile and others) are mandatory is set in the careers site's application form in the Feishu Hire settings. Every time field is milliseconds since the epoch, as an integer.
-//! Custom field values are strings: a single choice "1", a multiple choice "[\"1\", \"2\"]", text as is, a number "1", a month, year or date as milliseconds such as "1627379423000", attachments "[{\"file_id\": \"7250161881116838204\"}]", a period "[\"1577808000000\", \"1612108800000\"]".
+//! Custom field values are strings: a single choice "1", a multiple choice "\[\"1\", \"2\"\]", text as is, a number "1", a month, year or date as milliseconds such as "1627379423000", attachments "\[{\"file_id\": \"7250161881116838204\"}\]", a period "\[\"1577808000000\", \"1612108800000\"\]".
 //!
 //! `POST /open-apis/hire/v1/websites/:website_id/deliveries/create_by_resume`
 //!
