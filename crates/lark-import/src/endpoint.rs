@@ -250,7 +250,7 @@ fn own_version_path(page: &Page, table_path: String, line: usize, undecided: &mu
     };
     undecided.push(Undecided::new(
         line,
-        format!("the table's path {table_path} and the catalog's {catalog_path} differ; {chosen} names the endpoint's version"),
+        format!("the table's path {table_path} and the catalog's {catalog_path} differ; drafted with {chosen} (the one naming the endpoint's version, if only one does)"),
     ));
     chosen
 }
